@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+import re
+
+from tests.conftest import REPO_ROOT
+
+
+def test_this_repository_validates(cli):
+    res = cli("validate", "--all", repo=REPO_ROOT)
+    assert res.exit_code == 0, res.output
+    assert "valid" in res.stderr
+
+
+def test_disk_above_bound_points_at_stack_line(cli, mini, write):
+    write(mini, "konfig/appops/acme/web/prod/stack.yaml",
+          "env: prod\nconfig:\n  replicas: 4\n  disk: 200Gi\n")
+    res = cli("validate", "acme/web/prod", repo=mini)
+    assert res.exit_code == 1
+    line = res.stdout.strip().splitlines()[0]
+    assert line == ("konfig/appops/acme/web/prod/stack.yaml:4:3: disk: "
+                    "200Gi is above the maximum 100Gi (model app)")
+
+
+def test_problem_in_shared_layer_is_located_there_and_names_stack(cli, mini, write):
+    write(mini, "konfig/appops/acme/api/prod/defaults.yaml", "memory: 8Gi\n")
+    res = cli("validate", "--all", repo=mini)
+    assert res.exit_code == 1
+    lines = [ln for ln in res.stdout.splitlines() if "maximum 4Gi" in ln]
+    assert len(lines) == 2  # both region stacks inherit it
+    for ln in lines:
+        assert re.match(r"konfig/appops/acme/api/prod/defaults\.yaml:1:1: memory: 8Gi is above the maximum 4Gi "
+                        r"\(model app\) \[stack konfig/appops/acme/api/prod/(eu|us)\]", ln), ln
+
+
+def test_json_format(cli, mini, write):
+    write(mini, "konfig/appops/acme/web/prod/stack.yaml", "env: prod\nconfig:\n  replicas: 1\n")
+    res = cli("validate", "--all", "-f", "json", repo=mini)
+    assert res.exit_code == 1
+    data = json.loads(res.stdout)
+    assert data["ok"] is False
+    (p,) = data["problems"]
+    assert p["source"] == "policy prod-replicas"
+    assert p["keypath"] == "replicas"
+    assert p["line"] == 3

@@ -1,0 +1,3 @@
+from konfigctl.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import typer
+
+from .common import (AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, SELECTOR_OPTION, format_option, run,
+                     stacks_argument)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate", rich_help_panel="Check")
+    def validate_cmd(
+        ctx: typer.Context,
+        stacks: list[str] = stacks_argument(),
+        all_: bool = ALL_OPTION,
+        affected: str = AFFECTED_OPTION,
+        selector: list[str] = SELECTOR_OPTION,
+        jobs: int = JOBS_OPTION,
+        fmt: str = format_option("text", ("text", "json")),
+    ) -> None:
+        """Check stacks against their model schema and the policies that select them.
+
+        Each problem is one line, at the layer file and line that set the value:
+        FILE:LINE:COL: KEY.PATH: MESSAGE (model M | policy P). Warnings do not fail.
+        Without stacks or --all: the stacks below the current directory.
+
+        \b
+        Exit: 0 valid, 1 problems found, 2 bad input (broken YAML, unknown stack...).
+
+        \b
+        Examples:
+          konfig validate --all
+          konfig validate payments/checkout/prod/eu-west-1
+          konfig validate --affected origin/main -f json
+        """
+        from ..commands.validate import validate
+        from ..targets import Targets
+
+        targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [])
+        run(ctx, lambda repo, out: validate(repo, targets, fmt, out, jobs=jobs))

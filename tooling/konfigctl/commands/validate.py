@@ -1,0 +1,42 @@
+"""``konfig validate [STACK...|--all|--affected REF]``: schema and policy checks."""
+from __future__ import annotations
+
+from ..errors import UsageError
+from ..output import Output, plural
+from ..repository import Repository
+from ..targets import Targets, select
+from ..validation import exit_code, validate as validate_stacks
+
+
+def validate(repo: Repository, targets: Targets, fmt: str, out: Output, cwd: str | None = None,
+             jobs: int | None = None) -> int:
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt} is not available for validate (use text or json)")
+    stacks = select(repo, targets, cwd)
+    problems = validate_stacks(repo, stacks, with_discovery=targets.whole_repo, jobs=jobs,
+                               progress=out.progress)
+    code = exit_code(problems)
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    if fmt == "json":
+        out.json({
+            "ok": code == 0,
+            "stacks": len(stacks),
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [p.to_json() for p in problems],
+        })
+        return code
+    out.problems(problems)
+    failed = len({p.stack for p in problems if p.is_error})
+    if code == 0:
+        note = f"{plural(len(stacks), 'stack')} valid"
+        if warnings:
+            note += f" ({plural(warnings, 'warning')})"
+        out.info(out.style("✓ ", "green", err=True) + note)
+    else:
+        out.info(out.style("✗ ", "red", err=True)
+                 + f"{plural(errors, 'problem')} in {plural(failed, 'stack')}"
+                 + (f", {plural(warnings, 'warning')}" if warnings else "")
+                 + f" ({len(stacks)} checked)")
+    return code

@@ -1,0 +1,143 @@
+"""Errors and problems.
+
+Two kinds of failure, matching the exit codes of DESIGN.md:
+
+* ``KonfigError`` -- the input or the command is wrong (exit 2). Raised, caught
+  once in ``main`` and printed as one line.
+* ``Problem`` -- a check ran and found something (exit 1 when any is an error).
+  Collected, never raised, so one bad stack does not hide the others.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+def location(file: str | None, line: int | None = None, col: int | None = None) -> str:
+    """``file:line:col`` with the parts that are known."""
+    if not file:
+        return ""
+    out = file
+    if line:
+        out += f":{line}"
+        if col:
+            out += f":{col}"
+    return out
+
+
+class KonfigError(Exception):
+    """Bad input or usage: printed as a single line, exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+        keypath: str | None = None,
+        stack: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.col = col
+        self.keypath = keypath
+        self.stack = stack
+        self.hint = hint
+
+    def __str__(self) -> str:
+        parts = []
+        loc = location(self.file, self.line, self.col)
+        if loc:
+            parts.append(loc)
+        if self.keypath:
+            parts.append(self.keypath)
+        parts.append(self.message)
+        out = ": ".join(parts)
+        if self.stack and (not self.file or not self.file.startswith(self.stack + "/")):
+            out += f" [stack {self.stack}]"
+        if self.hint:
+            out += f" ({self.hint})"
+        return out
+
+
+class YamlError(KonfigError):
+    """A YAML file cannot be read safely."""
+
+
+class UsageError(KonfigError):
+    """The command line is wrong (unknown stack, bad key path, bad selector...)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One finding of a check, located at the layer file and line that caused it."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    keypath: str = ""
+    stack: str | None = None
+    source: str = ""  # "model webapp", "policy prod-replicas", "stack.yaml", ...
+    severity: str = "error"  # error | warning
+    check: str = "validate"  # validate | render | kubernetes | golden | ...
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def format(self) -> str:
+        """The one-line form: ``file:line:col: key.path: message (source)``."""
+        parts = []
+        loc = location(self.file, self.line, self.col) or (self.stack or "")
+        if loc:
+            parts.append(loc)
+        if self.keypath:
+            parts.append(self.keypath)
+        msg = self.message
+        if self.severity == "warning":
+            msg = "warning: " + msg
+        parts.append(msg)
+        out = ": ".join(parts)
+        if self.source:
+            out += f" ({self.source})"
+        # The file does not always name the stack (a shared defaults.yaml does not).
+        if self.stack and self.file and not self.file.startswith(self.stack + "/"):
+            out += f" [stack {self.stack}]"
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "stack": self.stack,
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "keypath": self.keypath,
+            "message": self.message,
+            "source": self.source,
+            "check": self.check,
+        }
+
+    @classmethod
+    def from_error(cls, err: KonfigError, **kw: Any) -> "Problem":
+        return cls(
+            message=err.message,
+            file=err.file,
+            line=err.line,
+            col=err.col,
+            keypath=err.keypath or "",
+            stack=kw.pop("stack", err.stack),
+            **kw,
+        )

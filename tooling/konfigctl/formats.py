@@ -1,0 +1,118 @@
+"""The Konfig's own file formats, in one place.
+
+``konfig.yaml``, ``project.yaml``, ``stack.yaml``, policies and ``teams.yaml``
+are checked against the JSON Schemas in ``konfigctl/schemas/`` (also published
+for editors by ``konfig docs``). A file that breaks its format is bad input
+(exit 2) and the error points at the offending line.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from . import keypath as kp
+from .errors import KonfigError
+from .yamlio import Document
+
+KONFIG_FILE = "konfig.yaml"
+PROJECT_FILE = "project.yaml"
+STACK_FILE = "stack.yaml"
+DEFAULTS_FILE = "defaults.yaml"
+GOLDEN_FILE = "golden.yaml"
+TEAMS_FILE = "teams.yaml"
+
+FORMATS = ("konfig", "project", "stack", "policy", "teams")
+
+SCHEMA_URL = "https://konfig.dev/schemas/{name}.schema.json"
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "kubernetes_version": "1.31",
+    "base": "konfig/base",
+    "roots": ["konfig/appops", "konfig/infra"],
+    "envs": ["dev", "staging", "prod"],
+    "global": ["konfig.yaml", "{base}/teams.yaml", "tooling/**", "pyproject.toml"],
+    "cache_dir": ".konfig-cache",
+    "ownership": [],
+    "review": {"rules": []},
+    "pipelines": {},
+}
+
+# Canonical key order of metadata files (``konfig fmt``).
+KEY_ORDER: dict[str, tuple[str, ...]] = {
+    "konfig": ("version", "name", "kubernetes_version", "base", "roots", "envs", "global",
+               "cache_dir", "ownership", "review", "pipelines"),
+    "project": ("name", "description", "model", "owners", "labels", "namespace", "review"),
+    "stack": ("name", "description", "env", "labels", "depends_on", "owners",
+              "inherit_owners", "config"),
+    "policy": ("name", "description", "severity", "when", "schema"),
+    "teams": ("teams", "users"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def format_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of one file format (``konfig``, ``project``, ``stack``, ``policy``, ``teams``)."""
+    text = resources.files("konfigctl").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(name: str) -> Any:
+    from .schema import build
+
+    return build(format_schema(name))
+
+
+def check(name: str, doc: Document, what: str | None = None) -> dict[str, Any]:
+    """Validate a loaded metadata file against its format; return its mapping.
+
+    Raises ``KonfigError`` for the first problem (with file:line:col). An empty
+    file is an empty mapping.
+    """
+    data = doc.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        line, col = doc.position(()) or (None, None)
+        raise KonfigError(
+            f"expected a mapping of {what or name} settings, got {_kind(data)}",
+            file=doc.filename, line=line, col=col,
+        )
+    from .schema import explain_error
+
+    errors = sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        path, msg = explain_error(errors[0])
+        line, col = doc.position(path) or (None, None)
+        raise KonfigError(msg, file=doc.filename, line=line, col=col, keypath=kp.format(path) or None)
+    return data
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    return type(v).__name__
+
+
+def settings_with_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: (list(v) if isinstance(v, list) else (dict(v) if isinstance(v, dict) else v))
+           for k, v in DEFAULT_SETTINGS.items()}
+    out.update(data)
+    base = out["base"].strip("/")
+    out["base"] = base
+    out["global"] = [g.replace("{base}", base) for g in out["global"]]
+    out["roots"] = [r.strip("/") for r in out["roots"]]
+    return out
+
+
+def schema_comment(name: str) -> str:
+    """The first line of files the tool writes, so editors complete and check them."""
+    return f"# yaml-language-server: $schema={SCHEMA_URL.format(name=name)}\n"

@@ -1,0 +1,128 @@
+"""A thin layer over gitpython: the few git questions konfig asks, with clear errors."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .errors import KonfigError
+
+
+def open_repo(root: str) -> Any:
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except git.InvalidGitRepositoryError:
+        raise KonfigError(f"{root} is not inside a git repository") from None
+    except git.NoSuchPathError:
+        raise KonfigError(f"{root} does not exist") from None
+
+
+def toplevel(repo: Any) -> str:
+    return str(repo.working_tree_dir)
+
+
+def is_shallow(repo: Any) -> bool:
+    import os
+
+    return os.path.exists(os.path.join(repo.git_dir, "shallow"))
+
+
+def resolve_commit(repo: Any, ref: str) -> str:
+    """The full sha of ``ref``; an unknown ref is explained (shallow clones included)."""
+    import git
+
+    if not ref or ref.startswith("-"):
+        raise KonfigError(f"invalid git ref {ref!r}")
+    try:
+        return str(repo.rev_parse(f"{ref}^{{commit}}").hexsha)
+    except (git.BadName, git.BadObject, ValueError, git.GitCommandError) as e:
+        hint = None
+        if is_shallow(repo):
+            hint = (
+                "this is a shallow clone; fetch the base first, e.g. "
+                "`git fetch --deepen=200 origin` or check out with fetch-depth: 0"
+            )
+        elif "/" in ref and not ref.startswith("refs/"):
+            hint = f"is the remote branch fetched? try `git fetch {ref.split('/', 1)[0]}`"
+        raise KonfigError(f"unknown git revision {ref!r}", hint=hint) from e
+
+
+def merge_base(repo: Any, base: str, head: str) -> str:
+    import git
+
+    try:
+        out = repo.git.merge_base(base, head)
+    except git.GitCommandError:
+        hint = "the history may be shallow: fetch more of it" if is_shallow(repo) else None
+        raise KonfigError(f"no common ancestor of {base[:12]} and {head[:12]}", hint=hint) from None
+    return str(out.strip().splitlines()[0])
+
+
+def ls_tree(repo: Any, commit: str) -> dict[str, tuple[str, str]]:
+    """Every file of a commit: path -> (mode, blob sha)."""
+    out = repo.git.ls_tree("-r", "-z", "--full-tree", commit)
+    entries: dict[str, tuple[str, str]] = {}
+    for rec in out.split("\0"):
+        if not rec:
+            continue
+        meta, _, path = rec.partition("\t")
+        mode, kind, sha = meta.split()
+        if kind == "blob":
+            entries[path] = (mode, sha)
+    return entries
+
+
+def read_blob(repo: Any, sha: str) -> bytes:
+    from gitdb.util import hex_to_bin
+
+    return bytes(repo.odb.stream(hex_to_bin(sha)).read())
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One changed file: status A/M/D/R/C/T, its path, and the old path of a rename."""
+
+    status: str
+    path: str
+    old_path: str | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.old_path, self.path) if self.old_path else (self.path,)
+
+
+def diff_names(repo: Any, base: str, head: str | None) -> list[Change]:
+    """Files changed from ``base`` to ``head`` (or to the work tree when ``head`` is None)."""
+    args = ["--name-status", "-z", "-M", "--no-color", base]
+    if head:
+        args.append(head)
+    out = repo.git.diff(*args)
+    return _parse_name_status(out)
+
+
+def _parse_name_status(out: str) -> list[Change]:
+    recs = [r for r in out.split("\0")]
+    changes = []
+    i = 0
+    while i < len(recs):
+        status = recs[i]
+        if not status:
+            i += 1
+            continue
+        code = status[0]
+        if code in "RC":
+            changes.append(Change(code, recs[i + 2], recs[i + 1]))
+            i += 3
+        else:
+            changes.append(Change(code, recs[i + 1]))
+            i += 2
+    return changes
+
+
+def untracked(repo: Any) -> list[str]:
+    return list(repo.untracked_files)
+
+
+def is_dirty(repo: Any) -> bool:
+    return bool(repo.is_dirty(untracked_files=True))

@@ -1,0 +1,278 @@
+"""Key paths into a stack's configuration: ``resources.disk``, ``ports[0]``, ``env[name=LOG_LEVEL].value``.
+
+Keys containing dots or brackets are quoted: ``labels."app.kubernetes.io/name"``.
+The same functions work on plain data and on ruamel round-trip data (whose
+mappings and lists are ``dict`` and ``list`` subclasses), so ``get``, ``set``,
+``-O`` overrides and ``override_file`` share one implementation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Union
+
+from .errors import UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class Select:
+    """``[field=value]``: the item of a list of mappings whose ``field`` equals ``value``."""
+
+    field: str
+    value: str
+
+    def matches(self, item: Any) -> bool:
+        if not isinstance(item, dict) or self.field not in item:
+            return False
+        v = item[self.field]
+        if isinstance(v, bool):
+            return str(v).lower() == self.value.lower()
+        return str(v) == self.value
+
+    def __str__(self) -> str:
+        return f"[{self.field}={_quote_if_needed(self.value, selector=True)}]"
+
+
+Segment = Union[str, int, Select]
+KeyPath = tuple[Segment, ...]
+
+_BARE = re.compile(r"[^.\[\]\"'=\s]+")
+_SAFE_KEY = re.compile(r"[A-Za-z0-9_\-/@:+~$]+\Z")
+
+
+def _quote_if_needed(key: str, selector: bool = False) -> str:
+    if _SAFE_KEY.match(key) and not (selector and "]" in key):
+        return key
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def parse(text: str) -> KeyPath:
+    """Parse a key path; a ``UsageError`` names the offending column."""
+    s = text.strip()
+    if not s:
+        raise UsageError("empty key path")
+    out: list[Segment] = []
+    i = 0
+    n = len(s)
+    expect_key = True
+
+    def fail(msg: str) -> UsageError:
+        return UsageError(f"bad key path {text!r}: {msg} at column {i + 1}")
+
+    def quoted(i: int) -> tuple[str, int]:
+        q = s[i]
+        j = i + 1
+        buf = []
+        while j < n and s[j] != q:
+            if s[j] == "\\" and j + 1 < n:
+                j += 1
+            buf.append(s[j])
+            j += 1
+        if j >= n:
+            raise UsageError(f"bad key path {text!r}: unterminated quote at column {i + 1}")
+        return "".join(buf), j + 1
+
+    while i < n:
+        c = s[i]
+        if c == "[":
+            j = s.find("]", i)
+            if j == -1:
+                raise fail("unclosed '['")
+            inner = s[i + 1 : j].strip()
+            if re.fullmatch(r"-?\d+", inner):
+                out.append(int(inner))
+            elif "=" in inner:
+                field, _, value = inner.partition("=")
+                field, value = field.strip(), value.strip()
+                if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                    value = value[1:-1]
+                if not field or not _BARE.fullmatch(field):
+                    raise fail(f"bad selector field {field!r}")
+                out.append(Select(field, value))
+            else:
+                raise fail(f"expected [index] or [field=value], got [{inner}]")
+            i = j + 1
+            expect_key = False
+            continue
+        if c == ".":
+            if expect_key:
+                raise fail("empty key")
+            i += 1
+            expect_key = True
+            if i >= n:
+                raise fail("trailing '.'")
+            continue
+        if not expect_key:
+            raise fail(f"unexpected {c!r}")
+        if c in "\"'":
+            key, i = quoted(i)
+            out.append(key)
+        else:
+            m = _BARE.match(s, i)
+            if not m:
+                raise fail(f"unexpected {c!r}")
+            out.append(m.group(0))
+            i = m.end()
+        expect_key = False
+    return tuple(out)
+
+
+def format(path: tuple[Any, ...]) -> str:  # noqa: A001 - mirrors parse()
+    """Render a key path (string keys, int indices, selectors) as text."""
+    out = []
+    for seg in path:
+        if isinstance(seg, int) and not isinstance(seg, bool):
+            out.append(f"[{seg}]")
+        elif isinstance(seg, Select):
+            out.append(str(seg))
+        else:
+            key = _quote_if_needed(str(seg))
+            out.append(("." if out else "") + key)
+    return "".join(out)
+
+
+class PathNotFound(UsageError):
+    pass
+
+
+def _step(node: Any, seg: Segment, path_text: str) -> tuple[Any, Any]:
+    """(child, concrete segment) or PathNotFound."""
+    if isinstance(seg, str):
+        if isinstance(node, dict) and seg in node:
+            return node[seg], seg
+    elif isinstance(seg, int):
+        if isinstance(node, list) and -len(node) <= seg < len(node):
+            return node[seg], seg % len(node)
+    else:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                if seg.matches(item):
+                    return item, i
+    raise PathNotFound(f"no value at key path {path_text}")
+
+
+def resolve(data: Any, path: KeyPath) -> tuple[Any, tuple[Any, ...]]:
+    """(value, concrete path with selectors turned into indices)."""
+    node = data
+    concrete: list[Any] = []
+    for k, seg in enumerate(path):
+        node, c = _step(node, seg, format(path[: k + 1]))
+        concrete.append(c)
+    return node, tuple(concrete)
+
+
+def get(data: Any, path: KeyPath) -> Any:
+    return resolve(data, path)[0]
+
+
+def exists(data: Any, path: KeyPath) -> bool:
+    try:
+        resolve(data, path)
+        return True
+    except PathNotFound:
+        return False
+
+
+def _container_for(seg: Segment, factory: Any) -> Any:
+    return factory["list"]() if isinstance(seg, (int, Select)) else factory["dict"]()
+
+
+_PLAIN = {"dict": dict, "list": list}
+
+
+def set_value(data: Any, path: KeyPath, value: Any, factory: dict[str, Any] | None = None) -> Any:
+    """Set ``value`` at ``path`` in place, creating mappings (and selected items) on the way.
+
+    Returns the previous value (or ``None``). ``factory`` gives the container
+    types to create (round-trip editing passes ruamel's commented types).
+    """
+    factory = factory or _PLAIN
+    if not path:
+        raise UsageError("cannot set the whole configuration; name a key path")
+    node = data
+    for k, seg in enumerate(path[:-1]):
+        nxt = path[k + 1]
+        node = _descend_create(node, seg, nxt, path, k, factory)
+    return _assign(node, path[-1], value, path, factory)
+
+
+def _descend_create(node: Any, seg: Segment, nxt: Segment, path: KeyPath, k: int, factory: Any) -> Any:
+    text = format(path[: k + 1])
+    if isinstance(seg, str):
+        if not isinstance(node, dict):
+            raise UsageError(f"cannot set key {seg!r}: {format(path[:k]) or 'the configuration'} is not a mapping")
+        if node.get(seg) is None:
+            node[seg] = _container_for(nxt, factory)
+        return node[seg]
+    if not isinstance(node, list):
+        raise UsageError(f"cannot index {text}: {format(path[:k]) or 'the configuration'} is not a list")
+    if isinstance(seg, int):
+        if -len(node) <= seg < len(node):
+            return node[seg]
+        if seg == len(node):
+            node.append(_container_for(nxt, factory))
+            return node[-1]
+        raise UsageError(f"index {seg} is out of range at {text} (list has {len(node)} items)")
+    for item in node:
+        if seg.matches(item):
+            return item
+    item = factory["dict"]()
+    item[seg.field] = _scalar(seg.value)
+    node.append(item)
+    return item
+
+
+def _scalar(text: str) -> Any:
+    from .yamlio import parse_value
+
+    v = parse_value(text, "selector value")
+    return v if isinstance(v, (str, int, float, bool)) else text
+
+
+def _assign(node: Any, seg: Segment, value: Any, path: KeyPath, factory: Any) -> Any:
+    text = format(path)
+    if isinstance(seg, str):
+        if not isinstance(node, dict):
+            raise UsageError(f"cannot set {text}: parent is not a mapping")
+        old = node.get(seg)
+        node[seg] = value
+        return old
+    if not isinstance(node, list):
+        raise UsageError(f"cannot set {text}: parent is not a list")
+    if isinstance(seg, int):
+        if -len(node) <= seg < len(node):
+            old = node[seg]
+            node[seg] = value
+            return old
+        if seg == len(node):
+            node.append(value)
+            return None
+        raise UsageError(f"index {seg} is out of range at {text} (list has {len(node)} items)")
+    for i, item in enumerate(node):
+        if seg.matches(item):
+            node[i] = value
+            return item
+    node.append(value)
+    return None
+
+
+def delete(data: Any, path: KeyPath) -> Any:
+    """Remove the value at ``path``; ``PathNotFound`` if there is none."""
+    if not path:
+        raise UsageError("cannot delete the whole configuration")
+    parent, concrete = resolve(data, path[:-1])
+    _, last = _step(parent, path[-1], format(path))
+    return parent.pop(last)
+
+
+def append(data: Any, path: KeyPath, value: Any, factory: dict[str, Any] | None = None) -> None:
+    """Append ``value`` to the list at ``path``, creating the list if absent."""
+    factory = factory or _PLAIN
+    try:
+        target = get(data, path)
+    except PathNotFound:
+        set_value(data, path, factory["list"](), factory)
+        target = get(data, path)
+    if not isinstance(target, list):
+        raise UsageError(f"cannot append to {format(path)}: it is not a list")
+    target.append(value)

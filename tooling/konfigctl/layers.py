@@ -1,0 +1,80 @@
+"""The layers of a stack, lowest first (DESIGN.md "Layers").
+
+1. the model's ``defaults.yaml``;
+2. env profiles: ``<base>/envs/<env>.yaml``, then ``<model>/envs/<env>.yaml``;
+3. every ``defaults.yaml`` from the root down to the stack's own directory;
+4. ``stack.yaml`` ``config``;
+5. command-line overrides (``-O``), added by ``resolution``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from . import formats, paths
+from .errors import KonfigError
+
+if TYPE_CHECKING:
+    from .repository import Repository
+    from .stack import Stack
+
+MODEL_DEFAULTS = "model defaults"
+ENV_PROFILE = "env profile"
+MODEL_ENV_PROFILE = "model env profile"
+DEFAULTS = "defaults"
+STACK = "stack"
+OVERRIDE = "override"
+
+
+@dataclasses.dataclass(frozen=True)
+class Layer:
+    kind: str
+    file: str  # repo-relative; "<command line>" for overrides
+    prefix: tuple[Any, ...] = ()  # where the config sits in the file (("config",) in stack.yaml)
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.file}"
+
+
+def for_stack(repo: "Repository", stack: "Stack") -> list[Layer]:
+    """The file layers of ``stack``, lowest first (only files that exist)."""
+    model = repo.model(stack.project.model_name, stack.project)
+    out: list[Layer] = []
+    if repo.exists(model.defaults_file):
+        out.append(Layer(MODEL_DEFAULTS, model.defaults_file))
+    env = stack.env
+    if env:
+        profile = repo.env_profile(env)
+        if repo.exists(profile):
+            out.append(Layer(ENV_PROFILE, profile))
+        mprofile = model.env_file(env)
+        if repo.exists(mprofile):
+            out.append(Layer(MODEL_ENV_PROFILE, mprofile))
+    root = stack.project.root
+    for d in paths.ancestors(stack.path):
+        if not paths.is_within(d, root):
+            continue
+        f = paths.join(d, formats.DEFAULTS_FILE)
+        if repo.has_defaults(f):
+            out.append(Layer(DEFAULTS, f))
+    out.append(Layer(STACK, stack.file, ("config",)))
+    return out
+
+
+def data(repo: "Repository", layer: Layer) -> Any:
+    """The config mapping a layer holds (``None`` if it holds nothing)."""
+    doc = repo.document(layer.file)
+    node = doc.data
+    for key in layer.prefix:
+        node = node.get(key) if isinstance(node, dict) else None
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        d = repo.document(layer.file, positions=True)
+        line, col = d.position(layer.prefix) or (None, None)
+        raise KonfigError(
+            f"expected a mapping of config values, got {type(node).__name__}",
+            file=layer.file, line=line, col=col,
+            keypath=".".join(map(str, layer.prefix)) or None,
+        )
+    return node

@@ -1,0 +1,186 @@
+"""A model: the schema, defaults, env profiles and renderer a platform team ships once.
+
+``konfig/base/models/<name>/``:
+
+* ``schema.yaml``  -- JSON Schema 2020-12 (may ``$ref`` files in ``konfig/base/``);
+* ``defaults.yaml`` -- the lowest layer of every stack using the model;
+* ``envs/<env>.yaml`` -- this model's env profile;
+* ``render.py`` -- ``render(config, stack) -> list[dict]``.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag, urljoin
+
+from . import paths
+from .errors import KonfigError
+
+if TYPE_CHECKING:
+    from .repository import Repository
+
+URI_PREFIX = "file:///"
+
+
+def uri_of(rel: str) -> str:
+    return URI_PREFIX + rel
+
+
+def rel_of(uri: str) -> str | None:
+    """The repo-relative path of a schema URI, or None for anything that is not a repo file."""
+    if not uri.startswith(URI_PREFIX):
+        return None
+    return paths.normalize(uri[len(URI_PREFIX):])
+
+
+class MergeSpec:
+    """Where a schema puts ``x-merge-key`` arrays: a tree shaped like the config."""
+
+    __slots__ = ("key", "props", "additional", "items")
+
+    def __init__(self) -> None:
+        self.key: str | None = None
+        self.props: dict[str, MergeSpec] = {}
+        self.additional: MergeSpec | None = None
+        self.items: MergeSpec | None = None
+
+    def child(self, key: str) -> "MergeSpec | None":
+        return self.props.get(key) or self.additional
+
+    @property
+    def empty(self) -> bool:
+        return self.key is None and not self.props and self.additional is None and self.items is None
+
+
+class Model:
+    def __init__(self, repo: "Repository", name: str) -> None:
+        self.repo = repo
+        self.name = name
+        self.dir = paths.join(repo.base, "models", name)
+
+    def __repr__(self) -> str:
+        return f"Model({self.name!r})"
+
+    @property
+    def schema_file(self) -> str:
+        return paths.join(self.dir, "schema.yaml")
+
+    @property
+    def defaults_file(self) -> str:
+        return paths.join(self.dir, "defaults.yaml")
+
+    @property
+    def render_file(self) -> str:
+        return paths.join(self.dir, "render.py")
+
+    def env_file(self, env: str) -> str:
+        return paths.join(self.dir, "envs", f"{env}.yaml")
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        data = self.repo.schema_document(self.schema_file)
+        if not isinstance(data, dict):
+            raise KonfigError("a model schema must be a mapping", file=self.schema_file)
+        return data
+
+    @cached_property
+    def validator(self) -> Any:
+        return self.repo.build_validator(self.schema, self.schema_file)
+
+    @cached_property
+    def description(self) -> str:
+        return str(self.schema.get("description") or self.schema.get("title") or "")
+
+    def schema_files(self) -> list[str]:
+        """The schema file and every file it references, transitively."""
+        return self.repo.schema_closure(self.schema_file)
+
+    @cached_property
+    def merge_spec(self) -> MergeSpec:
+        return build_merge_spec(self.repo, self.schema, uri_of(self.schema_file))
+
+    def files(self) -> list[str]:
+        """Every file of the model directory."""
+        out = []
+        for rel, _dirs, files in self.repo.source.walk(self.dir):
+            out.extend(paths.join(rel, f) for f in files)
+        return out
+
+
+def build_merge_spec(repo: "Repository", schema: Any, base_uri: str) -> MergeSpec:
+    """Walk a schema (following ``$ref``) and record the arrays that merge by key."""
+    memo: dict[tuple[int, str], MergeSpec] = {}
+
+    def walk(node: Any, uri: str, depth: int = 0) -> MergeSpec:
+        spec = MergeSpec()
+        if not isinstance(node, dict) or depth > 64:
+            return spec
+        key = (id(node), uri)
+        if key in memo:
+            return memo[key]
+        memo[key] = spec
+        parts = [(node, uri)]
+        for comb in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(comb) or []:
+                parts.append((sub, uri))
+        for cond in ("then", "else"):
+            if isinstance(node.get(cond), dict):
+                parts.append((node[cond], uri))
+        for part, puri in parts:
+            ref = part.get("$ref") if isinstance(part, dict) else None
+            if isinstance(ref, str):
+                target, turi = resolve_ref(repo, ref, puri)
+                _absorb(spec, walk(target, turi, depth + 1))
+            if not isinstance(part, dict):
+                continue
+            if isinstance(part.get("x-merge-key"), str):
+                spec.key = part["x-merge-key"]
+            for name, sub in (part.get("properties") or {}).items():
+                child = walk(sub, puri, depth + 1)
+                if name in spec.props:
+                    _absorb(spec.props[name], child)
+                elif not child.empty:
+                    spec.props[name] = child
+            add = part.get("additionalProperties")
+            if isinstance(add, dict):
+                child = walk(add, puri, depth + 1)
+                if not child.empty:
+                    spec.additional = child
+            items = part.get("items")
+            if isinstance(items, dict):
+                child = walk(items, puri, depth + 1)
+                if not child.empty:
+                    spec.items = child
+        return spec
+
+    return walk(schema, base_uri)
+
+
+def _absorb(into: MergeSpec, other: MergeSpec) -> None:
+    if other is into:
+        return
+    into.key = into.key or other.key
+    for k, v in other.props.items():
+        into.props.setdefault(k, v)
+    into.additional = into.additional or other.additional
+    into.items = into.items or other.items
+
+
+def resolve_ref(repo: "Repository", ref: str, base_uri: str) -> tuple[Any, str]:
+    """(target schema node, its document URI) of a ``$ref`` written in ``base_uri``."""
+    full = urljoin(base_uri, ref)
+    doc_uri, fragment = urldefrag(full)
+    rel = rel_of(doc_uri)
+    if rel is None:
+        raise KonfigError(f"$ref {ref!r} must point to a file of the repository", file=rel_of(base_uri))
+    node: Any = repo.schema_document(rel)
+    if fragment:
+        for part in fragment.lstrip("/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                raise KonfigError(f"$ref {ref!r}: no #{fragment} in {rel}", file=rel_of(base_uri))
+    return node, doc_uri

@@ -1,0 +1,116 @@
+"""Printing for people and for scripts.
+
+Colour and progress bars only on a terminal (never in CI logs, never with
+``NO_COLOR``); JSON output is stable and colourless. Commands write through an
+``Output`` so tests can capture everything.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+from .errors import Problem
+
+FORMATS = ("text", "json", "yaml", "markdown", "github-matrix", "gitlab")
+
+_STYLES = {
+    "red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "35",
+    "cyan": "36", "bold": "1", "dim": "2",
+}
+
+
+def _is_ci() -> bool:
+    return bool(os.environ.get("CI")) or bool(os.environ.get("GITHUB_ACTIONS")) or bool(
+        os.environ.get("GITLAB_CI")
+    )
+
+
+def want_color(choice: str, stream: IO[str]) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", lambda: False)
+    return bool(isatty()) and os.environ.get("TERM") != "dumb" and not _is_ci()
+
+
+class Output:
+    def __init__(self, color: str = "auto", out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.color = want_color(color, self.out)
+        self.err_color = want_color(color, self.err)
+        self.interactive = bool(getattr(self.err, "isatty", lambda: False)()) and not _is_ci()
+
+    def style(self, text: str, *styles: str, err: bool = False) -> str:
+        if not (self.err_color if err else self.color) or not styles:
+            return text
+        codes = ";".join(_STYLES[s] for s in styles)
+        return f"\033[{codes}m{text}\033[0m"
+
+    def echo(self, text: str = "", nl: bool = True) -> None:
+        self.out.write(text + ("\n" if nl else ""))
+
+    def info(self, text: str) -> None:
+        """Notes and summaries go to stderr so stdout stays parseable."""
+        self.err.write(text + "\n")
+
+    def error(self, text: str) -> None:
+        self.err.write(self.style("konfig: error: ", "red", "bold", err=True) + text + "\n")
+
+    def warn(self, text: str) -> None:
+        self.err.write(self.style("konfig: warning: ", "yellow", "bold", err=True) + text + "\n")
+
+    def json(self, data: Any) -> None:
+        self.out.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+    def yaml(self, data: Any) -> None:
+        from .yamlio import dump
+
+        self.out.write(dump(data))
+
+    def problem(self, p: Problem) -> None:
+        text = p.format()
+        if self.color:
+            loc, sep, rest = text.partition(": ")
+            colour = "yellow" if p.severity == "warning" else "red"
+            text = self.style(loc, "bold") + sep + self.style(rest, colour) if sep else text
+        self.echo(text)
+
+    def problems(self, problems: Iterable[Problem]) -> None:
+        for p in problems:
+            self.problem(p)
+
+    @contextmanager
+    def progress(self, total: int, label: str) -> Iterator[Any]:
+        """A progress bar on a terminal for long runs; nothing otherwise."""
+        if not self.interactive or total < 20:
+            yield lambda n=1: None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from rich.console import Console
+
+        console = Console(file=self.err)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task(label, total=total)
+            yield lambda n=1: bar.advance(task, n)
+
+
+def summary(problems: list[Problem], checked: int, what: str = "stack") -> tuple[int, int, int]:
+    """(errors, warnings, stacks with errors)."""
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    failed = len({p.stack for p in problems if p.is_error})
+    return errors, warnings, failed
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,332 @@
+"""A Konfig repository: its settings, its files, and what lives in them.
+
+Discovery is by convention, nothing is registered: a directory under a root
+with ``project.yaml`` is a project; a directory inside a project with
+``stack.yaml`` is a stack; ``defaults.yaml`` files on the way are layers.
+"""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any
+
+from . import formats, paths
+from .errors import KonfigError, UsageError
+from .model import Model, rel_of, uri_of
+from .policy import Policy
+from .project import Project
+from .source import GitTree, Source, WorkTree
+from .stack import Stack
+from .yamlio import Document, load
+
+
+def find_root(start: str | None = None) -> str:
+    """The nearest directory at or above ``start`` holding ``konfig.yaml``."""
+    here = os.path.abspath(start or os.getcwd())
+    cur = here
+    while True:
+        if os.path.isfile(os.path.join(cur, formats.KONFIG_FILE)):
+            return cur
+        up = os.path.dirname(cur)
+        if up == cur:
+            raise KonfigError(
+                f"not a Konfig repository: no {formats.KONFIG_FILE} in {here} or any parent",
+                hint="run `konfig init DIR` to create one, or pass --repo DIR",
+            )
+        cur = up
+
+
+class Repository:
+    """Everything konfig knows about one revision of a Konfig (the work tree or a commit)."""
+
+    def __init__(self, root: str, source: Source | None = None) -> None:
+        self.root = os.path.abspath(root)
+        self.source: Source = source or WorkTree(self.root)
+        self._docs: dict[tuple[str, bool], Document] = {}
+        self._bytes: dict[str, bytes] = {}
+        self._schemas: dict[str, Any] = {}
+        self._models: dict[str, Model] = {}
+        self.memo: dict[Any, Any] = {}  # resolution's shared-layer merges
+
+    @classmethod
+    def discover(cls, start: str | None = None, repo: str | None = None) -> "Repository":
+        """The repository at ``repo`` (must hold konfig.yaml) or above ``start``."""
+        if repo:
+            if not os.path.isdir(repo):
+                raise KonfigError(f"--repo {repo}: no such directory")
+            if not os.path.isfile(os.path.join(repo, formats.KONFIG_FILE)):
+                raise KonfigError(
+                    f"not a Konfig repository: no {formats.KONFIG_FILE} in {os.path.abspath(repo)}",
+                    hint="run `konfig init DIR` to create one",
+                )
+            return cls(repo)
+        return cls(find_root(start))
+
+    @classmethod
+    def at_revision(cls, root: str, rev: str, git_repo: Any | None = None) -> "Repository":
+        """The repository as it is in commit ``rev``, read from git objects."""
+        return cls(root, GitTree(root, rev, git_repo))
+
+    def __repr__(self) -> str:
+        return f"Repository({self.root!r}, {self.source.label})"
+
+    # -- files -------------------------------------------------------------
+
+    def read(self, rel: str) -> bytes:
+        rel = paths.normalize(rel)
+        data = self._bytes.get(rel)
+        if data is None:
+            data = self._bytes[rel] = self.source.read(rel)
+        return data
+
+    def exists(self, rel: str) -> bool:
+        return self.source.exists(rel)
+
+    def document(self, rel: str, positions: bool = False) -> Document:
+        """A YAML file, parsed once (with value positions only when asked for)."""
+        rel = paths.normalize(rel)
+        key = (rel, positions)
+        doc = self._docs.get(key)
+        if doc is None:
+            doc = load(self.read(rel), rel, positions=positions)
+            self._docs[key] = doc
+            if positions:
+                self._docs.setdefault((rel, False), doc)
+        return doc
+
+    def position(self, rel: str, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        try:
+            pos = self.document(rel, positions=True).position(path)
+        except KonfigError:
+            pos = None
+        return pos if pos else (None, None)
+
+    # -- settings ------------------------------------------------------------
+
+    @cached_property
+    def settings(self) -> dict[str, Any]:
+        data = formats.check("konfig", self.document(formats.KONFIG_FILE), "repository")
+        return formats.settings_with_defaults(data)
+
+    @property
+    def base(self) -> str:
+        return str(self.settings["base"])
+
+    @property
+    def roots(self) -> list[str]:
+        return list(self.settings["roots"])
+
+    @property
+    def cache_dir(self) -> str:
+        return os.path.join(self.root, self.settings["cache_dir"])
+
+    # -- discovery -------------------------------------------------------------
+
+    @cached_property
+    def _discovery(self) -> tuple[dict[str, Project], dict[str, Stack], set[str], list[KonfigError]]:
+        projects: dict[str, Project] = {}
+        stacks: dict[str, Stack] = {}
+        defaults: set[str] = set()
+        problems: list[KonfigError] = []
+        for root in self.roots:
+            owner_of: dict[str, Project] = {}
+            walker = self.source.walk(root)
+            while True:
+                try:
+                    rel, dirs, files = next(walker)
+                except StopIteration:
+                    break
+                except KonfigError as e:  # a symlink out of the repo: report, keep going
+                    problems.append(e)
+                    continue
+                fileset = set(files)
+                parent = paths.parent(rel)
+                project = owner_of.get(rel) or owner_of.get(parent)
+                if formats.PROJECT_FILE in fileset:
+                    if project is not None:
+                        problems.append(KonfigError(
+                            f"project inside project {project.path}; nested projects are not supported",
+                            file=paths.join(rel, formats.PROJECT_FILE),
+                        ))
+                    else:
+                        project = Project(self, rel, root)
+                        projects[rel] = project
+                if project is not None:
+                    owner_of[rel] = project
+                if formats.DEFAULTS_FILE in fileset:
+                    defaults.add(paths.join(rel, formats.DEFAULTS_FILE))
+                if formats.STACK_FILE in fileset:
+                    if project is None:
+                        problems.append(KonfigError(
+                            "stack outside any project: no project.yaml in this or a parent directory",
+                            file=paths.join(rel, formats.STACK_FILE),
+                        ))
+                    elif rel == project.path:
+                        problems.append(KonfigError(
+                            "stack.yaml in the project directory itself; put each stack in its own directory",
+                            file=paths.join(rel, formats.STACK_FILE),
+                        ))
+                    else:
+                        stack = Stack(self, rel, project)
+                        stacks[rel] = stack
+                        project.stacks.append(stack)
+        return projects, stacks, defaults, problems
+
+    def projects(self) -> list[Project]:
+        return list(self._discovery[0].values())
+
+    def stacks(self) -> list[Stack]:
+        return list(self._discovery[1].values())
+
+    @property
+    def discovery_problems(self) -> list[KonfigError]:
+        return list(self._discovery[3])
+
+    def has_defaults(self, rel_file: str) -> bool:
+        return rel_file in self._discovery[2]
+
+    def defaults_files(self) -> set[str]:
+        return set(self._discovery[2])
+
+    def project_at(self, path: str) -> Project | None:
+        return self._discovery[0].get(paths.normalize(path))
+
+    def stack_at(self, path: str) -> Stack | None:
+        return self._discovery[1].get(paths.normalize(path))
+
+    def find_stack(self, name: str, cwd: str | None = None) -> Stack:
+        """A stack by repo path, path relative to ``cwd``, or unique path suffix."""
+        stacks = self._discovery[1]
+        raw = name.strip()
+        if not raw:
+            raise UsageError("empty stack name")
+        candidates = []
+        try:
+            candidates.append(paths.normalize(raw.rstrip("/")))
+        except KonfigError:
+            pass
+        cwd = os.path.abspath(cwd or os.getcwd())
+        joined = os.path.normpath(os.path.join(cwd, raw))
+        if joined == self.root or joined.startswith(self.root + os.sep):
+            candidates.append(os.path.relpath(joined, self.root).replace(os.sep, "/"))
+        for cand in candidates:
+            if cand.endswith("/" + formats.STACK_FILE):
+                cand = paths.parent(cand)
+            if cand in stacks:
+                return stacks[cand]
+        suffix = raw.strip("/")
+        if suffix.endswith("/" + formats.STACK_FILE):
+            suffix = paths.parent(suffix)
+        matches = [p for p in stacks if p == suffix or p.endswith("/" + suffix)]
+        if len(matches) == 1:
+            return stacks[matches[0]]
+        if len(matches) > 1:
+            shown = ", ".join(sorted(matches)[:10]) + (" ..." if len(matches) > 10 else "")
+            raise UsageError(f"ambiguous stack {name!r}: matches {shown}")
+        hint = None
+        below = [p for p in stacks if p.startswith(suffix + "/") or f"/{suffix}/" in p]
+        if below:
+            shown = ", ".join(sorted(below)[:5]) + (" ..." if len(below) > 5 else "")
+            hint = f"{suffix} is not a stack itself; stacks below it: {shown}"
+        else:
+            import difflib
+
+            close = difflib.get_close_matches(suffix, list(stacks), n=3, cutoff=0.6)
+            if close:
+                hint = "did you mean " + " or ".join(close) + "?"
+        raise UsageError(f"unknown stack {name!r}", hint=hint)
+
+    # -- models, schemas, policies ----------------------------------------------
+
+    def model_names(self) -> list[str]:
+        models_dir = paths.join(self.base, "models")
+        for rel, dirs, _files in self.source.walk(models_dir):
+            if rel == models_dir:
+                return [d for d in dirs if self.exists(paths.join(rel, d, "schema.yaml"))]
+        return []
+
+    def model(self, name: str, project: Project | None = None) -> Model:
+        m = self._models.get(name)
+        if m is None:
+            m = Model(self, name)
+            if not self.exists(m.schema_file):
+                known = ", ".join(self.model_names()) or "none"
+                line = col = None
+                file = None
+                if project is not None:
+                    file = project.file
+                    line, col = self.position(file, ("model",))
+                raise KonfigError(
+                    f"unknown model {name!r} (models: {known})",
+                    file=file, line=line, col=col, keypath="model" if file else None,
+                )
+            self._models[name] = m
+        return m
+
+    def schema_document(self, rel: str) -> Any:
+        """A schema file's data (YAML or JSON), cached; only files under the base dir."""
+        rel = paths.normalize(rel)
+        if rel not in self._schemas:
+            if not paths.is_within(rel, self.base):
+                raise KonfigError(f"schemas may only come from {self.base}/ (not {rel})", file=rel)
+            if not self.exists(rel):
+                raise KonfigError("schema file not found", file=rel)
+            self._schemas[rel] = self.document(rel).data
+        return self._schemas[rel]
+
+    def build_validator(self, schema: dict[str, Any], file: str, prefix: tuple[Any, ...] = ()) -> Any:
+        from . import schema as schema_mod
+
+        problems = schema_mod.check_schema(schema)
+        if problems:
+            path, msg = problems[0]
+            line, col = self.position(file, prefix + path)
+            raise KonfigError(msg, file=file, line=line, col=col)
+
+        def retrieve(uri: str) -> Any:
+            rel = rel_of(uri.split("#", 1)[0])
+            if rel is None:
+                raise KonfigError(f"$ref to {uri} is not allowed: only files under {self.base}/", file=file)
+            return self.schema_document(rel)
+
+        return schema_mod.build(schema, uri_of(file), retrieve)
+
+    def schema_closure(self, rel: str) -> list[str]:
+        """``rel`` and every schema file it references, transitively."""
+        from urllib.parse import urldefrag, urljoin
+
+        from .schema import iter_refs
+
+        seen: list[str] = []
+        todo = [rel]
+        while todo:
+            cur = todo.pop()
+            if cur in seen:
+                continue
+            seen.append(cur)
+            try:
+                data = self.schema_document(cur)
+            except KonfigError:
+                continue
+            for ref in iter_refs(data):
+                target = rel_of(urldefrag(urljoin(uri_of(cur), ref))[0])
+                if target and target not in seen:
+                    todo.append(target)
+        return seen
+
+    @cached_property
+    def policies(self) -> list[Policy]:
+        pdir = paths.join(self.base, "policies")
+        out = []
+        for rel, _dirs, files in self.source.walk(pdir):
+            for f in files:
+                if f.endswith((".yaml", ".yml")):
+                    out.append(Policy(self, paths.join(rel, f)))
+        return sorted(out, key=lambda p: p.file)
+
+    def env_profile(self, env: str) -> str:
+        return paths.join(self.base, "envs", f"{env}.yaml")
+
+    @property
+    def teams_file(self) -> str:
+        return paths.join(self.base, formats.TEAMS_FILE)

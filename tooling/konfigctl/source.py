@@ -1,0 +1,205 @@
+"""Where a repository's files come from: the work tree, or a git revision.
+
+``konfig diff`` and ``konfig review`` read the base revision straight from git
+objects (never checking it out), so everything above this module reads files
+through a ``Source`` and never touches ``os`` directly.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from . import paths
+from .errors import KonfigError
+
+
+class Source(Protocol):
+    root: str
+    label: str  # "work tree" or a commit
+
+    def read(self, rel: str) -> bytes: ...
+
+    def exists(self, rel: str) -> bool: ...
+
+    def isdir(self, rel: str) -> bool: ...
+
+    def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]: ...
+
+    def files(self) -> list[str]: ...
+
+
+class WorkTree:
+    """Files on disk under ``root``; symlinks may not lead outside it."""
+
+    label = "work tree"
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+        self._real_root = os.path.realpath(self.root)
+
+    def _abs(self, rel: str) -> str:
+        return os.path.join(self.root, rel) if rel else self.root
+
+    def _check_inside(self, rel: str, abspath: str) -> None:
+        real = os.path.realpath(abspath)
+        if real != self._real_root and not real.startswith(self._real_root + os.sep):
+            raise KonfigError(f"symlink leads outside the repository (to {real})", file=rel)
+
+    def read(self, rel: str) -> bytes:
+        rel = paths.normalize(rel)
+        abspath = self._abs(rel)
+        if os.path.islink(abspath) or os.path.islink(os.path.dirname(abspath)):
+            self._check_inside(rel, abspath)
+        try:
+            with open(abspath, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise KonfigError("file not found", file=rel) from None
+        except IsADirectoryError:
+            raise KonfigError("is a directory, expected a file", file=rel) from None
+        except OSError as e:
+            raise KonfigError(f"cannot read: {e.strerror}", file=rel) from None
+
+    def exists(self, rel: str) -> bool:
+        return os.path.exists(self._abs(paths.normalize(rel)))
+
+    def isdir(self, rel: str) -> bool:
+        return os.path.isdir(self._abs(paths.normalize(rel)))
+
+    def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+        """Like ``os.walk`` with repo-relative paths; hidden and symlinked dirs are not entered.
+
+        A symlink that leads outside the repository is an error here, so it
+        cannot be used to smuggle files in.
+        """
+        top = paths.normalize(top)
+        stack = [top]
+        while stack:
+            rel = stack.pop()
+            try:
+                it = os.scandir(self._abs(rel))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            dirs: list[str] = []
+            files: list[str] = []
+            with it:
+                for entry in it:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    child = f"{rel}/{name}" if rel else name
+                    if entry.is_symlink():
+                        self._check_inside(child, entry.path)
+                        if entry.is_dir():
+                            continue  # a link to a directory inside the repo: walked there
+                        files.append(name)
+                    elif entry.is_dir(follow_symlinks=False):
+                        dirs.append(name)
+                    else:
+                        files.append(name)
+            dirs.sort()
+            files.sort()
+            yield rel, dirs, files
+            for d in reversed(dirs):
+                stack.append(f"{rel}/{d}" if rel else d)
+
+    def files(self) -> list[str]:
+        out = []
+        for rel, _dirs, files in self.walk(""):
+            out.extend(f"{rel}/{f}" if rel else f for f in files)
+        return out
+
+    def digest_key(self, rel: str) -> tuple[int, int, int] | None:
+        """A cheap change detector (mtime, size, inode) for caches."""
+        try:
+            st = os.stat(self._abs(rel))
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class GitTree:
+    """Files of one commit, read from git objects (``git ls-tree`` once, blobs on demand)."""
+
+    def __init__(self, root: str, rev: str, repo: Any | None = None) -> None:
+        from . import git
+
+        self.root = os.path.abspath(root)
+        self.repo = repo or git.open_repo(self.root)
+        self.commit = git.resolve_commit(self.repo, rev)
+        self.label = f"{rev} ({self.commit[:12]})"
+        self._entries = git.ls_tree(self.repo, self.commit)  # path -> (mode, sha)
+        dirs: dict[str, tuple[set[str], list[str]]] = {"": (set(), [])}
+        for path in self._entries:
+            parent, _, name = path.rpartition("/")
+            dirs.setdefault(parent, (set(), []))[1].append(name)
+            while parent:
+                grand, _, pname = parent.rpartition("/")
+                entry = dirs.setdefault(grand, (set(), []))
+                if pname in entry[0]:
+                    break
+                entry[0].add(pname)
+                parent = grand
+        self._dirs = {d: (sorted(sub), sorted(fs)) for d, (sub, fs) in dirs.items()}
+
+    def _target(self, rel: str, depth: int = 0) -> str:
+        mode, sha = self._entries[rel]
+        if mode != "120000":
+            return rel
+        from . import git
+
+        link = git.read_blob(self.repo, sha).decode("utf-8", "replace")
+        if link.startswith("/") or depth > 16:
+            raise KonfigError(f"symlink leads outside the repository (to {link})", file=rel)
+        try:
+            target = paths.normalize(paths.join(paths.parent(rel), link))
+        except KonfigError:
+            raise KonfigError(f"symlink leads outside the repository (to {link})", file=rel) from None
+        if target not in self._entries:
+            raise KonfigError(f"symlink target {link} does not exist", file=rel)
+        return self._target(target, depth + 1)
+
+    def read(self, rel: str) -> bytes:
+        from . import git
+
+        rel = paths.normalize(rel)
+        if rel not in self._entries:
+            raise KonfigError(f"file not found at {self.label}", file=rel)
+        target = self._target(rel)
+        return git.read_blob(self.repo, self._entries[target][1])
+
+    def exists(self, rel: str) -> bool:
+        rel = paths.normalize(rel)
+        return rel in self._entries or rel in self._dirs
+
+    def isdir(self, rel: str) -> bool:
+        return paths.normalize(rel) in self._dirs
+
+    def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+        top = paths.normalize(top)
+        stack = [top]
+        while stack:
+            rel = stack.pop()
+            if rel not in self._dirs:
+                continue
+            dirs, files = self._dirs[rel]
+            dirs = [d for d in dirs if not d.startswith(".")]
+            files = [f for f in files if not f.startswith(".")]
+            for f in files:
+                child = f"{rel}/{f}" if rel else f
+                if self._entries[child][0] == "120000":
+                    self._target(child)
+            yield rel, list(dirs), list(files)
+            for d in reversed(dirs):
+                stack.append(f"{rel}/{d}" if rel else d)
+
+    def files(self) -> list[str]:
+        return sorted(self._entries)
+
+    def digest_key(self, rel: str) -> str | None:
+        e = self._entries.get(paths.normalize(rel))
+        return e[1] if e else None

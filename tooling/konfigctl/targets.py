@@ -1,0 +1,101 @@
+"""Which stacks a command runs on: named stacks, ``--all``, ``--affected REF``, ``--selector``.
+
+With none of these, the stacks below the working directory (all of them at the
+repository root), like ``pytest`` collecting from where it is run.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import TYPE_CHECKING
+
+from . import paths
+from .errors import UsageError
+from .selector import Selector
+
+if TYPE_CHECKING:
+    from .repository import Repository
+    from .stack import Stack
+
+
+@dataclasses.dataclass
+class Targets:
+    names: list[str] = dataclasses.field(default_factory=list)
+    all: bool = False
+    affected: str | None = None  # base ref
+    head: str | None = None
+    selector: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def whole_repo(self) -> bool:
+        return self.all and not self.names and not self.affected
+
+
+def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list["Stack"]:
+    cwd = os.path.abspath(cwd or os.getcwd())
+    if targets.names and targets.all:
+        raise UsageError("name stacks or use --all, not both")
+    if targets.affected and (targets.names or targets.all):
+        raise UsageError("--affected picks the stacks itself; do not also name stacks or use --all")
+    if targets.affected:
+        from .affected import affected_stacks
+
+        stacks = affected_stacks(repo, targets.affected, targets.head)
+    elif targets.names:
+        seen: dict[str, Stack] = {}
+        for name in targets.names:
+            for s in _named(repo, name, cwd):
+                seen.setdefault(s.path, s)
+        stacks = list(seen.values())
+    elif targets.all:
+        stacks = repo.stacks()
+    else:
+        stacks = under(repo, cwd)
+    if targets.selector:
+        sel = Selector.parse(targets.selector)
+        stacks = [s for s in stacks if _safe_match(sel, s)]
+    return stacks
+
+
+def _named(repo: "Repository", name: str, cwd: str) -> list["Stack"]:
+    """A stack by name; a project or any directory names every stack below it."""
+    from .errors import KonfigError
+
+    try:
+        return [repo.find_stack(name, cwd)]
+    except UsageError as first:
+        for cand in _dir_candidates(repo, name, cwd):
+            found = [s for s in repo.stacks() if paths.is_within(s.path, cand)]
+            if found:
+                return found
+        raise first
+    except KonfigError:
+        raise
+
+
+def _dir_candidates(repo: "Repository", name: str, cwd: str) -> list[str]:
+    out = []
+    joined = os.path.normpath(os.path.join(cwd, name))
+    if joined == repo.root or joined.startswith(repo.root + os.sep):
+        out.append(os.path.relpath(joined, repo.root).replace(os.sep, "/").strip("."))
+    try:
+        out.append(paths.normalize(name))
+    except Exception:  # noqa: BLE001 - not a path: no candidates from it
+        pass
+    return out
+
+
+def under(repo: "Repository", cwd: str) -> list["Stack"]:
+    if cwd == repo.root or not cwd.startswith(repo.root + os.sep):
+        return repo.stacks()
+    rel = os.path.relpath(cwd, repo.root).replace(os.sep, "/")
+    return [s for s in repo.stacks() if paths.is_within(s.path, rel) or paths.is_within(rel, s.path)]
+
+
+def _safe_match(sel: Selector, stack: "Stack") -> bool:
+    from .errors import KonfigError
+
+    try:
+        return sel.matches(stack)
+    except KonfigError:
+        return True  # a broken stack is kept, so the command reports it

@@ -1,0 +1,198 @@
+"""Checking resolved stacks against their model schema and the policies that select them.
+
+Every problem is located at the layer file and line that set the offending
+value (a shared ``defaults.yaml`` as much as the stack's own file). A stack
+whose files are broken yields an ``input`` problem (exit 2) and the others
+are still checked.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from . import keypath as kp
+from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem
+from .resolution import Resolution, resolve
+from .schema import explain_error
+
+if TYPE_CHECKING:
+    from .policy import Policy
+    from .repository import Repository
+    from .stack import Stack
+
+INPUT = "input"
+
+
+def input_problem(err: KonfigError, stack: "Stack | None" = None) -> Problem:
+    return Problem.from_error(err, stack=stack.path if stack else err.stack, check=INPUT)
+
+
+def exit_code(problems: Iterable[Problem]) -> int:
+    code = EXIT_OK
+    for p in problems:
+        if p.check == INPUT:
+            return EXIT_BAD_INPUT
+        if p.is_error:
+            code = EXIT_FAILED
+    return code
+
+
+def usable_policies(repo: "Repository") -> tuple[list["Policy"], list[Problem]]:
+    """Policies that load and compile; a broken one is reported once, not per stack."""
+    cached = repo.memo.get("usable_policies")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    good, problems = [], []
+    for policy in repo.policies:
+        try:
+            policy.meta  # noqa: B018 - loads and checks the format
+            policy.validator  # noqa: B018
+            policy.selector  # noqa: B018
+        except KonfigError as e:
+            problems.append(input_problem(e))
+            continue
+        good.append(policy)
+    repo.memo["usable_policies"] = (good, problems)
+    return good, problems
+
+
+def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
+                 policies: list["Policy"]) -> list[tuple[tuple[Any, ...], str, str, str]]:
+    """Raw findings on a resolved config: (path, message, source, severity)."""
+    model = repo.model(stack.project.model_name, stack.project)
+    found = []
+    for err in model.validator.iter_errors(config):
+        path, msg = explain_error(err)
+        found.append((path, msg, f"model {model.name}", "error"))
+    for policy in policies:
+        if not policy.selects(stack):
+            continue
+        for err in policy.validator.iter_errors(config):
+            path, msg = explain_error(err)
+            found.append((path, msg, f"policy {policy.name}", policy.severity))
+    return found
+
+
+def validate_stack(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
+                   overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
+    """Schema and policy problems of one stack (never raises for bad input)."""
+    if policies is None:
+        policies = usable_policies(repo)[0]
+    try:
+        stack.project.meta  # noqa: B018 - format of project.yaml
+        stack.meta  # noqa: B018
+        res = resolve(repo, stack, overrides)
+        found = check_config(repo, stack, res.config, policies)
+    except KonfigError as e:
+        return [input_problem(e, stack)]
+    problems = _depends_on_problems(repo, stack)
+    if found:
+        problems.extend(locate(repo, stack, found, overrides))
+    return problems
+
+
+def locate(repo: "Repository", stack: "Stack", found: list[tuple[tuple[Any, ...], str, str, str]],
+           overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
+    """Turn findings on resolved paths into problems at the layer lines that caused them."""
+    tracked: Resolution = resolve(repo, stack, overrides, track=True)
+    spec = repo.model(stack.project.model_name).merge_spec
+    out = []
+    seen = set()
+    for path, msg, source, severity in found:
+        file, line, col = tracked.locate(path, repo)
+        key = (file, line, col, path, msg, source)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Problem(
+            message=msg,
+            file=file,
+            line=line,
+            col=col,
+            keypath=display_path(tracked.config, path, spec),
+            stack=stack.path,
+            source=source,
+            severity=severity,
+        ))
+    out.sort(key=lambda p: (p.file or "", p.line or 0, p.col or 0, p.keypath))
+    return out
+
+
+def display_path(config: Any, path: tuple[Any, ...], spec: Any = None) -> str:
+    """A key path as people write it: keyed list items by their key (``env[name=X]``)."""
+    out: list[Any] = []
+    node = config
+    for seg in path:
+        if isinstance(seg, int) and isinstance(node, list):
+            item = node[seg] if seg < len(node) else None
+            key = spec.key if spec is not None else None
+            if key and isinstance(item, dict) and isinstance(item.get(key), (str, int)):
+                out.append(kp.Select(key, str(item[key])))
+            else:
+                out.append(seg)
+            node = item
+            spec = spec.items if spec is not None else None
+        else:
+            out.append(seg)
+            node = node.get(seg) if isinstance(node, dict) else None
+            spec = spec.child(seg) if spec is not None else None
+    return kp.format(tuple(out))
+
+
+def _depends_on_problems(repo: "Repository", stack: "Stack") -> list[Problem]:
+    out = []
+    for i, name in enumerate(stack.depends_on):
+        try:
+            target = repo.find_stack(name, cwd=repo.root)
+        except KonfigError as e:
+            line, col = repo.position(stack.file, ("depends_on", i))
+            out.append(Problem(
+                message=f"depends on {e.message}", file=stack.file, line=line, col=col,
+                keypath=f"depends_on[{i}]", stack=stack.path, source="stack.yaml",
+            ))
+            continue
+        if target is stack:
+            line, col = repo.position(stack.file, ("depends_on", i))
+            out.append(Problem(
+                message="a stack cannot depend on itself", file=stack.file, line=line, col=col,
+                keypath=f"depends_on[{i}]", stack=stack.path, source="stack.yaml",
+            ))
+    return out
+
+
+def _validate_one(repo: "Repository", stack: "Stack") -> list[Problem]:
+    return validate_stack(repo, stack, usable_policies(repo)[0])
+
+
+def validate(repo: "Repository", stacks: list["Stack"], *, with_discovery: bool = False,
+             jobs: int | None = None, progress: Any = None) -> list[Problem]:
+    """Problems of many stacks; ``with_discovery`` adds repository-level ones (``--all``)."""
+    from .parallel import map_stacks
+
+    policies, problems = usable_policies(repo)
+    if with_discovery:
+        problems = [input_problem(e) for e in repo.discovery_problems] + problems
+    _warm(repo, stacks)
+    for _stack, found in map_stacks(repo, stacks, _validate_one, jobs=jobs, progress=progress,
+                                    label="validating"):
+        problems.extend(found)
+    return problems
+
+
+def _warm(repo: "Repository", stacks: list["Stack"]) -> None:
+    """Compile what every worker needs once, before workers fork."""
+    for name in {s.project.model_name for s in stacks if _meta_ok(s)}:
+        try:
+            m = repo.model(name)
+            m.validator  # noqa: B018
+            m.merge_spec  # noqa: B018
+        except KonfigError:
+            pass
+
+
+def _meta_ok(stack: "Stack") -> bool:
+    try:
+        stack.project.meta  # noqa: B018
+        return True
+    except KonfigError:
+        return False

@@ -1,0 +1,429 @@
+"""Reading and writing YAML: safe and fast for reads, comment-preserving for edits.
+
+Reads go through ruamel's C parser (``ruamel.yaml.clib``) to a node graph that is
+turned into plain Python data here, so that the rules for untrusted input live
+in one place:
+
+* only the core tags, plus ``!replace`` (mappings, lists) and ``!append`` (lists);
+* duplicate keys are errors (at the second key);
+* alias expansion is bounded, so an alias bomb is an error, not an OOM;
+* every value can be located (``positions``: key path -> line, column), which is
+  how a schema error in a resolved stack points at the layer file that set it.
+
+Edits use ruamel's round-trip mode, which keeps comments, key order and quoting;
+writes are atomic (temporary file in the same directory, fsync, rename).
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import YamlError
+
+Path_ = tuple[Any, ...]  # a key path: str keys and int indices
+Positions = dict[Path_, tuple[int, int]]
+
+MAX_NODES = 200_000  # nodes built per document, aliases counted at every use
+MAX_DEPTH = 256
+
+_T = "tag:yaml.org,2002:"
+_MAP, _SEQ, _STR, _NULL, _BOOL, _INT, _FLOAT, _TS, _MERGE = (
+    _T + n for n in ("map", "seq", "str", "null", "bool", "int", "float", "timestamp", "merge")
+)
+REPLACE_TAG = "!replace"
+APPEND_TAG = "!append"
+
+
+class ReplaceDict(dict):  # type: ignore[type-arg]
+    """A mapping tagged ``!replace``: replaces the lower layer instead of merging."""
+
+
+class ReplaceList(list):  # type: ignore[type-arg]
+    """A list tagged ``!replace``: replaces a keyed (``x-merge-key``) list."""
+
+
+class AppendList(list):  # type: ignore[type-arg]
+    """A list tagged ``!append``: appended to the lower layer's list."""
+
+
+class Document:
+    """Plain data of one YAML document, and where each value is."""
+
+    __slots__ = ("data", "positions", "filename")
+
+    def __init__(self, data: Any, positions: Positions | None, filename: str) -> None:
+        self.data = data
+        self.positions = positions
+        self.filename = filename
+
+    def position(self, path: Path_) -> tuple[int, int] | None:
+        """Line and column (1-based) of the value at ``path``, or of its nearest ancestor."""
+        if self.positions is None:
+            return None
+        path = tuple(path)
+        while True:
+            pos = self.positions.get(path)
+            if pos is not None or not path:
+                return pos
+            path = path[:-1]
+
+
+_loader_cls: Any = None
+
+
+def _loader(stream: str) -> Any:
+    global _loader_cls
+    if _loader_cls is None:  # built on first use: the C parser is a heavy import
+        try:
+            from _ruamel_yaml import CParser
+        except ImportError:  # pragma: no cover - clib is a declared dependency
+            from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined,no-redef]
+        from ruamel.yaml.constructor import SafeConstructor
+        from ruamel.yaml.resolver import VersionedResolver
+
+        class _Loader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc,valid-type]
+            def __init__(self, s: str) -> None:
+                CParser.__init__(self, s)
+                self._parser = self._composer = self
+                SafeConstructor.__init__(self, loader=self)
+                VersionedResolver.__init__(self, loadumper=self)
+
+        _loader_cls = _Loader
+    return _loader_cls(stream)
+
+
+def _mark_error(exc: Exception, filename: str) -> YamlError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    msg = f"invalid YAML: {problem}"
+    if context:
+        msg += f" ({context})"
+    if mark is not None:
+        return YamlError(msg, file=filename, line=mark.line + 1, col=mark.column + 1)
+    return YamlError(msg, file=filename)
+
+
+class _Builder:
+    """Turns a composed node graph into plain data, enforcing the input rules."""
+
+    def __init__(self, loader: Any, filename: str, want_positions: bool) -> None:
+        self.loader = loader
+        self.filename = filename
+        self.positions: Positions | None = {} if want_positions else None
+        self.budget = MAX_NODES
+        self.active: set[int] = set()
+
+    def error(self, node: Any, msg: str) -> YamlError:
+        m = node.start_mark
+        return YamlError(msg, file=self.filename, line=m.line + 1, col=m.column + 1)
+
+    def build(self, node: Any, path: Path_, depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.error(
+                node,
+                f"document expands to more than {MAX_NODES} values (alias bomb?)",
+            )
+        if depth > MAX_DEPTH:
+            raise self.error(node, f"document is nested deeper than {MAX_DEPTH} levels")
+        tag = node.tag
+        if not isinstance(tag, str):  # ruamel wraps tags in a Tag object
+            tag = tag.value if hasattr(tag, "value") else str(tag)
+        kind = node.id
+        if kind == "scalar":
+            return self.scalar(node, tag)
+        key = id(node)
+        if key in self.active:
+            raise self.error(node, "recursive alias")
+        self.active.add(key)
+        try:
+            if kind == "mapping":
+                if tag not in (_MAP, REPLACE_TAG):
+                    raise self.error(node, f"unknown YAML tag {tag!r} on a mapping")
+                out: dict[str, Any] = ReplaceDict() if tag == REPLACE_TAG else {}
+                self.mapping(node, out, path, depth)
+                return out
+            if kind == "sequence":
+                if tag == _SEQ:
+                    lst: list[Any] = []
+                elif tag == APPEND_TAG:
+                    lst = AppendList()
+                elif tag == REPLACE_TAG:
+                    lst = ReplaceList()
+                else:
+                    raise self.error(node, f"unknown YAML tag {tag!r} on a list")
+                positions = self.positions
+                for i, item in enumerate(node.value):
+                    p = path + (i,)
+                    if positions is not None:
+                        m = item.start_mark
+                        positions[p] = (m.line + 1, m.column + 1)
+                    lst.append(self.build(item, p, depth + 1))
+                return lst
+        finally:
+            self.active.discard(key)
+        raise self.error(node, f"unsupported YAML node {kind}")  # pragma: no cover
+
+    def mapping(self, node: Any, out: dict[str, Any], path: Path_, depth: int) -> None:
+        merges = []
+        positions = self.positions
+        for knode, vnode in node.value:
+            ktag = knode.tag if isinstance(knode.tag, str) else getattr(knode.tag, "value", "")
+            if knode.id != "scalar":
+                raise self.error(knode, "mapping keys must be plain strings")
+            if ktag == _MERGE:
+                merges.append(vnode)
+                continue
+            k = str(knode.value)
+            if k in out:
+                raise self.error(knode, f"duplicate key {k!r}")
+            p = path + (k,)
+            if positions is not None:
+                m = knode.start_mark
+                positions[p] = (m.line + 1, m.column + 1)
+            out[k] = self.build(vnode, p, depth + 1)
+        # YAML merge keys (<<): explicit keys win, earlier sources win over later ones.
+        for vnode in merges:
+            sources = vnode.value if vnode.id == "sequence" else [vnode]
+            for src in sources:
+                value = self.build(src, path, depth + 1)
+                if not isinstance(value, dict):
+                    raise self.error(src, "'<<' merges only mappings")
+                for k, v in value.items():
+                    out.setdefault(k, v)
+
+    def scalar(self, node: Any, tag: str) -> Any:
+        value = node.value
+        if tag == _STR or tag == _TS:  # timestamps stay strings: data must stay JSON
+            return value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return value.lower() in ("true", "yes", "on", "y")
+        if tag == _INT:
+            try:
+                return self.loader.construct_yaml_int(node)
+            except Exception:
+                raise self.error(node, f"invalid integer {value!r}") from None
+        if tag == _FLOAT:
+            try:
+                return self.loader.construct_yaml_float(node)
+            except Exception:
+                raise self.error(node, f"invalid number {value!r}") from None
+        if tag in (REPLACE_TAG, APPEND_TAG):
+            raise self.error(node, f"{tag} applies to a mapping or a list, not to a scalar")
+        raise self.error(node, f"unknown YAML tag {tag!r}")
+
+
+def _decode(content: str | bytes, filename: str) -> str:
+    if isinstance(content, bytes):
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise YamlError(f"not UTF-8 text (byte {e.start})", file=filename) from None
+    return content
+
+
+def load(content: str | bytes, filename: str = "<input>", *, positions: bool = False) -> Document:
+    """Safely load one YAML document (an empty file gives ``None``)."""
+    text = _decode(content, filename)
+    loader = _loader(text)
+    try:
+        node = loader.get_single_node()
+    except YamlError:
+        raise
+    except Exception as e:  # ruamel's MarkedYAMLError family, and ComposerError
+        raise _mark_error(e, filename) from None
+    finally:
+        try:
+            loader.dispose()
+        except Exception:  # pragma: no cover
+            pass
+    if node is None:
+        return Document(None, {} if positions else None, filename)
+    builder = _Builder(loader, filename, positions)
+    data = builder.build(node, ())
+    if builder.positions is not None:
+        m = node.start_mark
+        builder.positions[()] = (m.line + 1, m.column + 1)
+    return Document(data, builder.positions, filename)
+
+
+def load_all(content: str | bytes, filename: str = "<input>") -> list[Any]:
+    """Safely load every document of a multi-document stream (e.g. ``golden.yaml``)."""
+    text = _decode(content, filename)
+    loader = _loader(text)
+    out = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            out.append(_Builder(loader, filename, False).build(node, ()))
+    except YamlError:
+        raise
+    except Exception as e:
+        raise _mark_error(e, filename) from None
+    finally:
+        try:
+            loader.dispose()
+        except Exception:  # pragma: no cover
+            pass
+    return out
+
+
+def parse_value(text: str, what: str = "value") -> Any:
+    """A command-line value: a YAML scalar or flow collection (``a``, ``3``, ``[1, 2]``)."""
+    try:
+        data = load(text, f"<{what}>").data
+    except YamlError as e:
+        raise YamlError(f"cannot parse {what} {text!r}: {e.message}") from None
+    return plain(data)
+
+
+def plain(data: Any) -> Any:
+    """Drop merge markers (``!replace``/``!append``), keeping the data."""
+    if isinstance(data, dict):
+        return {k: plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [plain(v) for v in data]
+    return data
+
+
+# -- output -------------------------------------------------------------------
+
+def _str_representer(dumper: Any, data: str) -> Any:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar(_STR, data, style=style)
+
+
+def _yaml_out() -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="safe", pure=True)
+    y.default_flow_style = False
+    y.sort_base_mapping_type_on_output = False  # keep the order renderers chose
+    y.width = 4096
+    y.allow_unicode = True
+    y.representer.add_representer(str, _str_representer)
+    for cls in (ReplaceDict,):
+        y.representer.add_representer(cls, y.representer.represent_dict)
+    for cls in (ReplaceList, AppendList):
+        y.representer.add_representer(cls, y.representer.represent_list)
+    y.representer.ignore_aliases = lambda _data: True
+    return y
+
+
+def dump(data: Any) -> str:
+    """Block-style YAML of plain data, key order kept, no aliases."""
+    buf = io.StringIO()
+    _yaml_out().dump(data, buf)
+    return buf.getvalue()
+
+
+def dump_all(docs: list[Any]) -> str:
+    """A multi-document stream, each document starting with ``---``."""
+    if not docs:
+        return ""
+    buf = io.StringIO()
+    y = _yaml_out()
+    y.explicit_start = True
+    y.dump_all(docs, buf)
+    return buf.getvalue()
+
+
+# -- round trip (edits) ----------------------------------------------------------
+
+def roundtrip() -> Any:
+    """A ruamel round-trip YAML instance that keeps comments, order and quotes."""
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    y.allow_duplicate_keys = False
+    return y
+
+
+def detect_indent(text: str) -> tuple[int, int]:
+    """(mapping indent, sequence dash offset) as the user wrote them; (2, 0) if unknown."""
+    mapping_indent = 0
+    seq_offset: int | None = None
+    prev_key_indent: int | None = None
+    for raw in text.splitlines():
+        stripped = raw.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        ind = len(raw) - len(stripped)
+        if stripped.startswith("- "):
+            if seq_offset is None and prev_key_indent is not None and ind >= prev_key_indent:
+                seq_offset = ind - prev_key_indent
+            continue
+        if prev_key_indent is not None and ind > prev_key_indent and not mapping_indent:
+            mapping_indent = ind - prev_key_indent
+        if stripped.rstrip().endswith(":"):
+            prev_key_indent = ind
+    return (mapping_indent or 2, seq_offset or 0)
+
+
+def load_roundtrip(text: str, filename: str) -> tuple[Any, Any]:
+    """(ruamel YAML instance configured like the file, round-trip data)."""
+    # The safe loader checks the untrusted-input rules first: round-trip mode
+    # would accept arbitrary tags and expand aliases.
+    load(text, filename)
+    y = roundtrip()
+    indent, offset = detect_indent(text)
+    y.indent(mapping=indent, sequence=indent + offset, offset=offset)
+    try:
+        data = y.load(text)
+    except Exception as e:
+        raise _mark_error(e, filename) from None
+    return y, data
+
+
+def dump_roundtrip(y: Any, data: Any) -> str:
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
+
+
+# -- atomic writes ---------------------------------------------------------------
+
+def atomic_write(path: str, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` all at once: readers see the old or the new file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(prefix=".konfig-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def iter_paths(data: Any, prefix: Path_ = ()) -> Iterator[tuple[Path_, Any]]:
+    """Every (path, value) of a data tree, containers included, parents first."""
+    yield prefix, data
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from iter_paths(v, prefix + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from iter_paths(v, prefix + (i,))
