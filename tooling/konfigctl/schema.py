@@ -92,8 +92,15 @@ def validator_class() -> Any:
     return _VALIDATOR_CLS
 
 
-def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None = None) -> Any:
-    """A reusable validator for ``schema``; ``$ref`` resolved through ``retrieve``."""
+def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None = None,
+          preload: dict[str, Any] | None = None) -> Any:
+    """A reusable validator for ``schema``; ``$ref`` resolved through ``retrieve``.
+
+    ``preload`` (URI -> document) puts the documents ``schema`` refers to in the
+    registry up front, crawled once. Documents only found through ``retrieve``
+    are not kept between validations, so each ``iter_errors`` would fetch and
+    crawl them again (measured: half of ``validate --all``'s time).
+    """
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
@@ -105,6 +112,11 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
         return Resource.from_contents(retrieve(uri), default_specification=DRAFT202012)
 
     registry: Any = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+    if preload:
+        registry = registry.with_resources(
+            (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+            for uri, doc in preload.items()
+        ).crawl()
     if base_uri and isinstance(schema, dict) and "$id" not in schema:
         # relative $refs ("../../schemas/x.yaml#/$defs/y") resolve against the file
         schema = {**schema, "$id": base_uri}
