@@ -1,0 +1,1 @@
+"""The scale benchmark: a synthetic Konfig generator and a runner (docs/performance.md)."""

@@ -1,0 +1,1 @@
+"""The KCL side of the benchmark: the same stacks, schemas and policies written as KCL."""
