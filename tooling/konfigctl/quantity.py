@@ -5,6 +5,7 @@ Parsed exactly (``Fraction``) so that bounds written in units compare right:
 """
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 
@@ -41,6 +42,12 @@ def parse(value: object) -> Fraction:
         return Fraction(str(value))
     if not isinstance(value, str):
         raise QuantityError(f"{value!r} is not a quantity")
+    return _parse_str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_str(value: str) -> Fraction:
+    # Every stack checks the same few spellings (500m, 1Gi) against the same bounds.
     m = _RE.match(value.strip())
     if not m:
         raise QuantityError(

@@ -41,33 +41,51 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def quantity_ok(instance: Any) -> bool:
+    """Whether ``x-quantity`` accepts ``instance`` (the compiled check and the keyword agree)."""
+    if isinstance(instance, bool) or not isinstance(instance, (str, int, float)):
+        return False
+    try:
+        return quantity.parse(instance) >= 0
+    except quantity.QuantityError:
+        return False
+
+
+def bound_ok(kind: str, bound: Any, instance: Any) -> bool:
+    """Whether ``x-minimum`` (``kind`` "min") or ``x-maximum`` ("max") accepts ``instance``."""
+    try:
+        q = quantity.parse(instance)
+        b = quantity.parse(bound)
+    except quantity.QuantityError:
+        return True  # x-quantity reports the format
+    return not (q > b if kind == "max" else q < b)
+
+
 def _x_quantity(validator: Any, kind: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema import ValidationError
 
+    if quantity_ok(instance):
+        return
     if isinstance(instance, bool) or not isinstance(instance, (str, int, float)):
         yield ValidationError(f"expected a quantity (e.g. 500m, 2, 8Gi), got {_shown(instance)}")
         return
     try:
-        q = quantity.parse(instance)
+        quantity.parse(instance)
     except quantity.QuantityError as e:
         yield ValidationError(str(e))
         return
-    if q < 0:
-        yield ValidationError(f"{_shown(instance)} is negative")
+    yield ValidationError(f"{_shown(instance)} is negative")
 
 
 def _bound(kind: str) -> Callable[..., Iterator[Any]]:
     def check(validator: Any, bound: Any, instance: Any, schema: Any) -> Iterator[Any]:
         from jsonschema import ValidationError
 
-        try:
-            q = quantity.parse(instance)
-            b = quantity.parse(bound)
-        except quantity.QuantityError:
-            return  # x-quantity reports the format
-        if kind == "max" and q > b:
+        if bound_ok(kind, bound, instance):
+            return
+        if kind == "max":
             yield ValidationError(f"{_shown(instance)} is above the maximum {_shown(bound)}")
-        elif kind == "min" and q < b:
+        else:
             yield ValidationError(f"{_shown(instance)} is below the minimum {_shown(bound)}")
 
     return check
@@ -121,7 +139,43 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
         # relative $refs ("../../schemas/x.yaml#/$defs/y") resolve against the file
         schema = {**schema, "$id": base_uri}
     cls = validator_class()
-    return cls(schema, registry=registry)
+    validator = cls(schema, registry=registry)
+    from . import fastschema
+
+    root_uri = schema.get("$id", base_uri) if isinstance(schema, dict) else base_uri
+    try:
+        check = fastschema.compile_schema(schema, root_uri, registry, quantity_ok, bound_ok)
+    except fastschema.Unsupported:
+        return validator
+    return CheckedValidator(validator, check)
+
+
+class CheckedValidator:
+    """A jsonschema validator with a compiled validity check in front (``fastschema``).
+
+    ``iter_errors`` of a valid instance -- nearly every stack -- costs only the
+    compiled check; an invalid one gets jsonschema's errors as before. Anything
+    else is jsonschema's validator itself.
+    """
+
+    def __init__(self, validator: Any, check: Callable[[Any], bool]) -> None:
+        self.jsonschema = validator
+        self.check = check
+
+    def is_valid(self, instance: Any) -> bool:
+        return self.check(instance)
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        if self.check(instance):
+            return iter(())
+        return self.jsonschema.iter_errors(instance)  # type: ignore[no-any-return]
+
+    def validate(self, instance: Any) -> None:
+        if not self.check(instance):
+            self.jsonschema.validate(instance)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.jsonschema, name)
 
 
 def check_schema(schema: Any) -> list[tuple[tuple[Any, ...], str]]:
