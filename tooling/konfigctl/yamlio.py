@@ -72,27 +72,103 @@ class Document:
 
 
 _loader_cls: Any = None
+_TAG_TEXT: dict[int, str] = {}  # id of a shared resolver tag -> its text (read per node)
 
 
 def _loader(stream: str) -> Any:
     global _loader_cls
     if _loader_cls is None:  # built on first use: the C parser is a heavy import
-        try:
-            from _ruamel_yaml import CParser
-        except ImportError:  # pragma: no cover - clib is a declared dependency
-            from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined,no-redef]
-        from ruamel.yaml.constructor import SafeConstructor
-        from ruamel.yaml.resolver import VersionedResolver
-
-        class _Loader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc,valid-type]
-            def __init__(self, s: str) -> None:
-                CParser.__init__(self, s)
-                self._parser = self._composer = self
-                SafeConstructor.__init__(self, loader=self)
-                VersionedResolver.__init__(self, loadumper=self)
-
-        _loader_cls = _Loader
+        _loader_cls = _make_loader()
     return _loader_cls(stream)
+
+
+def _make_loader() -> Any:
+    """ruamel's C parser with a resolver fixed to YAML 1.2 and built once.
+
+    ruamel's ``VersionedResolver`` rebuilds its implicit-resolver table for
+    every loader and re-derives the YAML version for every scalar (measured:
+    half of each load). konfig always reads YAML 1.2 (the parser ignores
+    ``%YAML`` directives here), so the 1.2 table is computed once from
+    ruamel's own list, and resolution returns shared tag objects.
+    """
+    try:
+        from _ruamel_yaml import CParser
+    except ImportError:  # pragma: no cover - clib is a declared dependency
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined,no-redef]
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from ruamel.yaml.resolver import implicit_resolvers
+    from ruamel.yaml.tag import Tag
+
+    tags: dict[str, Any] = {}
+
+    def shared(name: str) -> Any:
+        t = tags.get(name)
+        if t is None:
+            t = tags[name] = Tag(suffix=name)
+            _TAG_TEXT[id(t)] = str(t)
+        return t
+
+    by_first: dict[str | None, list[tuple[Any, Any]]] = {}
+    for versions, tag, regexp, first in implicit_resolvers:
+        if (1, 2) in versions:
+            for ch in first or [None]:
+                by_first.setdefault(ch, []).append((shared(tag), regexp))
+    anywhere = by_first.pop(None, [])
+    table = {ch: rs + anywhere for ch, rs in by_first.items()}
+    str_tag = shared(_STR)
+    defaults = {ScalarNode: str_tag, SequenceNode: shared(_SEQ), MappingNode: shared(_MAP)}
+
+    class _Loader(CParser):  # type: ignore[misc,valid-type]
+        def __init__(self, s: str) -> None:
+            CParser.__init__(self, s)
+            self._parser = self._composer = self
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode:
+                if implicit[0]:
+                    for tag, regexp in table.get(value[:1], anywhere):
+                        if regexp.match(value):
+                            return tag
+                return str_tag
+            return defaults[kind]
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass  # no path resolvers
+
+        def ascend_resolver(self) -> None:
+            pass
+
+    return _Loader
+
+
+def _int(value: str) -> int:
+    """A YAML 1.2 int, as ruamel's safe constructor reads it (0b, 0o, 0x, underscores)."""
+    v = value.replace("_", "")
+    sign = -1 if v[0] == "-" else 1
+    if v[0] in "+-":
+        v = v[1:]
+    if v == "0":
+        return 0
+    if v.startswith("0b"):
+        return sign * int(v[2:], 2)
+    if v.startswith("0x"):
+        return sign * int(v[2:], 16)
+    if v.startswith("0o"):
+        return sign * int(v[2:], 8)
+    return sign * int(v)
+
+
+def _float(value: str) -> float:
+    """A YAML 1.2 float, as ruamel's safe constructor reads it (.inf, .nan, underscores)."""
+    v = value.replace("_", "").lower()
+    sign = -1 if v[0] == "-" else 1
+    if v[0] in "+-":
+        v = v[1:]
+    if v == ".inf":
+        return sign * float("inf")
+    if v == ".nan":
+        return float("nan")
+    return sign * float(v)
 
 
 def _mark_error(exc: Exception, filename: str) -> YamlError:
@@ -130,11 +206,12 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise self.error(node, f"document is nested deeper than {MAX_DEPTH} levels")
-        tag = node.tag
-        if not isinstance(tag, str):  # ruamel wraps tags in a Tag object
-            tag = tag.value if hasattr(tag, "value") else str(tag)
+        ctag = node.ctag
+        tag = _TAG_TEXT.get(id(ctag)) or str(ctag)  # resolved tags are shared objects
         kind = node.id
         if kind == "scalar":
+            if tag == _STR:
+                return node.value
             return self.scalar(node, tag)
         key = id(node)
         if key in self.active:
@@ -172,7 +249,8 @@ class _Builder:
         merges = []
         positions = self.positions
         for knode, vnode in node.value:
-            ktag = knode.tag if isinstance(knode.tag, str) else getattr(knode.tag, "value", "")
+            kctag = knode.ctag
+            ktag = _TAG_TEXT.get(id(kctag)) or str(kctag)
             if knode.id != "scalar":
                 raise self.error(knode, "mapping keys must be plain strings")
             if ktag == _MERGE:
@@ -206,12 +284,12 @@ class _Builder:
             return value.lower() in ("true", "yes", "on", "y")
         if tag == _INT:
             try:
-                return self.loader.construct_yaml_int(node)
+                return _int(value)
             except Exception:
                 raise self.error(node, f"invalid integer {value!r}") from None
         if tag == _FLOAT:
             try:
-                return self.loader.construct_yaml_float(node)
+                return _float(value)
             except Exception:
                 raise self.error(node, f"invalid number {value!r}") from None
         if tag in (REPLACE_TAG, APPEND_TAG):
