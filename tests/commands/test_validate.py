@@ -43,3 +43,21 @@ def test_json_format(cli, mini, write):
     assert p["source"] == "policy prod-replicas"
     assert p["keypath"] == "replicas"
     assert p["line"] == 3
+
+
+def test_disk_bound_on_this_repositorys_webapp_model(cli, tmp_path):
+    """The issue's example on the real webapp model: disk 200Gi against its 100Gi bound."""
+    import shutil
+
+    root = tmp_path / "k"
+    shutil.copytree(REPO_ROOT / "konfig", root / "konfig")
+    shutil.copy(REPO_ROOT / "konfig.yaml", root / "konfig.yaml")
+    stack = root / "konfig/appops/payments/checkout/prod/eu-west-1/stack.yaml"
+    text = stack.read_text()
+    assert "\nconfig:\n" in text
+    stack.write_text(text.replace("\nconfig:\n", "\nconfig:\n  resources:\n    disk: 200Gi\n", 1))
+    res = cli("validate", "payments/checkout/prod/eu-west-1", repo=root)
+    assert res.exit_code == 1
+    line_no = text.split("\nconfig:\n")[0].count("\n") + 4  # the disk: line
+    assert (f"konfig/appops/payments/checkout/prod/eu-west-1/stack.yaml:{line_no}:5: resources.disk: "
+            "200Gi is above the maximum 100Gi (model webapp)") in res.stdout

@@ -377,7 +377,8 @@ def load_roundtrip(text: str, filename: str) -> tuple[Any, Any]:
     load(text, filename)
     y = roundtrip()
     indent, offset = detect_indent(text)
-    y.indent(mapping=indent, sequence=indent + offset, offset=offset)
+    # ruamel's `sequence` is where an item's content starts: two past the dash
+    y.indent(mapping=indent, sequence=offset + 2, offset=offset)
     try:
         data = y.load(text)
     except Exception as e:
