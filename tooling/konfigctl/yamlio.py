@@ -374,8 +374,32 @@ def plain(data: Any) -> Any:
 
 # -- output -------------------------------------------------------------------
 
+# Plain scalars a YAML 1.1 reader (PyYAML; go-yaml v2 behind kubectl, Argo CD
+# and Flux) takes for booleans or base-60 numbers, while ruamel (YAML 1.2)
+# would write them unquoted: `value: on` would reach the cluster as `true`.
+_YAML11_BOOLS = frozenset(
+    v for w in ("y", "yes", "n", "no", "true", "false", "on", "off")
+    for v in (w, w.capitalize(), w.upper())
+)
+
+
+def _yaml11_ambiguous(data: str) -> bool:
+    if data in _YAML11_BOOLS:
+        return True
+    # sexagesimal: 01:30, 1:30:00, -1:30.5 (digits and colons only)
+    head, _, frac = data.lstrip("+-").partition(".")
+    parts = head.split(":")
+    return len(parts) > 1 and all(p.replace("_", "").isdigit() for p in parts) and (
+        not frac or frac.replace("_", "").isdigit())
+
+
 def _str_representer(dumper: Any, data: str) -> Any:
-    style = "|" if "\n" in data else None
+    if "\n" in data:
+        style: str | None = "|"
+    elif _yaml11_ambiguous(data):
+        style = "'"
+    else:
+        style = None
     return dumper.represent_scalar(_STR, data, style=style)
 
 
@@ -455,7 +479,8 @@ def load_roundtrip(text: str, filename: str) -> tuple[Any, Any]:
     load(text, filename)
     y = roundtrip()
     indent, offset = detect_indent(text)
-    y.indent(mapping=indent, sequence=indent + offset, offset=offset)
+    # ruamel's `sequence` is where an item's content starts: two past the dash
+    y.indent(mapping=indent, sequence=offset + 2, offset=offset)
     try:
         data = y.load(text)
     except Exception as e:
