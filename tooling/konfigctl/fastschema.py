@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -100,18 +100,43 @@ def _scalar_key(v: Any) -> tuple[str, Any] | None:
     return None
 
 
+_TRUE, _FALSE = object(), object()
+
+
+def _unbool(v: Any) -> Any:
+    return _TRUE if v is True else _FALSE if v is False else v
+
+
+def _equal(one: Any, two: Any) -> bool:
+    """Equality as jsonschema's ``enum``/``const``/``uniqueItems`` see it: ``True`` is not ``1``."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return bool(one == two)
+    if isinstance(one, Sequence) and isinstance(two, Sequence):
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two))
+    if isinstance(one, Mapping) and isinstance(two, Mapping):
+        return len(one) == len(two) and all(k in two and _equal(v, two[k]) for k, v in one.items())
+    return bool(_unbool(one) == _unbool(two))
+
+
+def _uniq(items: list[Any]) -> bool:
+    seen: list[Any] = []
+    for item in items:
+        if any(_equal(item, s) for s in seen):
+            return False
+        seen.append(item)
+    return True
+
+
 class Compiler:
     """Compiles the schemas of one registry; shares compiled subschemas between them."""
 
     def __init__(self, registry: Any, quantity_ok: Check,
                  bound_ok: Callable[[str, Any, Any], bool]) -> None:
-        try:
-            from jsonschema._utils import equal, uniq
-        except ImportError as e:  # pragma: no cover - jsonschema internals moved
-            raise Unsupported(str(e)) from None
         self.registry = registry
-        self.equal = equal
-        self.uniq = uniq
+        self.equal = _equal
+        self.uniq = _uniq
         self.quantity_ok = quantity_ok
         self.bound_ok = bound_ok
         self.checks: dict[tuple[int, str], Check | None] = {}
@@ -121,6 +146,8 @@ class Compiler:
     # -- references --------------------------------------------------------------
 
     def _lookup(self, ref: str, base: str) -> tuple[Any, str]:
+        if self.registry is None:  # a self-contained schema: JSON pointers into the root only
+            return _pointer(self._root, ref), base
         from referencing.exceptions import Unresolvable
 
         try:
@@ -464,6 +491,51 @@ class Compiler:
 
         self.evaluated[key] = evaluated
         return evaluated
+
+
+def _pointer(root: Any, ref: str) -> Any:
+    """The node a ``#/json/pointer`` reference names in ``root`` (nothing else is local)."""
+    if not ref.startswith("#"):
+        raise Unsupported(f"$ref {ref!r} leaves the schema")
+    from urllib.parse import unquote
+
+    fragment = unquote(ref[1:])
+    if fragment and not fragment.startswith("/"):
+        raise Unsupported(f"$ref {ref!r} names an anchor")
+    node = root
+    for part in fragment.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise Unsupported(f"unresolvable $ref {ref!r}")
+    if isinstance(node, dict) and ("$id" in node or "$anchor" in node) and node is not root:
+        raise Unsupported("$id below the root")
+    return node
+
+
+def compile_local(schema: Any, quantity_ok: Check, bound_ok: Callable[[str, Any, Any], bool]) -> Check:
+    """The validity check of a self-contained schema, without the ``referencing`` library.
+
+    Only ``$ref``s that are JSON pointers into ``schema`` itself are followed
+    (how konfig's file formats are written), so commands that only check
+    metadata files never import jsonschema unless a file is invalid.
+    """
+    if _has_ids(schema, top=True):
+        raise Unsupported("$id or $anchor below the root")
+    return Compiler(None, quantity_ok, bound_ok).compile(schema, "", root=True)
+
+
+def _has_ids(node: Any, top: bool = False) -> bool:
+    if isinstance(node, dict):
+        if not top and ("$id" in node or "$anchor" in node or "$dynamicAnchor" in node):
+            return True
+        return any(_has_ids(v) for k, v in node.items() if k not in ("enum", "const"))
+    if isinstance(node, list):
+        return any(_has_ids(v) for v in node)
+    return False
 
 
 def compile_schema(schema: Any, base_uri: str, registry: Any, quantity_ok: Check,

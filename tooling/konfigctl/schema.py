@@ -118,30 +118,43 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
     registry up front, crawled once. Documents only found through ``retrieve``
     are not kept between validations, so each ``iter_errors`` would fetch and
     crawl them again (measured: half of ``validate --all``'s time).
+
+    The validator checks validity with ``fastschema`` first and runs
+    jsonschema only for the errors of invalid instances. A self-contained
+    schema (konfig's file formats) is compiled without importing jsonschema at
+    all; it is built when the first invalid instance needs its messages.
     """
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
+    from . import fastschema
 
-    def _retrieve(uri: str) -> Any:
-        if retrieve is None:
-            from referencing.exceptions import NoSuchResource
-
-            raise NoSuchResource(ref=uri)
-        return Resource.from_contents(retrieve(uri), default_specification=DRAFT202012)
-
-    registry: Any = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
-    if preload:
-        registry = registry.with_resources(
-            (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
-            for uri, doc in preload.items()
-        ).crawl()
     if base_uri and isinstance(schema, dict) and "$id" not in schema:
         # relative $refs ("../../schemas/x.yaml#/$defs/y") resolve against the file
         schema = {**schema, "$id": base_uri}
-    cls = validator_class()
-    validator = cls(schema, registry=registry)
-    from . import fastschema
 
+    def make() -> Any:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        def _retrieve(uri: str) -> Any:
+            if retrieve is None:
+                from referencing.exceptions import NoSuchResource
+
+                raise NoSuchResource(ref=uri)
+            return Resource.from_contents(retrieve(uri), default_specification=DRAFT202012)
+
+        registry: Any = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+        if preload:
+            registry = registry.with_resources(
+                (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+                for uri, doc in preload.items()
+            ).crawl()
+        return validator_class()(schema, registry=registry), registry
+
+    if not preload and retrieve is None:
+        try:
+            return CheckedValidator(lambda: make()[0], fastschema.compile_local(schema, quantity_ok, bound_ok))
+        except fastschema.Unsupported:
+            pass
+    validator, registry = make()
     root_uri = schema.get("$id", base_uri) if isinstance(schema, dict) else base_uri
     try:
         check = fastschema.compile_schema(schema, root_uri, registry, quantity_ok, bound_ok)
@@ -159,8 +172,14 @@ class CheckedValidator:
     """
 
     def __init__(self, validator: Any, check: Callable[[Any], bool]) -> None:
-        self.jsonschema = validator
+        self._jsonschema = validator  # the validator, or a function that builds it
         self.check = check
+
+    @property
+    def jsonschema(self) -> Any:
+        if callable(self._jsonschema) and not hasattr(self._jsonschema, "iter_errors"):
+            self._jsonschema = self._jsonschema()
+        return self._jsonschema
 
     def is_valid(self, instance: Any) -> bool:
         return self.check(instance)
@@ -175,6 +194,8 @@ class CheckedValidator:
             self.jsonschema.validate(instance)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_jsonschema":
+            raise AttributeError(name)
         return getattr(self.jsonschema, name)
 
 
