@@ -77,21 +77,24 @@ class WorkTree:
         """
         top = paths.normalize(top)
         stack = [top]
+        root = self.root
         while stack:
             rel = stack.pop()
             try:
-                it = os.scandir(self._abs(rel))
+                it = os.scandir(f"{root}/{rel}" if rel else root)
             except (FileNotFoundError, NotADirectoryError):
                 continue
             dirs: list[str] = []
             files: list[str] = []
             with it:
-                for entry in it:
+                for entry in it:  # d_type answers is_dir/is_symlink without a stat
                     name = entry.name
-                    if name.startswith("."):
+                    if name[0] == ".":
                         continue
-                    child = f"{rel}/{name}" if rel else name
-                    if entry.is_symlink():
+                    if entry.is_dir(follow_symlinks=False):
+                        dirs.append(name)
+                    elif entry.is_symlink():
+                        child = f"{rel}/{name}" if rel else name
                         if entry.is_dir():
                             try:
                                 self._check_inside(child, entry.path)
@@ -101,8 +104,6 @@ class WorkTree:
                                 errors.append(e)
                             continue  # a link to a directory inside the repo: walked there
                         files.append(name)
-                    elif entry.is_dir(follow_symlinks=False):
-                        dirs.append(name)
                     else:
                         files.append(name)
             dirs.sort()
