@@ -260,10 +260,13 @@ class Compiler:
 
     def _numeric(self, s: dict[str, Any]) -> list[Check]:
         out: list[Check] = []
-        if "minimum" in s:
+        if "minimum" in s and "maximum" in s:
+            lo, hi = s["minimum"], s["maximum"]
+            out.append(lambda x: not _is_number(x) or not (x < lo or x > hi))  # NaN passes, as there
+        elif "minimum" in s:
             lo = s["minimum"]
             out.append(lambda x: not _is_number(x) or not x < lo)
-        if "maximum" in s:
+        elif "maximum" in s:
             hi = s["maximum"]
             out.append(lambda x: not _is_number(x) or not x > hi)
         if "exclusiveMinimum" in s:
@@ -310,8 +313,77 @@ class Compiler:
     def _object(self, s: dict[str, Any], base: str) -> list[Check]:
         out: list[Check] = []
         if "required" in s:
-            req = tuple(s["required"])
-            out.append(lambda x: not isinstance(x, dict) or all(r in x for r in req))
+            try:
+                req = frozenset(s["required"])
+            except TypeError:
+                raise Unsupported("required holds unhashable items") from None
+            out.append(lambda x: not isinstance(x, dict) or req <= x.keys())
+        ap = s.get("additionalProperties", True)
+        if "patternProperties" not in s and (ap is True or ap is False or isinstance(ap, dict)):
+            # properties and additionalProperties in one pass over the instance's keys
+            if "properties" in s or ap is not True:
+                out.append(self._keys(s, ap, base))
+        else:
+            out.extend(self._properties(s, base))
+        if "propertyNames" in s:
+            names = self.compile(s["propertyNames"], base)
+            out.append(lambda x: not isinstance(x, dict) or all(names(k) for k in x))
+        if "minProperties" in s:
+            mnp = s["minProperties"]
+            out.append(lambda x: not isinstance(x, dict) or not len(x) < mnp)
+        if "maxProperties" in s:
+            mxp = s["maxProperties"]
+            out.append(lambda x: not isinstance(x, dict) or not len(x) > mxp)
+        if "dependentRequired" in s:
+            deps = [(k, tuple(v)) for k, v in s["dependentRequired"].items()]
+            out.append(lambda x: not isinstance(x, dict) or all(
+                all(d in x for d in need) for k, need in deps if k in x))
+        if "dependentSchemas" in s:
+            dsch = [(k, self.compile(sub, base)) for k, sub in s["dependentSchemas"].items()]
+            out.append(lambda x: not isinstance(x, dict) or all(c(x) for k, c in dsch if k in x))
+        return out
+
+    def _keys(self, s: dict[str, Any], ap: Any, base: str) -> Check:
+        """``properties`` and a boolean or schema ``additionalProperties``, without patterns."""
+        props = {name: self.compile(sub, base) for name, sub in s.get("properties", {}).items()}
+        get = props.get
+        if ap is True:
+            def known(x: Any) -> bool:
+                if not isinstance(x, dict):
+                    return True
+                for k, v in x.items():
+                    c = get(k)
+                    if c is not None and not c(v):
+                        return False
+                return True
+
+            return known
+        if ap is False:
+            def closed(x: Any) -> bool:
+                if not isinstance(x, dict):
+                    return True
+                for k, v in x.items():
+                    c = get(k)
+                    if c is None or not c(v):
+                        return False
+                return True
+
+            return closed
+        rest = self.compile(ap, base)
+
+        def typed(x: Any) -> bool:
+            if not isinstance(x, dict):
+                return True
+            for k, v in x.items():
+                if not get(k, rest)(v):
+                    return False
+            return True
+
+        return typed
+
+    def _properties(self, s: dict[str, Any], base: str) -> list[Check]:
+        """The general case: properties, patternProperties and additionalProperties apart."""
+        out: list[Check] = []
         if "properties" in s:
             props = [(name, self.compile(sub, base)) for name, sub in s["properties"].items()]
 
@@ -341,22 +413,6 @@ class Compiler:
             out.append(pattern_properties)
         if "additionalProperties" in s:
             out.append(self._additional(s, base))
-        if "propertyNames" in s:
-            names = self.compile(s["propertyNames"], base)
-            out.append(lambda x: not isinstance(x, dict) or all(names(k) for k in x))
-        if "minProperties" in s:
-            mnp = s["minProperties"]
-            out.append(lambda x: not isinstance(x, dict) or not len(x) < mnp)
-        if "maxProperties" in s:
-            mxp = s["maxProperties"]
-            out.append(lambda x: not isinstance(x, dict) or not len(x) > mxp)
-        if "dependentRequired" in s:
-            deps = [(k, tuple(v)) for k, v in s["dependentRequired"].items()]
-            out.append(lambda x: not isinstance(x, dict) or all(
-                all(d in x for d in need) for k, need in deps if k in x))
-        if "dependentSchemas" in s:
-            dsch = [(k, self.compile(sub, base)) for k, sub in s["dependentSchemas"].items()]
-            out.append(lambda x: not isinstance(x, dict) or all(c(x) for k, c in dsch if k in x))
         return out
 
     def _additional(self, s: dict[str, Any], base: str) -> Check:
@@ -372,6 +428,8 @@ class Compiler:
             return _true
         if ap is False:
             return lambda x: not isinstance(x, dict) or not extras(x)
+        if not isinstance(ap, dict):
+            raise Unsupported(f"additionalProperties {ap!r}")
         sub = self.compile(ap, base)
         return lambda x: not isinstance(x, dict) or all(sub(x[k]) for k in extras(x))
 
@@ -396,10 +454,16 @@ class Compiler:
                 out.append(lambda x: not isinstance(x, list) or len(x) <= n)
             else:
                 each = self.compile(items, base)
-                if n:
-                    out.append(lambda x: not isinstance(x, list) or all(each(v) for v in x[n:]))
-                else:
-                    out.append(lambda x: not isinstance(x, list) or all(each(v) for v in x))
+
+                def every(x: Any) -> bool:
+                    if not isinstance(x, list):
+                        return True
+                    for v in (x[n:] if n else x):
+                        if not each(v):
+                            return False
+                    return True
+
+                out.append(every)
         if "contains" in s:
             has = self.compile(s["contains"], base)
             lo = s.get("minContains", 1)

@@ -25,6 +25,8 @@ DEFAULTS = "defaults"
 STACK = "stack"
 OVERRIDE = "override"
 
+BASE_LAYERS_MEMO = "base layers"  # repo.memo key: (model, env) -> the model and env profile layers
+
 
 @dataclasses.dataclass(frozen=True)
 class Layer:
@@ -39,17 +41,24 @@ class Layer:
 def for_stack(repo: "Repository", stack: "Stack") -> list[Layer]:
     """The file layers of ``stack``, lowest first (only files that exist)."""
     model = repo.model(stack.project.model_name, stack.project)
-    out: list[Layer] = []
-    if repo.exists(model.defaults_file):
-        out.append(Layer(MODEL_DEFAULTS, model.defaults_file))
     env = stack.env
-    if env:
-        profile = repo.env_profile(env)
-        if repo.exists(profile):
-            out.append(Layer(ENV_PROFILE, profile))
-        mprofile = model.env_file(env)
-        if repo.exists(mprofile):
-            out.append(Layer(MODEL_ENV_PROFILE, mprofile))
+    # The base layers are the same for every stack of a model and env: look for them once.
+    known: dict[tuple[str, str | None], list[Layer]] = repo.memo.setdefault(BASE_LAYERS_MEMO, {})
+    key = (model.name, env)
+    base = known.get(key)
+    if base is None:
+        base = []
+        if repo.exists(model.defaults_file):
+            base.append(Layer(MODEL_DEFAULTS, model.defaults_file))
+        if env:
+            profile = repo.env_profile(env)
+            if repo.exists(profile):
+                base.append(Layer(ENV_PROFILE, profile))
+            mprofile = model.env_file(env)
+            if repo.exists(mprofile):
+                base.append(Layer(MODEL_ENV_PROFILE, mprofile))
+        known[key] = base
+    out: list[Layer] = list(base)
     root = stack.project.root
     for d in paths.ancestors(stack.path):
         if not paths.is_within(d, root):

@@ -60,7 +60,7 @@ def map_stacks(repo: "Repository", stacks: list["Stack"], fn: StackFn[R], *, job
     if ctx is not None:
         advance = ctx.__enter__()
     try:
-        if jobs <= 1 or total < MIN_PARALLEL or not _can_fork():
+        if not will_fork(total, jobs):
             for s in stacks:
                 r = fn(repo, s)
                 advance()
@@ -70,6 +70,11 @@ def map_stacks(repo: "Repository", stacks: list["Stack"], fn: StackFn[R], *, job
     finally:
         if ctx is not None:
             ctx.__exit__(None, None, None)
+
+
+def will_fork(total: int, jobs: int | None = None) -> bool:
+    """Whether ``map_stacks`` runs ``total`` stacks in worker processes (so warming up pays)."""
+    return (jobs or default_jobs()) > 1 and total >= MIN_PARALLEL and _can_fork()
 
 
 def _can_fork() -> bool:

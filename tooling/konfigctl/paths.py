@@ -72,6 +72,7 @@ def match_any(patterns: list[str] | tuple[str, ...], path: str) -> bool:
     return any(glob_regex(p).match(path) is not None for p in patterns)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every file read and layer lookup normalises its path
 def normalize(path: str) -> str:
     """Normalise a repo-relative path; refuse ``..`` that leaves the repository."""
     p = path.replace("\\", "/").strip()

@@ -36,6 +36,11 @@ class Selector:
                     or self.org or self.labels)
 
     def matches(self, stack: "Stack") -> bool:
+        # model and env decide most policies: check them before computing labels and names
+        if self.model and not _any_fn(self.model, stack.project.model_name):
+            return False
+        if self.env and not _any_fn(self.env, stack.env):
+            return False
         return self.matches_values(
             model=stack.project.model_name,
             env=stack.env,
