@@ -182,13 +182,15 @@ def _emit_list(items: list[Any], ind: int, lines: list[str]) -> None:
 # -- content --------------------------------------------------------------------
 
 class Generator:
-    def __init__(self, root: Path, projects: int, stacks: int, seed: int) -> None:
+    def __init__(self, root: Path, projects: int, stacks: int, seed: int,
+                 violation_rate: float = VIOLATION_RATE) -> None:
         if projects < 1 or stacks < projects:
             raise ValueError("need at least one project and at least one stack per project")
         self.root = root
         self.n_projects = projects
         self.n_stacks = stacks
         self.rng = random.Random(seed)
+        self.violation_rate = violation_rate
         self.files: dict[str, str] = {}  # rel -> text
         self.data: dict[str, Any] = {}  # rel -> config data of a layer file (for KCL)
         self.stacks: list[StackSpec] = []
@@ -227,12 +229,13 @@ class Generator:
         # infra first, so app stacks can depend on databases
         for i in range(n_infra):
             dom = domains[i % len(domains)]
-            model = "database" if self.chance(0.55) else "bucket"
+            # every model shows up even in a tiny Konfig; then 55/45
+            model = ("database", "bucket")[i] if i < 2 else "database" if self.chance(0.55) else "bucket"
             name = self._name(names, dom, DB_SUFFIXES if model == "database" else BUCKET_SUFFIXES)
             self._project(f"konfig/infra/{dom}/{name}", dom, name, model, counts[n_app + i])
         for i in range(n_app):
             org = orgs[i % len(orgs)]
-            model = "webapp" if self.chance(0.75) else "cronjob"
+            model = ("webapp", "cronjob")[i] if i < 2 else "webapp" if self.chance(0.75) else "cronjob"
             name = self._name(names, org, SUFFIXES if model == "webapp" else JOB_SUFFIXES)
             self._project(f"konfig/appops/{org}/{name}", org, name, model, counts[i])
         self._teams(orgs + domains)
@@ -343,7 +346,7 @@ class Generator:
             meta["labels"] = {"region": region}
         cfg = getattr(self, f"_{model}_stack")(org, project, env, region, has_defaults)
         broken = None
-        if self.chance(VIOLATION_RATE):
+        if self.chance(self.violation_rate):
             broken = self._break(model, env, cfg)
         if model == "webapp" and self.db_stacks and self.chance(0.05):
             meta["depends_on"] = [self.pick(self.db_stacks)]
@@ -579,14 +582,15 @@ def _konfig_has(command: str) -> bool:
 
 
 def generate(out: str | Path, projects: int = 1500, stacks: int = 5000, seed: int = 42, *,
-             kcl: bool = False, goldens: bool = True, commit: bool = True) -> Generated:
+             kcl: bool = False, goldens: bool = True, commit: bool = True,
+             violation_rate: float = VIOLATION_RATE) -> Generated:
     """Write the synthetic Konfig into ``out`` (which must not exist or be empty)."""
     start = time.perf_counter()
     root = Path(out).resolve()
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root} is not empty")
     root.mkdir(parents=True, exist_ok=True)
-    gen = Generator(root, projects, stacks, seed)
+    gen = Generator(root, projects, stacks, seed, violation_rate)
     gen.build()
     n_files = _copy_base(root)
     for rel, text in gen.files.items():

@@ -158,6 +158,9 @@ def measure(cmd: list[str], cwd: Path | None = None, sample_tree: bool = True) -
     return {
         "cmd": " ".join(_show(c) for c in cmd),
         "seconds": round(seconds, 3),
+        # user+system time of the command and its workers: less sensitive than wall
+        # time to other load on the machine, which the results record too
+        "cpu_seconds": round(rusage.ru_utime + rusage.ru_stime, 3),
         "exit_code": proc.returncode,
         "peak_rss_mb": round(max_rss_kb / 1024, 1),  # the largest single process
         "peak_tree_pss_mb": round(sampler.peak_kb / 1024, 1) if sampler else None,
@@ -375,7 +378,7 @@ def table(results: dict[str, Any]) -> str:
     lines = [f"konfig benchmark: {results['size']['projects']} projects, "
              f"{results['size']['stacks']} stacks ({results['machine']['nproc']} CPUs, "
              f"{results['machine']['cpu']}, Python {results['machine']['python']})", ""]
-    lines.append(f"{'measurement':<28} {'seconds':>9} {'exit':>5} {'RSS MiB':>8} {'tree MiB':>9}")
+    lines.append(f"{'measurement':<28} {'seconds':>9} {'CPU s':>7} {'exit':>5} {'RSS MiB':>8} {'tree MiB':>9}")
     for key, v in m.items():
         if key == "agreement":
             continue
@@ -383,7 +386,7 @@ def table(results: dict[str, Any]) -> str:
             lines.append(f"{key:<28} {v['reason']}")
             continue
         pss = v.get("peak_tree_pss_mb")
-        lines.append(f"{key:<28} {v['seconds']:>9.3f} {v['exit_code']:>5} {v['peak_rss_mb']:>8.1f} "
+        lines.append(f"{key:<28} {v['seconds']:>9.3f} {v['cpu_seconds']:>7.2f} {v['exit_code']:>5} {v['peak_rss_mb']:>8.1f} "
                      f"{(f'{pss:.1f}' if pss is not None else '-'):>9}")
     lines.append("")
     for k, v in results["ratios"].items():
@@ -398,6 +401,10 @@ def table(results: dict[str, Any]) -> str:
         val = "-" if t["measured"] is None else f"{t['measured']:.3f}"
         met = {True: "yes", False: "NO", None: NOT_YET}[t["met"]]
         lines.append(f"{t['figure']:<46} {t['target']:>12} {val:>10}  {met}")
+    load = results.get("load_average")
+    if load:
+        lines.append(f"load average (1 min) before/after: {load['before']}/{load['after']} "
+                     f"on {results['machine']['nproc']} CPUs")
     for note in results.get("notes", []):
         lines.append(f"note: {note}")
     return "\n".join(lines)
@@ -427,6 +434,7 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 1, workdir:
         gen = generate(root, projects, stacks, seed, kcl=with_kcl)
         r = Run(root, gen.kcl_dir, repeat)
         measure(KONFIG + ["--repo", str(root), "list", "stacks"])  # warm the page cache
+        load_before = os.getloadavg()
         r.start()
         r.validate()
         r.test()
@@ -439,6 +447,8 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 1, workdir:
             "measurements": r.m,
             "ratios": r.ratios,
             "notes": r.notes,
+            # other processes on the machine skew wall times: the 1-minute load average
+            "load_average": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
         }
         results["targets"] = evaluate(results)
         if write:
