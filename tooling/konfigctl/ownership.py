@@ -22,7 +22,11 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from . import formats, paths
+from . import keypath as kp
 from .teams import Teams
+
+if TYPE_CHECKING:
+    from .errors import Problem
 
 if TYPE_CHECKING:
     from .project import Project
@@ -140,6 +144,26 @@ class Entry:
         return self.pattern.rstrip("/") if self.source.kind != "path" else literal_prefix(self.pattern)
 
 
+def project_of(repo: "Repository", path: str) -> "Project | None":
+    """The project whose directory holds ``path`` (or is it)."""
+    for anc in reversed(paths.ancestors(path)):
+        p = repo.project_at(anc)
+        if p is not None:
+            return p
+    return None
+
+
+def stack_of(repo: "Repository", path: str) -> "Stack | None":
+    """The nearest stack whose directory holds ``path`` (or is it)."""
+    for anc in reversed(paths.ancestors(path)):
+        s = repo.stack_at(anc)
+        if s is not None:
+            return s
+        if repo.project_at(anc) is not None:
+            return None  # stacks live inside projects
+    return None
+
+
 class OwnershipMap:
     """Ownership of every path of one revision of a Konfig."""
 
@@ -154,20 +178,10 @@ class OwnershipMap:
         self.rules: list[PathRule] = rules
 
     def project_of(self, path: str) -> "Project | None":
-        for anc in reversed(paths.ancestors(path)):
-            p = self.repo.project_at(anc)
-            if p is not None:
-                return p
-        return None
+        return project_of(self.repo, path)
 
     def stack_of(self, path: str) -> "Stack | None":
-        for anc in reversed(paths.ancestors(path)):
-            s = self.repo.stack_at(anc)
-            if s is not None:
-                return s
-            if self.repo.project_at(anc) is not None:
-                return None  # stacks live inside projects
-        return None
+        return stack_of(self.repo, path)
 
     def rule_for(self, path: str) -> PathRule | None:
         """The path rule that decides ``path``: the last one that matches."""
@@ -223,3 +237,129 @@ class OwnershipMap:
             owners, sources = self.stack_owners(stack)
             out.append(Entry(stack.path + "/", owners, sources[0]))
         return out
+
+
+# -- the ownership check ----------------------------------------------------------
+
+
+def repository_files(repo: "Repository") -> list[str]:
+    """The files ownership is checked for: what git tracks or would add; else the work tree."""
+    from . import git
+    from .errors import KonfigError as _Err
+
+    try:
+        g = git.open_repo(repo.root)
+    except _Err:
+        return sorted(repo.source.files())
+    return git.work_files(g, repo.root)
+
+
+def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]:
+    """Everything wrong with ownership, one ``Problem`` each (warnings do not fail).
+
+    Every project has owners; every owner and approver named anywhere is a team
+    or a known user; teams have no cycles; no file is without owners; every
+    ownership and review glob matches some file (a glob that only matches
+    files their project owns, or that later rules always override, is a warning).
+    """
+    from .errors import KonfigError as _Err, Problem
+
+    omap = OwnershipMap(repo)
+    teams = omap.teams
+    known = teams.known_users()
+    out: list[Problem] = list(teams.problems())
+
+    def p(msg: str, file: str, path: tuple[Any, ...] = (), severity: str = "error") -> None:
+        line, col = repo.position(file, path)
+        out.append(Problem(msg, file=file, line=line, col=col, keypath=kp.format(path),
+                           severity=severity, check="owners"))
+
+    def check_owner(owner: str, file: str, path: tuple[Any, ...]) -> None:
+        if owner.startswith("@"):
+            if teams.canonical(owner) not in known:
+                p(f"unknown user {owner}: not a member of any team nor under users: in "
+                  f"{teams.file}", file, path)
+        elif not teams.is_team(owner):
+            p(f"unknown team {owner!r} (teams: {', '.join(sorted(teams.teams)) or 'none'}; "
+              "write users as @name)", file, path)
+
+    konfig = formats.KONFIG_FILE
+    for r in omap.rules:
+        for j, o in enumerate(r.owners):
+            check_owner(o, konfig, ("ownership", r.index, "owners", j))
+    review_rules = list(enumerate((repo.settings.get("review") or {}).get("rules") or []))
+    for i, rule in review_rules:
+        frm = rule.get("from", "owners")
+        if frm != "owners":
+            for j, o in enumerate(frm):
+                check_owner(o, konfig, ("review", "rules", i, "from", j))
+
+    project_globs: list[tuple[str, str, tuple[Any, ...], str]] = []  # (glob, file, keypath, label)
+    for problem in repo.discovery_problems:
+        out.append(Problem.from_error(problem, check="owners"))
+    for project in sorted(repo.projects(), key=lambda x: x.path):
+        try:
+            owners = project.owners
+            review = project.review
+        except _Err as e:
+            out.append(Problem.from_error(e, check="owners"))
+            continue
+        if not owners:
+            p(f"project {project.name} has no owners", project.file, ("owners",))
+        for j, o in enumerate(owners):
+            check_owner(o, project.file, ("owners", j))
+        for i, rule in enumerate(review.get("rules") or []):
+            frm = rule.get("from", "owners")
+            if frm != "owners":
+                for j, o in enumerate(frm):
+                    check_owner(o, project.file, ("review", "rules", i, "from", j))
+            for j, g in enumerate(rule.get("paths") or []):
+                project_globs.append((paths.join(project.path, str(g).lstrip("/")), project.file,
+                                      ("review", "rules", i, "paths", j), f"review rule {rule['name']}"))
+        for stack in project.stacks:
+            try:
+                s_owners, inherit = stack.owners, stack.inherit_owners
+            except _Err as e:
+                out.append(Problem.from_error(e, check="owners"))
+                continue
+            for j, o in enumerate(s_owners):
+                check_owner(o, stack.file, ("owners", j))
+            if not inherit and not s_owners:
+                p("inherit_owners: false without owners: nobody owns this stack", stack.file,
+                  ("inherit_owners",))
+
+    files = sorted(repository_files(repo) if files is None else files)
+    decided: dict[int, int] = {r.index: 0 for r in omap.rules}
+    matched: dict[int, int] = {r.index: 0 for r in omap.rules}
+    for f in files:
+        try:
+            own = omap.of(f)
+        except _Err as e:
+            out.append(Problem.from_error(e, check="owners"))
+            continue
+        if own.project is None:
+            rule = omap.rule_for(f)
+            if rule is not None:
+                decided[rule.index] += 1
+        for r in omap.rules:
+            if not matched[r.index] and r.covers(f):
+                matched[r.index] = 1
+        if not own.owners and own.stack is None:
+            out.append(Problem("no owners: add an ownership rule in konfig.yaml (or a project)",
+                               file=f, check="owners"))
+    for r in omap.rules:
+        where = ("ownership", r.index, "path")
+        if not matched[r.index]:
+            p(f"ownership rule {r.pattern} matches no file", konfig, where)
+        elif not decided[r.index]:
+            p(f"ownership rule {r.pattern} decides no file: the files it matches are owned by their "
+              "project or by a later rule", konfig, where, severity="warning")
+
+    for i, rule in review_rules:
+        for j, g in enumerate(rule.get("paths") or []):
+            project_globs.append((str(g), konfig, ("review", "rules", i, "paths", j),
+                                  f"review rule {rule['name']}"))
+    for g, file, where, label in project_globs:
+        if not any(covers(g, f) for f in files):
+            p(f"{label}: path {g} matches no file", file, where)
+    return out
