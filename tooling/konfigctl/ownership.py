@@ -325,7 +325,7 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
             for j, o in enumerate(s_owners):
                 check_owner(o, stack.file, ("owners", j))
             if not inherit and not s_owners:
-                p("inherit_owners: false without owners: nobody owns this stack", stack.file,
+                p("false, but the stack names no owners of its own: nobody owns it", stack.file,
                   ("inherit_owners",))
 
     files = sorted(repository_files(repo) if files is None else files)
