@@ -17,6 +17,7 @@ stacks change and ``--check`` catches drift.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +108,9 @@ class _Emitter:
     def __post_init__(self) -> None:
         self.map = OwnershipMap(self.repo)
         self.teams = self.map.teams
+        self.entries = self.map.entries()
+        # entries by directory prefix, to find those inside a directory with bisect
+        self._by_prefix = sorted((e.prefix, i) for i, e in enumerate(self.entries))
 
     def handles(self, owners: tuple[str, ...] | list[str]) -> list[str]:
         out: list[str] = []
@@ -131,7 +135,7 @@ class _Emitter:
             "project": "# projects: project.yaml owners",
             "stack": "# stacks with their own owners: stack.yaml owners",
         }
-        for e in self.map.entries():
+        for e in self.entries:
             if e.source.kind != kind:
                 kind = e.source.kind
                 if out:
@@ -163,10 +167,12 @@ class _Emitter:
         items = list(unique(items))
         if not globs:
             return items
+        dirs = {i.rstrip("/") for i in items if i.endswith("/")}
+        singles = {i for i in items if not i.endswith("/")}
         files = []  # both: the files that are in a selected stack and match a glob
         for f in sorted(self.repo.source.files()):
-            if any(covers(g, f) for g in globs) and any(
-                    covers(i, f) if i.endswith("/") else i == f for i in items):
+            in_scope = f in singles or any(a in dirs for a in paths.ancestors(f)[1:-1])
+            if in_scope and any(covers(g, f) for g in globs):
                 files.append(f)
         return files
 
@@ -174,13 +180,19 @@ class _Emitter:
         """``glob`` owned as the map owns it: its own owners, then the map's entries inside it."""
         prefix = glob.rstrip("/") if not set("*?[") & set(glob) else literal_prefix(glob)
         out = [self.line(glob, self.map.of(prefix).owners)]
-        for e in self.map.entries():
-            if e.pattern == glob:
-                continue
-            ep = e.prefix
-            if ep != prefix and paths.is_within(ep, prefix) and _inside(glob, e):
+        for i in self._inside(prefix):
+            e = self.entries[i]
+            if e.pattern != glob and e.prefix != prefix and _inside(glob, e):
                 out.append(self.line(e.pattern, e.owners))
         return out
+
+    def _inside(self, prefix: str) -> list[int]:
+        """Indexes (in map order) of the entries whose prefix is below ``prefix``."""
+        if not prefix:
+            return list(range(len(self.entries)))
+        lo = bisect.bisect_left(self._by_prefix, (prefix + "/", -1))
+        hi = bisect.bisect_left(self._by_prefix, (prefix + "0", -1))  # "0" sorts right after "/"
+        return sorted(i for _, i in self._by_prefix[lo:hi])
 
     def section(self, name: str, rule: dict[str, Any], project: "Project | None",
                 used: set[str]) -> list[str]:

@@ -144,6 +144,15 @@ class Entry:
         return self.pattern.rstrip("/") if self.source.kind != "path" else literal_prefix(self.pattern)
 
 
+def _may_name_owners(repo: "Repository", file: str) -> bool:
+    """Cheap pre-check before parsing thousands of stack.yaml files: no ``owners`` text, no owners.
+
+    A backslash could spell the key with an escape, so such files are parsed.
+    """
+    raw = repo.read(file)
+    return b"owners" in raw or b"\\" in raw
+
+
 def project_of(repo: "Repository", path: str) -> "Project | None":
     """The project whose directory holds ``path`` (or is it)."""
     for anc in reversed(paths.ancestors(path)):
@@ -232,7 +241,8 @@ class OwnershipMap:
         for project in sorted(self.repo.projects(), key=lambda p: p.path):
             src = self.project_source(project)
             out.append(Entry(project.path + "/", src.owners, src))
-        stacks = [s for s in self.repo.stacks() if s.owners or not s.inherit_owners]
+        stacks = [s for s in self.repo.stacks()
+                  if _may_name_owners(self.repo, s.file) and (s.owners or not s.inherit_owners)]
         for stack in sorted(stacks, key=lambda s: (s.path.count("/"), s.path)):
             owners, sources = self.stack_owners(stack)
             out.append(Entry(stack.path + "/", owners, sources[0]))
