@@ -388,3 +388,14 @@ def test_large_cases_fall_back_to_greedy():
     chosen, minimal = suggest_reviewers(needs, budget=500)
     assert not minimal
     assert all(len(u & set(chosen)) >= d for u, d in needs)
+
+
+def test_a_file_nobody_owns_cannot_be_approved(mini_git):
+    root, g = mini_git  # the mini fixture owns only konfig/base/**: konfig.yaml has no owner
+    change(root, g, {"konfig.yaml": (root / "konfig.yaml").read_text() + "# edit\n"})
+    v = evaluate(str(root), "main", None, "bob", ["alice", "carol"])
+    assert not v.satisfied
+    assert [(r.rule.name, r.owners, r.files) for r in v.unmet] == [("owners", (), ["konfig.yaml"])]
+    assert v.suggestion == []
+    assert v.warnings == ["nobody owns konfig.yaml in main: no one can approve "
+                          "(add an ownership rule; see `konfig owners check`)"]

@@ -485,10 +485,13 @@ def evaluate(root: str, base: str, head: str | None, author: str,
             counted.append(user)
     for r in requirements:
         r.approved_by = sorted(u for u in counted if u in r.users)
-        if not r.possible:
-            who = ", ".join(r.owners) or "nobody (no owners)"
-            warnings.append(f"rule {r.rule.name} cannot be met: it needs {r.needed} approvals from "
-                            f"{who}: {plural(len(r.users), 'eligible reviewer')} besides the author")
+        if not r.owners:
+            warnings.append(f"nobody owns {', '.join(r.files)} in {base}: no one can approve "
+                            "(add an ownership rule; see `konfig owners check`)")
+        elif not r.possible:
+            warnings.append(f"rule {r.rule.name} cannot be met: it needs {plural(r.needed, 'approval')}"
+                            f" from {', '.join(r.owners)}, who are "
+                            f"{plural(len(r.users), 'eligible reviewer')} besides the author")
 
     needs = [(r.users - set(counted), r.missing) for r in requirements if not r.satisfied]
     suggestion, minimal = suggest_reviewers(needs)

@@ -40,6 +40,8 @@ def _who(r: Requirement) -> str:
 def _need(r: Requirement) -> str:
     if r.satisfied:
         return f"approved by {', '.join(r.approved_by)} ({len(r.approved_by)} of {r.needed})"
+    if not r.owners:
+        return "nobody owns these files: no one can approve them (add an ownership rule)"
     more = f"{r.missing} more {'approval' if r.missing == 1 else 'approvals'} from {_who(r)}"
     if r.needed > 1 or r.approved_by:
         got = ", ".join(r.approved_by) or "none yet"
