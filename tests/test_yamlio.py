@@ -125,6 +125,21 @@ def test_dump_keeps_order_and_uses_block_literals():
     assert yamlio.load(text, "f").data == {"z": 1, "a": "l1\nl2\n", "s": "1.0"}
 
 
+def test_dump_quotes_strings_yaml11_readers_would_retype():
+    # kubectl, Argo CD and Flux read YAML 1.1: unquoted `on` is a boolean and
+    # `01:30` a base-60 number there, though both are strings in YAML 1.2.
+    yaml = pytest.importorskip("yaml")
+    data = {"flag": "on", "Off": "Off", "y": "y", "at": "01:30", "t": "1:30:00",
+            "plain": "online", "ratio": "1:x", "n": 5}
+    text = yamlio.dump(data)
+    assert "flag: 'on'\n" in text
+    assert "at: '01:30'\n" in text
+    assert "plain: online\n" in text
+    assert "ratio: 1:x\n" in text
+    assert yaml.safe_load(text) == data
+    assert yamlio.load(text, "f").data == data
+
+
 def test_dump_all_round_trips():
     docs = [{"kind": "A"}, {"kind": "B", "x": [1]}]
     assert yamlio.load_all(yamlio.dump_all(docs), "f") == docs

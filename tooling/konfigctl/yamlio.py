@@ -296,8 +296,32 @@ def plain(data: Any) -> Any:
 
 # -- output -------------------------------------------------------------------
 
+# Plain scalars a YAML 1.1 reader (PyYAML; go-yaml v2 behind kubectl, Argo CD
+# and Flux) takes for booleans or base-60 numbers, while ruamel (YAML 1.2)
+# would write them unquoted: `value: on` would reach the cluster as `true`.
+_YAML11_BOOLS = frozenset(
+    v for w in ("y", "yes", "n", "no", "true", "false", "on", "off")
+    for v in (w, w.capitalize(), w.upper())
+)
+
+
+def _yaml11_ambiguous(data: str) -> bool:
+    if data in _YAML11_BOOLS:
+        return True
+    # sexagesimal: 01:30, 1:30:00, -1:30.5 (digits and colons only)
+    head, _, frac = data.lstrip("+-").partition(".")
+    parts = head.split(":")
+    return len(parts) > 1 and all(p.replace("_", "").isdigit() for p in parts) and (
+        not frac or frac.replace("_", "").isdigit())
+
+
 def _str_representer(dumper: Any, data: str) -> Any:
-    style = "|" if "\n" in data else None
+    if "\n" in data:
+        style: str | None = "|"
+    elif _yaml11_ambiguous(data):
+        style = "'"
+    else:
+        style = None
     return dumper.represent_scalar(_STR, data, style=style)
 
 
