@@ -39,7 +39,7 @@ from .errors import KonfigError
 from .output import plural
 from .ownership import Ownership, OwnershipMap, covers, project_of, stack_of, unique
 from .selector import Selector
-from .teams import Teams, as_user
+from .teams import as_user
 
 if TYPE_CHECKING:
     from .project import Project
