@@ -101,7 +101,7 @@ def test_falls_back_to_jsonschema_when_it_cannot_mirror_it(s):
     assert not isinstance(v, schema.CheckedValidator)
     with pytest.raises(fastschema.Unsupported):
         fastschema.compile_schema(s, "file:///konfig/base/s.yaml", Registry(),
-                                  schema.quantity_ok, schema.bound_ok)
+                                  schema.quantity_ok, schema.bound_check)
 
 
 def test_invalid_instances_still_get_jsonschema_errors():

@@ -133,12 +133,12 @@ class Compiler:
     """Compiles the schemas of one registry; shares compiled subschemas between them."""
 
     def __init__(self, registry: Any, quantity_ok: Check,
-                 bound_ok: Callable[[str, Any, Any], bool]) -> None:
+                 bound_check: Callable[[str, Any], Check]) -> None:
         self.registry = registry
         self.equal = _equal
         self.uniq = _uniq
         self.quantity_ok = quantity_ok
-        self.bound_ok = bound_ok
+        self.bound_check = bound_check
         self.checks: dict[tuple[int, str], Check | None] = {}
         self.evaluated: dict[tuple[int, str], Evaluated | None] = {}
         self._keep: list[Any] = []  # nodes compiled, kept alive so their ids stay unique
@@ -226,8 +226,7 @@ class Compiler:
             checks.append(self.quantity_ok)
         for kw, kind in (("x-minimum", "min"), ("x-maximum", "max")):
             if kw in s:
-                bound, ok = s[kw], self.bound_ok
-                checks.append(lambda x, bound=bound, kind=kind: ok(kind, bound, x))
+                checks.append(self.bound_check(kind, s[kw]))
         if "unevaluatedProperties" in s:
             checks.append(self._unevaluated(s, base))
         return _all(checks)
@@ -580,7 +579,7 @@ def _pointer(root: Any, ref: str) -> Any:
     return node
 
 
-def compile_local(schema: Any, quantity_ok: Check, bound_ok: Callable[[str, Any, Any], bool]) -> Check:
+def compile_local(schema: Any, quantity_ok: Check, bound_check: Callable[[str, Any], Check]) -> Check:
     """The validity check of a self-contained schema, without the ``referencing`` library.
 
     Only ``$ref``s that are JSON pointers into ``schema`` itself are followed
@@ -589,7 +588,7 @@ def compile_local(schema: Any, quantity_ok: Check, bound_ok: Callable[[str, Any,
     """
     if _has_ids(schema, top=True):
         raise Unsupported("$id or $anchor below the root")
-    return Compiler(None, quantity_ok, bound_ok).compile(schema, "", root=True)
+    return Compiler(None, quantity_ok, bound_check).compile(schema, "", root=True)
 
 
 def _has_ids(node: Any, top: bool = False) -> bool:
@@ -603,7 +602,7 @@ def _has_ids(node: Any, top: bool = False) -> bool:
 
 
 def compile_schema(schema: Any, base_uri: str, registry: Any, quantity_ok: Check,
-                   bound_ok: Callable[[str, Any, Any], bool]) -> Check:
+                   bound_check: Callable[[str, Any], Check]) -> Check:
     """The validity check of ``schema`` (raises ``Unsupported`` when it cannot mirror jsonschema)."""
     from referencing import Resource
     from referencing.jsonschema import DRAFT202012
@@ -611,4 +610,4 @@ def compile_schema(schema: Any, base_uri: str, registry: Any, quantity_ok: Check
     # the root is in the registry under its URI, as jsonschema's resolver_with_root puts it
     root = Resource.from_contents(schema, default_specification=DRAFT202012)
     registry = registry.with_resource(base_uri, root).crawl()
-    return Compiler(registry, quantity_ok, bound_ok).compile(schema, base_uri, root=True)
+    return Compiler(registry, quantity_ok, bound_check).compile(schema, base_uri, root=True)

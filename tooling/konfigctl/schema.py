@@ -53,12 +53,24 @@ def quantity_ok(instance: Any) -> bool:
 
 def bound_ok(kind: str, bound: Any, instance: Any) -> bool:
     """Whether ``x-minimum`` (``kind`` "min") or ``x-maximum`` ("max") accepts ``instance``."""
+    return bound_check(kind, bound)(instance)
+
+
+def bound_check(kind: str, bound: Any) -> Callable[[Any], bool]:
+    """``bound_ok`` for one bound, parsed once (the compiled check calls it per value)."""
     try:
-        q = quantity.parse(instance)
         b = quantity.parse(bound)
     except quantity.QuantityError:
-        return True  # x-quantity reports the format
-    return not (q > b if kind == "max" else q < b)
+        return lambda instance: True  # a bad bound is the schema's problem, not the value's
+
+    def check(instance: Any) -> bool:
+        try:
+            q = quantity.parse(instance)
+        except quantity.QuantityError:
+            return True  # x-quantity reports the format
+        return not (q > b if kind == "max" else q < b)
+
+    return check
 
 
 def _x_quantity(validator: Any, kind: Any, instance: Any, schema: Any) -> Iterator[Any]:
@@ -151,13 +163,13 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
 
     if not preload and retrieve is None:
         try:
-            return CheckedValidator(lambda: make()[0], fastschema.compile_local(schema, quantity_ok, bound_ok))
+            return CheckedValidator(lambda: make()[0], fastschema.compile_local(schema, quantity_ok, bound_check))
         except fastschema.Unsupported:
             pass
     validator, registry = make()
     root_uri = schema.get("$id", base_uri) if isinstance(schema, dict) else base_uri
     try:
-        check = fastschema.compile_schema(schema, root_uri, registry, quantity_ok, bound_ok)
+        check = fastschema.compile_schema(schema, root_uri, registry, quantity_ok, bound_check)
     except fastschema.Unsupported:
         return validator
     return CheckedValidator(validator, check)

@@ -41,6 +41,8 @@ class Selector:
             return False
         if self.env and not _any_fn(self.env, stack.env):
             return False
+        if not (self.name or self.org or self.project or self.path or self.labels):
+            return True
         return self.matches_values(
             model=stack.project.model_name,
             env=stack.env,
