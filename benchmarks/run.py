@@ -48,7 +48,9 @@ from benchmarks.generate import REPO_ROOT, generate  # noqa: E402
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 SIZES = {"tiny": (8, 20), "small": (20, 50), "full": (1500, 5000)}
-KONFIG = [sys.executable, "-m", "konfigctl"]
+# the console script users run (``python -m konfigctl`` where it is not installed)
+_SCRIPT = Path(sys.executable).parent / "konfig"
+KONFIG = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "konfigctl"]
 NOT_YET = "not available yet"
 GNU_TIME = "/usr/bin/time"
 
@@ -172,6 +174,8 @@ def measure(cmd: list[str], cwd: Path | None = None, sample_tree: bool = True) -
 def _show(arg: str) -> str:
     if arg == sys.executable:
         return "python"
+    if arg == str(_SCRIPT):
+        return "konfig"
     return arg
 
 
@@ -246,7 +250,8 @@ class Run:
             return
         self.m["kcl_compile"].update(engine=kres["engine"], stacks=kres["stacks"],
                                      failed_stacks=len(kres["failed"]),
-                                     compile_seconds=kres["compile_seconds"])
+                                     compile_seconds=kres["compile_seconds"],
+                                     ms_per_stack_by_500=kres["ms_per_stack_by_500"])
         kcl_failed = sorted(kres["failed"])
         only_k = sorted(set(konfig_failed) - set(kcl_failed))
         only_kcl = sorted(set(kcl_failed) - set(konfig_failed))
