@@ -1,0 +1,251 @@
+"""Testing stacks: validate, render, check the resources, compare with ``golden.yaml``.
+
+Each stack gets four checks, each its own result (and JUnit testcase):
+
+* ``validate``   -- model schema and policies (``validation.validate_stack``);
+* ``render``     -- the model's renderer runs and returns resources;
+* ``kubernetes`` -- every resource against the cluster's schemas (``kube``);
+* ``golden``     -- the resources equal the committed ``golden.yaml``.
+
+A validation failure still lets the others run when the config resolves (so
+one run reports everything); when it does not resolve, they are skipped. One
+stack failing never stops the others.
+
+Results are plain data (picklable for the worker pool, JSON for the cache).
+A stack's result is cached under a hash of every file it depends on, so a
+second run over unchanged stacks reads results instead of computing them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Any
+
+from . import cache as cache_mod
+from . import formats, paths
+from .errors import KonfigError, Problem
+
+if TYPE_CHECKING:
+    from .repository import Repository
+    from .stack import Stack
+
+CHECKS = ("validate", "render", "kubernetes", "golden")
+PASSED, FAILED, SKIPPED, UPDATED = "passed", "failed", "skipped", "updated"
+
+
+@dataclasses.dataclass
+class CheckResult:
+    name: str
+    status: str
+    message: str = ""  # one line: what failed
+    details: list[str] = dataclasses.field(default_factory=list)  # one line per finding
+    diff: str = ""  # golden: the unified diff
+    problems: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # validate, as JSON
+    input_error: bool = False  # the stack's files are broken (exit 2, like validate)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class StackResult:
+    stack: str
+    model: str
+    checks: list[CheckResult]
+    resources: list[dict[str, Any]] | None = None  # what --update writes
+    cached: bool = False
+    warnings: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.failed for c in self.checks)
+
+    @property
+    def input_error(self) -> bool:
+        return any(c.input_error for c in self.checks)
+
+    def check(self, name: str) -> CheckResult:
+        return next(c for c in self.checks if c.name == name)
+
+    def to_json(self, with_resources: bool = True) -> dict[str, Any]:
+        out = {
+            "stack": self.stack,
+            "model": self.model,
+            "ok": self.ok,
+            "cached": self.cached,
+            "warnings": self.warnings,
+            "checks": [c.to_json() for c in self.checks],
+        }
+        if with_resources:
+            out["resources"] = self.resources
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "StackResult":
+        return cls(
+            stack=data["stack"],
+            model=data["model"],
+            checks=[CheckResult(**c) for c in data["checks"]],
+            resources=data.get("resources"),
+            warnings=data.get("warnings", 0),
+        )
+
+
+def _model_of(stack: "Stack") -> str:
+    try:
+        return stack.project.model_name
+    except KonfigError:
+        return "?"
+
+
+def test_stack(repo: "Repository", stack: "Stack") -> StackResult:
+    """Run the four checks on one stack (never raises for a broken stack or renderer)."""
+    from . import kube
+    from .render import RenderError, render_problem_message, render_stack
+    from .resolution import resolve
+    from .validation import INPUT, usable_policies, validate_stack
+
+    model = _model_of(stack)
+    checks: list[CheckResult] = []
+    t0 = time.perf_counter()
+    problems = validate_stack(repo, stack, usable_policies(repo)[0])
+    errors = [p for p in problems if p.is_error]
+    warnings = len(problems) - len(errors)
+    broken = [p for p in problems if p.check == INPUT]
+    v = CheckResult("validate", FAILED if errors else PASSED,
+                    details=[p.format() for p in errors],
+                    problems=[p.to_json() for p in problems], input_error=bool(broken))
+    if errors:
+        v.message = (f"{len(errors)} problem{'s' if len(errors) != 1 else ''}" if not broken
+                     else "the stack's files are broken: " + broken[0].message)
+    v.seconds = time.perf_counter() - t0
+    checks.append(v)
+
+    def skipped(name: str, why: str) -> CheckResult:
+        return CheckResult(name, SKIPPED, message=why)
+
+    config = None
+    if not broken:
+        try:
+            config = resolve(repo, stack).config
+        except KonfigError as e:
+            broken_msg = str(e)
+            checks[0] = dataclasses.replace(v, status=FAILED, message=broken_msg, input_error=True)
+    if config is None:
+        why = "the stack does not resolve"
+        return StackResult(stack.path, model, checks + [skipped(n, why) for n in CHECKS[1:]],
+                           warnings=warnings)
+
+    t0 = time.perf_counter()
+    resources = None
+    try:
+        resources = render_stack(repo, stack, config)
+        r = CheckResult("render", PASSED, message=f"{len(resources)} resources")
+    except RenderError as e:
+        r = CheckResult("render", FAILED, message=render_problem_message(e))
+    except KonfigError as e:  # e.g. the model's renderer file cannot be read
+        r = CheckResult("render", FAILED, message=str(e))
+    r.seconds = time.perf_counter() - t0
+    checks.append(r)
+    if resources is None:
+        why = "nothing rendered"
+        return StackResult(stack.path, model, checks + [skipped(n, why) for n in CHECKS[2:]],
+                           warnings=warnings)
+
+    t0 = time.perf_counter()
+    try:
+        found = kube.checker(repo).check_all(resources)
+    except KonfigError as e:  # a broken custom resource schema in base
+        found = [str(e)]
+    k = CheckResult("kubernetes", FAILED if found else PASSED, details=found)
+    if found:
+        k.message = f"{len(found)} problem{'s' if len(found) != 1 else ''} in the rendered resources"
+    k.seconds = time.perf_counter() - t0
+    checks.append(k)
+
+    t0 = time.perf_counter()
+    checks.append(compare_golden(repo, stack, resources))
+    checks[-1].seconds = time.perf_counter() - t0
+    return StackResult(stack.path, model, checks, resources=resources, warnings=warnings)
+
+
+def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str, Any]]) -> CheckResult:
+    from . import golden
+
+    file = stack.golden_file
+    if not repo.exists(file):
+        return CheckResult("golden", FAILED, message=f"no {formats.GOLDEN_FILE} yet "
+                           "(create it with `konfig test --update`)")
+    try:
+        expected = golden.parse(repo.read(file), file)
+    except KonfigError as e:
+        return CheckResult("golden", FAILED, message=f"{formats.GOLDEN_FILE} cannot be read: {e}")
+    if golden.same(expected, resources):
+        return CheckResult("golden", PASSED)
+    return CheckResult("golden", FAILED, message=f"rendered output differs from {file}",
+                       diff=golden.diff(expected, resources, file))
+
+
+# -- cache keys ---------------------------------------------------------------------
+
+def _shared_digest(repo: "Repository") -> str:
+    """What every stack depends on: settings, policies, env profiles, CRD schemas, the tool."""
+    d = repo.memo.get("testing.shared")
+    if d is None:
+        from . import kube
+
+        files = [formats.KONFIG_FILE]
+        files += [p.file for p in repo.policies]
+        for top in (paths.join(repo.base, "envs"),):
+            for rel, _dirs, names in repo.source.walk(top):
+                files += [paths.join(rel, n) for n in names]
+        for rel, _dirs, names in repo.source.walk(paths.join(repo.base, "crds")):
+            files += [paths.join(rel, n) for n in names]
+        d = repo.memo["testing.shared"] = cache_mod.hash_parts(
+            [cache_mod.tool_fingerprint(), cache_mod.files_digest(repo, files),
+             kube.schema_version(str(repo.settings["kubernetes_version"]))])
+    return d  # type: ignore[no-any-return]
+
+
+def _model_digest(repo: "Repository", name: str) -> str:
+    key = ("testing.model", name)
+    d = repo.memo.get(key)
+    if d is None:
+        model = repo.model(name)
+        d = repo.memo[key] = cache_mod.files_digest(repo, model.files() + model.schema_files())
+    return d  # type: ignore[no-any-return]
+
+
+def input_key(repo: "Repository", stack: "Stack") -> str | None:
+    """A hash of everything ``test_stack`` reads, except the golden file (None: do not cache)."""
+    try:
+        model = stack.project.model_name
+        parts = [_shared_digest(repo), _model_digest(repo, model), stack.path,
+                 file_and_digest(repo, stack.project.file), file_and_digest(repo, stack.file)]
+        for d in paths.ancestors(stack.path):
+            f = paths.join(d, formats.DEFAULTS_FILE)
+            if paths.is_within(d, stack.project.root) and repo.has_defaults(f):
+                parts.append(file_and_digest(repo, f))
+        # Whether the stacks it depends on exist is part of its validation.
+        if b"depends_on" in repo.read(stack.file):
+            for name in stack.depends_on:
+                try:
+                    parts.append("dep:" + repo.find_stack(name, cwd=repo.root).path)
+                except KonfigError as e:
+                    parts.append("dep!" + e.message)
+    except KonfigError:
+        return None
+    return cache_mod.hash_parts(parts)
+
+
+def file_and_digest(repo: "Repository", rel: str) -> str:
+    return f"{rel}@{cache_mod.file_digest(repo, rel)}"
+
+
+def result_key(base: str | None, golden_digest: str) -> str | None:
+    return None if base is None else cache_mod.hash_parts([base, "golden", golden_digest])
