@@ -42,14 +42,25 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return int(m.group(1)), int(m.group(2))
 
 
+def schema_root() -> str:
+    """The directory of kubernetes-validate's schemas, found without importing the package
+    (its ``__init__`` imports jsonschema and PyYAML: too slow for a run served from cache)."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
+        raise KonfigError("kubernetes-validate is not installed (pip install kubernetes-validate)")
+    return os.path.join(list(spec.submodule_search_locations)[0], SCHEMA_DIR)
+
+
 def shipped_versions() -> list[str]:
     """Kubernetes versions whose schemas ship with kubernetes-validate (``1.31.0``...), oldest first."""
-    from importlib import resources
+    import os
 
-    root = resources.files(PACKAGE).joinpath(SCHEMA_DIR)
     found = set()
-    for entry in root.iterdir():
-        m = re.match(r"v(\d+\.\d+\.\d+)-local-strict$", entry.name)
+    for name in os.listdir(schema_root()):
+        m = re.match(r"v(\d+\.\d+\.\d+)-local-strict$", name)
         if m:
             found.add(m.group(1))
     return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
@@ -126,10 +137,10 @@ class Checker:
         return Registry().with_resource(DEFINITIONS_ID, Resource.from_contents(defs))
 
     def _builtin_text(self, name: str) -> str:
-        from importlib import resources
+        import os
 
-        return (resources.files(PACKAGE).joinpath(SCHEMA_DIR, f"v{self.version}-local-strict", name)
-                .read_text("utf-8"))
+        with open(os.path.join(schema_root(), f"v{self.version}-local-strict", name), encoding="utf-8") as f:
+            return f.read()
 
     def validator(self, api_version: str, kind: str) -> Any:
         """The validator of one kind (built once); ``KonfigError`` if no schema covers it."""
