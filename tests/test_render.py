@@ -57,3 +57,13 @@ def test_resources_are_ordered_for_apply_and_duplicates_rejected():
         ("ConfigMap", "a"), ("Service", "a"), ("Deployment", "a"), ("Zed", "z"), ("Alpha", "a"), ("Alpha", "b")]
     with pytest.raises(RenderError, match="Service a is rendered twice"):
         check_resources(res + [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}], "m")
+
+
+def test_module_state_does_not_leak_between_stacks(mini, write):
+    write(mini, RENDER, "CALLS = []\n\ndef render(config, stack):\n    CALLS.append(stack.name)\n"
+                        "    return [{'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'c'},\n"
+                        "             'data': {'calls': str(len(CALLS))}}]\n")
+    repo = Repository(str(mini))
+    for name in ("acme/web/dev", "acme/web/prod", "acme/api/dev"):
+        (cm,) = render_stack(repo, repo.find_stack(name))
+        assert cm["data"] == {"calls": "1"}

@@ -5,7 +5,9 @@ pure function of the repository: the same files render the same resources on
 every machine, in CI and in a golden file. So:
 
 * it is loaded from its source text (the work tree or a git revision alike),
-  compiled into a fresh module per repository, never imported from disk;
+  compiled once per repository and executed into a fresh module for every
+  stack (module-level state cannot leak from one stack into another), never
+  imported from disk;
 * it runs with a reduced set of builtins (no ``open``, ``input``, ``exec``...)
   and may import only modules that cannot reach the clock, the network or the
   filesystem (``json``, ``hashlib``, ``re``... and ``konfigctl.quantity``);
@@ -18,6 +20,10 @@ every machine, in CI and in a golden file. So:
 
 A renderer that fails raises ``RenderError`` (a check failure, exit 1), naming
 the model, the stack and -- when it comes from the renderer's code -- the line.
+
+Renderers are trusted code (only ``konfig/base/`` holds code, and it is
+reviewed by the platform team): these rules keep them from depending on the
+machine by accident; they are not a security boundary.
 """
 from __future__ import annotations
 
@@ -77,8 +83,25 @@ class RenderError(KonfigError):
 class Renderer:
     model: str
     file: str
-    digest: str  # sha256 of the source: what the cache keys on
-    fn: Any
+    digest: str  # sha256 of the source
+    code: Any  # the compiled module
+
+    def function(self) -> Any:
+        """``render`` of a fresh module (``RenderError`` if the module fails to run)."""
+        module = types.ModuleType(f"konfig_render_{self.model.replace('-', '_')}")
+        module.__file__ = self.file
+        namespace = module.__dict__
+        namespace["__builtins__"] = _builtins()
+        try:
+            exec(self.code, namespace)  # noqa: S102 - trusted platform code, confined as above
+        except Exception as e:  # noqa: BLE001 - any failure at load time is the renderer's
+            raise RenderError(f"renderer failed to load: {type(e).__name__}: {e}", model=self.model,
+                              file=self.file, line=_line_in(e, self.file)) from None
+        fn = namespace.get("render")
+        if not callable(fn):
+            raise RenderError("renderer defines no function render(config, stack)", model=self.model,
+                              file=self.file)
+        return fn
 
 
 def _safe_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
@@ -112,25 +135,13 @@ def load_renderer(repo: "Repository", model_name: str) -> Renderer:
         raise RenderError(f"model {model_name} has no renderer: {file} does not exist",
                           model=model_name, file=file)
     source = repo.read(file)
-    digest = hashlib.sha256(source).hexdigest()
-    module = types.ModuleType(f"konfig_render_{model_name.replace('-', '_')}")
-    module.__file__ = file
-    namespace = module.__dict__
-    namespace["__builtins__"] = _builtins()
     try:
         code = compile(source, file, "exec", dont_inherit=True)
-        exec(code, namespace)  # noqa: S102 - trusted platform code, confined as above
     except SyntaxError as e:
         raise RenderError(f"renderer does not compile: {e.msg}", model=model_name,
                           file=file, line=e.lineno) from None
-    except Exception as e:  # noqa: BLE001 - any failure at load time is the renderer's
-        raise RenderError(f"renderer failed to load: {type(e).__name__}: {e}", model=model_name,
-                          file=file, line=_line_in(e, file)) from None
-    fn = namespace.get("render")
-    if not callable(fn):
-        raise RenderError("renderer defines no function render(config, stack)", model=model_name,
-                          file=file)
-    renderer = Renderer(model_name, file, digest, fn)
+    renderer = Renderer(model_name, file, hashlib.sha256(source).hexdigest(), code)
+    renderer.function()  # fails now (once) if the module does not load
     repo.memo[key] = renderer
     return renderer
 
@@ -160,8 +171,9 @@ def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | No
         config = resolve(repo, stack).config
     info = stack.info()
     info = dataclasses.replace(info, labels=copy.deepcopy(info.labels))
+    fn = renderer.function()
     try:
-        result = renderer.fn(copy.deepcopy(config), info)
+        result = fn(copy.deepcopy(config), info)
     except RecursionError:
         raise RenderError("renderer recursed too deeply", model=model_name, stack=stack.path,
                           file=renderer.file) from None
