@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-
 from konfigctl.render import RenderError, check_resources, render_stack
 from konfigctl.repository import Repository
+
 from tests.conftest import commit_all
 
 RENDER = "konfig/base/models/app/render.py"

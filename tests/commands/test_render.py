@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from konfigctl.yamlio import load_all
+
 from tests.conftest import REPO_ROOT
 
 RENDER = "konfig/base/models/app/render.py"

@@ -143,9 +143,9 @@ def test_failing_renderer_fails_its_stacks_only_and_names_model_and_line(cli, mi
     write(mini, "konfig/appops/acme/broken/dev/stack.yaml", "env: dev\nconfig: {image: 'x:1', replicas: 1}\n")
     res = cli("test", "--all", repo=mini)
     assert res.exit_code == 1
-    assert failing_lines(res) == [
+    assert failing_lines(res) == [(
         "FAILED konfig/appops/acme/broken/dev: render (model broken): "
-        "konfig/base/models/broken/render.py:2: renderer failed: memory is too small for dev"]
+        "konfig/base/models/broken/render.py:2: renderer failed: memory is too small for dev")]
     assert "1 of 7 stacks failed (1 render)" in res.stderr
 
 
@@ -197,8 +197,8 @@ def test_custom_resource_schema_in_base_crds(cli, mini, write):
     # --update leaves the golden file of a stack whose other checks fail alone
     assert failing_lines(res) == [
         "FAILED konfig/appops/acme/web/prod: kubernetes (model app): 1 problem in the rendered resources",
-        "FAILED konfig/appops/acme/web/prod: golden (model app): rendered output differs from "
-        "konfig/appops/acme/web/prod/golden.yaml"]
+        ("FAILED konfig/appops/acme/web/prod: golden (model app): rendered output differs from "
+         "konfig/appops/acme/web/prod/golden.yaml")]
     assert res.stdout.count("updated ") == 1  # web/dev, which passes
     assert "    Widget w: spec.size: 4 is above the maximum 2" in res.stdout
 
@@ -281,7 +281,7 @@ def test_many_stacks_in_parallel_same_results_and_plain_progress_in_ci(cli, mini
     serial = cli("test", "--all", "--no-cache", "-j", "1", "-f", "json", repo=mini)
     parallel = cli("test", "--all", "--no-cache", "-j", "2", "-f", "json", repo=mini, env={"CI": "true"})
     assert serial.exit_code == parallel.exit_code == 1
-    strip = lambda out: [(r["stack"], [(c["name"], c["status"], c["diff"]) for c in r["checks"]])  # noqa: E731
+    strip = lambda out: [(r["stack"], [(c["name"], c["status"], c["diff"]) for c in r["checks"]])
                          for r in json.loads(out)["results"]]
     assert strip(serial.stdout) == strip(parallel.stdout)
     assert json.loads(parallel.stdout)["failed"] == 1

@@ -51,7 +51,7 @@ def schema_root() -> str:
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
         raise KonfigError("kubernetes-validate is not installed (pip install kubernetes-validate)")
-    return os.path.join(list(spec.submodule_search_locations)[0], SCHEMA_DIR)
+    return os.path.join(next(iter(spec.submodule_search_locations)), SCHEMA_DIR)
 
 
 def shipped_versions() -> list[str]:

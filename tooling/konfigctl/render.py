@@ -31,6 +31,7 @@ import builtins
 import copy
 import dataclasses
 import hashlib
+import math
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -272,7 +273,7 @@ def _not_plain(data: Any, path: str = "") -> tuple[str, Any] | None:
     if data is None or isinstance(data, (str, bool, int)):
         return None
     if isinstance(data, float):
-        return None if data == data and data not in (float("inf"), float("-inf")) else (path, data)
+        return None if math.isfinite(data) else (path, data)
     return path, data
 
 

@@ -18,12 +18,14 @@ second run over unchanged stacks reads results instead of computing them.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
-from . import formats, paths
-from .errors import KonfigError, Problem
+from . import formats, golden, paths
+from .cache import Cache, file_digest
+from .errors import KonfigError
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -103,7 +105,7 @@ def _model_of(stack: "Stack") -> str:
         return "?"
 
 
-def test_stack(repo: "Repository", stack: "Stack") -> StackResult:
+def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     """Run the four checks on one stack (never raises for a broken stack or renderer)."""
     from . import kube
     from .render import RenderError, render_problem_message, render_stack
@@ -175,8 +177,6 @@ def test_stack(repo: "Repository", stack: "Stack") -> StackResult:
 
 
 def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str, Any]]) -> CheckResult:
-    from . import golden
-
     file = stack.golden_file
     if not repo.exists(file):
         return CheckResult("golden", FAILED, message=f"no {formats.GOLDEN_FILE} yet "
@@ -191,6 +191,97 @@ def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str,
                        diff=golden.diff(expected, resources, file))
 
 
+# -- running many stacks ------------------------------------------------------------
+
+def _warm(repo: "Repository", stacks: list[Any]) -> None:
+    """Load and compile what every worker needs once, before they fork."""
+    from . import kube
+    from .render import load_renderer
+    from .validation import _warm as warm_validation
+    from .validation import usable_policies
+
+    usable_policies(repo)
+    warm_validation(repo, stacks)
+    models = set()
+    for s in stacks:
+        try:
+            models.add(s.project.model_name)
+        except KonfigError:
+            pass
+    for m in sorted(models):
+        try:
+            load_renderer(repo, m)
+        except KonfigError:
+            pass
+    try:
+        checker = kube.checker(repo)
+        checker.warm([("apps/v1", "Deployment"), ("v1", "Service"), ("v1", "ConfigMap"),
+                      ("autoscaling/v2", "HorizontalPodAutoscaler"), ("batch/v1", "Job"),
+                      ("batch/v1", "CronJob")] + sorted(checker.crds))
+    except KonfigError:
+        pass
+
+
+def run(repo: "Repository", stacks: list[Any], *, jobs: int | None = None, use_cache: bool = True,
+        update: bool = False, progress: Any = None) -> tuple[list["StackResult"], list[str]]:
+    """Test ``stacks`` (cached results where inputs are unchanged); with ``update``, rewrite
+    the golden files that differ. Returns (results in the order given, golden files written)."""
+    from .parallel import map_stacks
+
+    cache = Cache(repo.cache_dir if use_cache else None, "test")
+    keys: dict[str, tuple[str | None, str | None]] = {}
+    results: dict[str, StackResult] = {}
+    todo = []
+    for s in stacks:
+        base = input_key(repo, s) if cache.enabled else None
+        key = result_key(base, file_digest(repo, s.golden_file))
+        keys[s.path] = (base, key)
+        hit = cache.get(key)
+        if hit is not None:
+            try:
+                results[s.path] = StackResult.from_json(hit)
+                results[s.path].cached = True
+                continue
+            except (KeyError, TypeError):  # an entry of another shape: recompute
+                pass
+        todo.append(s)
+    if todo:
+        _warm(repo, todo)
+        for s, r in map_stacks(repo, todo, check_stack, jobs=jobs, progress=progress, label="testing"):
+            results[s.path] = r
+            cache.put(keys[s.path][1], r.to_json())
+    written: list[str] = []
+    if update:
+        for s in stacks:
+            r = results[s.path]
+            text = _update_golden(repo, s, r)
+            if text is None:
+                continue
+            written.append(s.golden_file)
+            # the next run finds the new golden file passing, from the cache
+            passed = StackResult.from_json(r.to_json())
+            passed.checks[-1] = CheckResult("golden", PASSED)
+            new_key = result_key(keys[s.path][0], hashlib.sha256(text.encode()).hexdigest())
+            cache.put(new_key, passed.to_json())
+    return [results[s.path] for s in stacks], written
+
+
+def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None:
+    """Rewrite the stack's golden file if it differs and every other check passed (its text)."""
+    g = r.check("golden")
+    if not g.failed or r.resources is None:
+        return None
+    if any(c.failed for c in r.checks if c.name != "golden"):
+        return None
+    from .paths import confine
+    from .yamlio import atomic_write
+
+    text = golden.text(stack.path, r.resources)
+    atomic_write(confine(repo.root, stack.golden_file), text)
+    r.checks[r.checks.index(g)] = CheckResult("golden", UPDATED, message=f"updated {stack.golden_file}")
+    return text
+
+
 # -- cache keys ---------------------------------------------------------------------
 
 def _shared_digest(repo: "Repository") -> str:
@@ -201,11 +292,9 @@ def _shared_digest(repo: "Repository") -> str:
 
         files = [formats.KONFIG_FILE]
         files += [p.file for p in repo.policies]
-        for top in (paths.join(repo.base, "envs"),):
-            for rel, _dirs, names in repo.source.walk(top):
+        for top in ("envs", "crds"):
+            for rel, _dirs, names in repo.source.walk(paths.join(repo.base, top)):
                 files += [paths.join(rel, n) for n in names]
-        for rel, _dirs, names in repo.source.walk(paths.join(repo.base, "crds")):
-            files += [paths.join(rel, n) for n in names]
         d = repo.memo["testing.shared"] = cache_mod.hash_parts(
             [cache_mod.tool_fingerprint(), cache_mod.files_digest(repo, files),
              kube.schema_version(str(repo.settings["kubernetes_version"]))])
@@ -222,7 +311,7 @@ def _model_digest(repo: "Repository", name: str) -> str:
 
 
 def input_key(repo: "Repository", stack: "Stack") -> str | None:
-    """A hash of everything ``test_stack`` reads, except the golden file (None: do not cache)."""
+    """A hash of everything ``check_stack`` reads, except the golden file (None: do not cache)."""
     try:
         model = stack.project.model_name
         parts = [_shared_digest(repo), _model_digest(repo, model), stack.path,

@@ -2,8 +2,16 @@ from __future__ import annotations
 
 import typer
 
-from .common import (AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, OVERRIDE_OPTION, SELECTOR_OPTION, format_option,
-                     run, stacks_argument)
+from .common import (
+    AFFECTED_OPTION,
+    ALL_OPTION,
+    JOBS_OPTION,
+    OVERRIDE_OPTION,
+    SELECTOR_OPTION,
+    format_option,
+    run,
+    stacks_argument,
+)
 
 
 def register(app: typer.Typer) -> None:

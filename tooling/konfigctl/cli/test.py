@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import typer
 
-from .common import AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, SELECTOR_OPTION, format_option, run, stacks_argument
+from .common import (
+    AFFECTED_OPTION,
+    ALL_OPTION,
+    JOBS_OPTION,
+    SELECTOR_OPTION,
+    format_option,
+    run,
+    stacks_argument,
+)
 
 
 def register(app: typer.Typer) -> None:
