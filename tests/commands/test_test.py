@@ -119,8 +119,9 @@ def test_renderer_typo_is_caught_by_kubernetes_schema_naming_stack_and_resource(
     lines = failing_lines(res)
     kube = [ln for ln in lines if ": kubernetes (model app)" in ln]
     assert len(kube) == 6  # every stack of the model
-    assert "FAILED konfig/appops/acme/web/prod: kubernetes (model app)" in kube[-2] + kube[-1] + "".join(kube)
-    assert "    Deployment web: spec.replica: unknown key (did you mean 'replicas'?)" in res.stdout
+    # one line names the stack, the check, the model, the resource and the field
+    assert ("FAILED konfig/appops/acme/web/prod: kubernetes (model app): "
+            "Deployment web: spec.replica: unknown key (did you mean 'replicas'?)") in kube
 
 
 def test_validation_failure_still_renders_and_compares(cli, mini, write):
@@ -196,11 +197,10 @@ def test_custom_resource_schema_in_base_crds(cli, mini, write):
     assert res.exit_code == 1
     # --update leaves the golden file of a stack whose other checks fail alone
     assert failing_lines(res) == [
-        "FAILED konfig/appops/acme/web/prod: kubernetes (model app): 1 problem in the rendered resources",
+        "FAILED konfig/appops/acme/web/prod: kubernetes (model app): Widget w: spec.size: 4 is above the maximum 2",
         ("FAILED konfig/appops/acme/web/prod: golden (model app): rendered output differs from "
          "konfig/appops/acme/web/prod/golden.yaml")]
     assert res.stdout.count("updated ") == 1  # web/dev, which passes
-    assert "    Widget w: spec.size: 4 is above the maximum 2" in res.stdout
 
 
 def test_unknown_stack_is_bad_input(cli, mini):

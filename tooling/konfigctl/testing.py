@@ -123,8 +123,8 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
                     details=[p.format() for p in errors],
                     problems=[p.to_json() for p in problems], input_error=bool(broken))
     if errors:
-        v.message = (f"{len(errors)} problem{'s' if len(errors) != 1 else ''}" if not broken
-                     else "the stack's files are broken: " + broken[0].message)
+        v.message = (summarize(v.details) if not broken
+                     else "the stack's files are broken: " + broken[0].format())
     v.seconds = time.perf_counter() - t0
     checks.append(v)
 
@@ -166,7 +166,7 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
         found = [str(e)]
     k = CheckResult("kubernetes", FAILED if found else PASSED, details=found)
     if found:
-        k.message = f"{len(found)} problem{'s' if len(found) != 1 else ''} in the rendered resources"
+        k.message = summarize(found)
     k.seconds = time.perf_counter() - t0
     checks.append(k)
 
@@ -174,6 +174,12 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     checks.append(compare_golden(repo, stack, resources))
     checks[-1].seconds = time.perf_counter() - t0
     return StackResult(stack.path, model, checks, resources=resources, warnings=warnings)
+
+
+def summarize(details: list[str]) -> str:
+    """The one-line message of a check with these findings: the first, and how many more."""
+    more = len(details) - 1
+    return details[0] + (f" (and {more} more)" if more > 0 else "")
 
 
 def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str, Any]]) -> CheckResult:

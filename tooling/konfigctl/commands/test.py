@@ -55,8 +55,9 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
                 continue
             head = f"{out.style('FAILED', 'red', 'bold')} {r.stack}: {c.name} (model {r.model})"
             out.echo(f"{head}: {c.message}" if c.message else head)
-            for line in c.details:
-                out.echo("    " + line)
+            if len(c.details) > 1:  # one finding is the message itself
+                for line in c.details:
+                    out.echo("    " + line)
             for line in c.diff.splitlines():
                 out.echo("    " + _colour_diff(out, line))
     for f in written:
