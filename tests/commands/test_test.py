@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -38,7 +39,7 @@ def repo_copy(tmp_path: Path) -> Path:
 def test_this_repository_passes(cli):
     res = cli("test", "--all", "--no-cache", repo=REPO_ROOT)
     assert res.exit_code == 0, res.output
-    assert "41 stacks passed" in res.stderr or "stacks passed" in res.stderr
+    assert re.search(r"\d+ stacks passed", res.stderr), res.stderr
     assert not failing_lines(res)
 
 
@@ -65,7 +66,7 @@ def test_changed_prod_value_fails_exactly_that_stack_with_a_diff_and_update_fixe
     assert diff == [f"--- {stack}/golden.yaml (committed)", f"+++ {stack}/golden.yaml (rendered)",
                     "-value: eu-west-1", "+value: eu-west-2"]
     assert f"--- {stack}/golden.yaml (committed)" in res.stdout
-    assert "1 of 41 stacks failed (1 golden)" in res.stderr
+    assert re.search(r"1 of \d+ stacks failed \(1 golden\)", res.stderr), res.stderr
 
     res = cli("test", "--all", "--update", repo=repo_copy)
     assert res.exit_code == 0, res.output
