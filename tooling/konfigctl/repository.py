@@ -286,26 +286,14 @@ class Repository:
                 raise KonfigError(f"$ref to {uri} is not allowed: only files under {self.base}/", file=file)
             return self.schema_document(rel)
 
-        return schema_mod.build(schema, uri_of(file), retrieve, self._ref_documents(schema, file))
-
-    def _ref_documents(self, schema: Any, file: str) -> dict[str, Any]:
-        """URI -> data of every schema file ``schema`` (written in ``file``) refers to, transitively."""
-        from urllib.parse import urldefrag, urljoin
-
-        from .schema import iter_refs
-
-        out: dict[str, Any] = {}
-        for ref in iter_refs(schema):
-            target = rel_of(urldefrag(urljoin(uri_of(file), ref))[0])
-            if not target or target == file:
-                continue
-            for rel in self.schema_closure(target):
-                if uri_of(rel) not in out:
-                    try:
-                        out[uri_of(rel)] = self.schema_document(rel)
-                    except KonfigError:
-                        pass  # reported when the $ref is followed
-        return out
+        preload = {}
+        for rel in self.schema_closure(file):
+            if rel != file:  # the schema itself is the validator's root (it may sit inside its file)
+                try:
+                    preload[uri_of(rel)] = self.schema_document(rel)
+                except KonfigError:
+                    pass  # reported by retrieve() when a $ref needs it
+        return schema_mod.build(schema, uri_of(file), retrieve, preload)
 
     def schema_closure(self, rel: str) -> list[str]:
         """``rel`` and every schema file it references, transitively."""

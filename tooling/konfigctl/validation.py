@@ -190,7 +190,7 @@ def validate(repo: "Repository", stacks: list["Stack"], *, with_discovery: bool 
     return problems
 
 
-def _warm(repo: "Repository", stacks: list["Stack"], jobs: int | None) -> None:
+def _warm(repo: "Repository", stacks: list["Stack"], jobs: int | None = None) -> None:
     """Compile every model's validator once, before workers fork (they inherit it).
 
     Every model, not the ones the stacks use: finding those would read every
