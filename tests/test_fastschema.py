@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from konfigctl import fastschema, schema
 from konfigctl.repository import Repository
 from konfigctl.resolution import resolve
+from konfigctl import yamlio
 from konfigctl.yamlio import iter_paths
 from tests.conftest import REPO_ROOT
 
@@ -224,3 +225,77 @@ def test_agrees_with_jsonschema_on_mutated_stacks(corpus, data):
 def test_unmutated_stacks_agree(corpus):
     for validator, config in corpus:
         assert validator.check(config) == (not list(validator.jsonschema.iter_errors(config)))
+
+
+# -- the meta-schema check (schema.check_schema) ----------------------------------------
+
+def _repo_schemas() -> list[Any]:
+    from konfigctl import formats
+
+    repo = Repository(str(REPO_ROOT))
+    out = [repo.model(n).schema for n in repo.model_names()]
+    out += [p.meta["schema"] for p in repo.policies]
+    out += [repo.schema_document(f"{repo.base}/crds/{p.name}") for p in (REPO_ROOT / repo.base / "crds").glob("*.yaml")]
+    out += [formats.format_schema(n) for n in formats.FORMATS]
+    return out
+
+
+def test_meta_schema_check_agrees_with_jsonschema_on_changed_schemas():
+    import random
+
+    from jsonschema import Draft202012Validator
+
+    meta = schema._meta_check()
+    assert meta is not None
+    slow = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    rng = random.Random(0)
+    checked = failing = 0
+    for s in _repo_schemas():
+        assert meta(s) and not list(slow.iter_errors(s))
+        if len(str(s)) > 3500:
+            continue  # the big ones (CRDs, webapp) as they are: jsonschema takes ~50 ms each
+        changes = [(p, new) for p, v in iter_paths(s) if p
+                   for new in [None, 3, "x", [], {}, -1, True] + _near_values(v)[:3]]
+        for path, new in rng.sample(changes, min(25, len(changes))):
+            mutated = copy.deepcopy(s)
+            target = mutated
+            for seg in path[:-1]:
+                target = target[seg]
+            target[path[-1]] = new
+            fast = meta(mutated)
+            assert fast == slow.is_valid(mutated), (path, new)
+            checked += 1
+            failing += not fast
+    assert checked > 250 and failing > 80
+
+
+def test_kubernetes_schemas_agree_with_jsonschema_on_changed_resources():
+    import random
+
+    from konfigctl import kube
+
+    repo = Repository(str(REPO_ROOT))
+    checker = kube.Checker(repo)
+    by_kind: dict[tuple[str, str], Any] = {}
+    for golden in sorted(REPO_ROOT.glob("konfig/**/golden.yaml")):
+        for res in yamlio.load_all(golden.read_bytes(), str(golden)):
+            by_kind.setdefault((res["apiVersion"], res["kind"]), res)
+    assert len(by_kind) >= 8
+    rng = random.Random(1)
+    checked = failing = 0
+    for (api, kind), res in sorted(by_kind.items()):
+        v = checker.validator(api, kind)
+        assert isinstance(v, schema.CheckedValidator), kind
+        assert v.check(res) and not list(v.jsonschema.iter_errors(res))
+        changes = [(p, new) for p, val in iter_paths(res) if p for new in [None, {}] + _near_values(val)[:4]]
+        for path, new in rng.sample(changes, min(30, len(changes))):
+            mutated = copy.deepcopy(res)
+            target = mutated
+            for seg in path[:-1]:
+                target = target[seg]
+            target[path[-1]] = new
+            fast = v.check(mutated)
+            assert fast == v.jsonschema.is_valid(mutated), (kind, path, new)
+            checked += 1
+            failing += not fast
+    assert checked > 200 and failing > 50

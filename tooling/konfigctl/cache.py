@@ -58,7 +58,8 @@ class Cache:
             return
         try:
             _prepare(self.root)
-            atomic_write(self._path(key), json.dumps(value, separators=(",", ":"), sort_keys=False))
+            atomic_write(self._path(key), json.dumps(value, separators=(",", ":"), sort_keys=False),
+                         durable=False)  # a lost entry is a miss: no fsync per stack
         except OSError:
             pass  # a read-only checkout still works, just not faster
 

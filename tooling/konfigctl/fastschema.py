@@ -157,7 +157,9 @@ class Compiler:
         target = resolved.contents
         doc = urldefrag(urljoin(base, ref))[0] or base
         if isinstance(target, dict) and "$id" in target and target is not self._root:
-            raise Unsupported("$id below the root")
+            # a document's own root naming itself is fine; an embedded resource is not
+            if urljoin(doc, target["$id"]) != doc or urldefrag(urljoin(base, ref))[1]:
+                raise Unsupported("$id below the root")
         return target, doc
 
     # -- validity ----------------------------------------------------------------
@@ -187,8 +189,8 @@ class Compiler:
         for kw in _UNSUPPORTED:
             if kw in s:
                 raise Unsupported(kw)
-        if "$id" in s and not root:
-            raise Unsupported("$id below the root")
+        if "$id" in s and not root and urljoin(base, s["$id"]) != base:
+            raise Unsupported("$id below the root")  # an embedded resource: a new base URI
         checks: list[Check] = []
         # Cheap, common keywords first: a failing stack stops early, a valid one runs them all.
         if "type" in s:

@@ -134,7 +134,8 @@ class Checker:
         from referencing import Registry, Resource
 
         defs = json.loads(self._builtin_text("_definitions.json"))
-        return Registry().with_resource(DEFINITIONS_ID, Resource.from_contents(defs))
+        # crawled once here, not again by every kind's compiled check (schema.build)
+        return Registry().with_resource(DEFINITIONS_ID, Resource.from_contents(defs)).crawl()
 
     def _builtin_text(self, name: str) -> str:
         import os
@@ -162,9 +163,10 @@ class Checker:
             except (FileNotFoundError, OSError):
                 schema = None
             if schema is not None:
-                from jsonschema import Draft202012Validator
+                from .schema import build
 
-                return Draft202012Validator(schema, registry=self._registry)
+                # jsonschema's 2020-12 validator behind the compiled validity check
+                return build(schema, registry=self._registry)
         raise KonfigError(
             f"no schema for {kind} {api_version} (Kubernetes {self.version.rsplit('.', 1)[0]}); "
             f"custom resources need a schema in {self.crd_dir}/"

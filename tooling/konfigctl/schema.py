@@ -13,6 +13,7 @@ costs far more than running it.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -123,7 +124,7 @@ def validator_class() -> Any:
 
 
 def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None = None,
-          preload: dict[str, Any] | None = None) -> Any:
+          preload: dict[str, Any] | None = None, registry: Any = None) -> Any:
     """A reusable validator for ``schema``; ``$ref`` resolved through ``retrieve``.
 
     ``preload`` (URI -> document) puts the documents ``schema`` refers to in the
@@ -135,6 +136,8 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
     jsonschema only for the errors of invalid instances. A self-contained
     schema (konfig's file formats) is compiled without importing jsonschema at
     all; it is built when the first invalid instance needs its messages.
+    ``registry`` (a ``referencing.Registry``) replaces retrieve and preload,
+    for callers that share one across schemas (the Kubernetes definitions).
     """
     from . import fastschema
 
@@ -146,6 +149,9 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012
 
+        if registry is not None:
+            return validator_class()(schema, registry=registry), registry
+
         def _retrieve(uri: str) -> Any:
             if retrieve is None:
                 from referencing.exceptions import NoSuchResource
@@ -153,23 +159,23 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
                 raise NoSuchResource(ref=uri)
             return Resource.from_contents(retrieve(uri), default_specification=DRAFT202012)
 
-        registry: Any = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+        own: Any = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
         if preload:
-            registry = registry.with_resources(
+            own = own.with_resources(
                 (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
                 for uri, doc in preload.items()
             ).crawl()
-        return validator_class()(schema, registry=registry), registry
+        return validator_class()(schema, registry=own), own
 
-    if not preload and retrieve is None:
+    if not preload and retrieve is None and registry is None:
         try:
             return CheckedValidator(lambda: make()[0], fastschema.compile_local(schema, quantity_ok, bound_check))
         except fastschema.Unsupported:
             pass
-    validator, registry = make()
+    validator, reg = make()
     root_uri = schema.get("$id", base_uri) if isinstance(schema, dict) else base_uri
     try:
-        check = fastschema.compile_schema(schema, root_uri, registry, quantity_ok, bound_check)
+        check = fastschema.compile_schema(schema, root_uri, reg, quantity_ok, bound_check)
     except fastschema.Unsupported:
         return validator
     return CheckedValidator(validator, check)
@@ -211,8 +217,55 @@ class CheckedValidator:
         return getattr(self.jsonschema, name)
 
 
+META_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+
+
+@functools.lru_cache(maxsize=1)
+def _meta_check() -> Callable[[Any], bool] | None:
+    """The 2020-12 meta-schema as a compiled check (``fastschema``), or None.
+
+    jsonschema spends ~40 ms checking one model schema against the meta-schema,
+    mostly resolving its ``$dynamicRef: "#meta"`` through the dynamic scope --
+    serial work at the start of every validate and test. Checking plain 2020-12
+    schemas, the outermost ``$dynamicAnchor: meta`` in scope is always the
+    meta-schema's root, so each ``$dynamicRef`` is a ``$ref`` to that root: the
+    documents are compiled with that substitution.
+    """
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    from . import fastschema
+
+    try:
+        from jsonschema_specifications import REGISTRY
+    except ImportError:  # pragma: no cover - a dependency of jsonschema
+        return None
+
+    def static(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("$dynamicRef") == "#meta":
+                node = {**{k: v for k, v in node.items() if k != "$dynamicRef"}, "$ref": META_SCHEMA}
+            return {k: static(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [static(v) for v in node]
+        return node
+
+    prefix = META_SCHEMA.rsplit("/", 1)[0] + "/"
+    docs = {uri: static(REGISTRY.contents(uri)) for uri in REGISTRY if uri.startswith(prefix)}
+    registry = Registry().with_resources(
+        (uri, Resource.from_contents(doc, default_specification=DRAFT202012)) for uri, doc in docs.items()
+    ).crawl()
+    try:
+        return fastschema.compile_schema(docs[META_SCHEMA], META_SCHEMA, registry, quantity_ok, bound_check)
+    except (fastschema.Unsupported, KeyError):
+        return None
+
+
 def check_schema(schema: Any) -> list[tuple[tuple[Any, ...], str]]:
     """Problems of a schema itself against the 2020-12 meta-schema (path, message)."""
+    meta = _meta_check()
+    if meta is not None and meta(schema):
+        return []
     from jsonschema import Draft202012Validator
 
     out = []

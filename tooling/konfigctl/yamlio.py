@@ -496,8 +496,13 @@ def dump_roundtrip(y: Any, data: Any) -> str:
 
 # -- atomic writes ---------------------------------------------------------------
 
-def atomic_write(path: str, text: str | bytes) -> None:
-    """Replace ``path`` with ``text`` all at once: readers see the old or the new file."""
+def atomic_write(path: str, text: str | bytes, durable: bool = True) -> None:
+    """Replace ``path`` with ``text`` all at once: readers see the old or the new file.
+
+    ``durable=False`` skips the fsync, for files that may be lost in a crash
+    but never seen half-written (cache entries: a missing one is a miss; one
+    fsync costs ~2 ms here, 10 s over 5,000 stacks).
+    """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text
@@ -505,8 +510,9 @@ def atomic_write(path: str, text: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         try:
             mode = os.stat(path).st_mode & 0o777
         except FileNotFoundError:
