@@ -32,6 +32,7 @@ class Cache:
         self.dir = os.path.join(directory, namespace) if directory else None
         self.hits = 0
         self.misses = 0
+        self._dirs: set[str] = set()  # entry directories known to exist
 
     @property
     def enabled(self) -> bool:
@@ -57,11 +58,31 @@ class Cache:
         if self.dir is None or key is None or self.root is None:
             return
         try:
-            _prepare(self.root)
-            atomic_write(self._path(key), json.dumps(value, separators=(",", ":"), sort_keys=False),
-                         durable=False)  # a lost entry is a miss: no fsync per stack
+            self._write(self._path(key), json.dumps(value, separators=(",", ":"), sort_keys=False))
         except OSError:
             pass  # a read-only checkout still works, just not faster
+
+    def _write(self, path: str, text: str) -> None:
+        """Write one entry atomically (temporary file, rename), cheaply: a cold run writes one
+        per stack from the parent process. No fsync (a lost entry is a miss, ~2 ms each), and
+        the directories are made once per run."""
+        d = os.path.dirname(path)
+        if d not in self._dirs:
+            assert self.root is not None
+            _prepare(self.root)
+            os.makedirs(d, exist_ok=True)
+            self._dirs.add(d)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
 
 def _prepare(root: str) -> None:
