@@ -447,6 +447,8 @@ class Generator:
             cfg.setdefault("env", []).append({"name": "REGION", "value": region})
         if self.chance(0.15):
             cfg["resources"] = {"memory": self.pick(["512Mi", "1Gi", "3Gi"])}
+            if cfg["resources"]["memory"] == "3Gi":  # renderers refuse a limit below the request
+                cfg["resources"]["memory_limit"] = "4Gi"
         if env == "prod" and not region and self.chance(0.3):
             cfg["autoscaling"] = {"enabled": True, "min_replicas": 3, "max_replicas": 20}
         if has_defaults and self.chance(0.05):
@@ -495,15 +497,17 @@ class Generator:
 
     # -- database
     def _database_project(self, org: str, name: str) -> dict[str, Any] | None:
-        engine = self.pick(["postgres", "postgres", "mysql"])
+        # postgres only: every project has a prod stack, and prod needs point-in-time
+        # recovery, which the database model's renderer refuses for mysql
+        engine = "postgres"
         cfg: dict[str, Any] = {
             "engine": engine,
-            "version": "16" if engine == "postgres" else "8.0",
+            "version": self.pick(["15", "16"]),
             "databases": [name.split("-")[0]],
             "users": [{"name": "app", "password_secret": {"name": f"{name}-app", "key": "password"}}],
         }
-        if engine == "mysql":
-            cfg["flags"] = [{"name": "slow_query_log", "value": "on"}]
+        if self.chance(0.4):
+            cfg["flags"] = [{"name": "log_connections", "value": "on"}]
         if self.chance(0.3):
             cfg["maintenance_window"] = {"day": self.pick(["sat", "sun"]), "hour": self.rng.randrange(0, 6)}
         return cfg
