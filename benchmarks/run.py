@@ -251,7 +251,7 @@ class Run:
         self.m["kcl_compile"].update(engine=kres["engine"], stacks=kres["stacks"],
                                      failed_stacks=len(kres["failed"]),
                                      compile_seconds=kres["compile_seconds"],
-                                     ms_per_stack_by_500=kres["ms_per_stack_by_500"])
+                                     cpu_ms_per_stack_by_500=kres["cpu_ms_per_stack_by_500"])
         kcl_failed = sorted(kres["failed"])
         only_k = sorted(set(konfig_failed) - set(kcl_failed))
         only_kcl = sorted(set(kcl_failed) - set(konfig_failed))

@@ -29,8 +29,10 @@ def compile_all(kcl_dir: Path, limit: int | None = None) -> dict[str, object]:
     failed: dict[str, str] = {}
     start = time.perf_counter()
     cpu_start = time.process_time()
-    segments: list[float] = []  # ms per stack, per 500 stacks: does the engine slow down as it goes?
-    mark = start
+    # CPU ms per stack, per 500 stacks: does the engine slow down as it goes? (CPU time: the
+    # machine's other load moves wall time)
+    segments: list[float] = []
+    mark = cpu_start
     for i, s in enumerate(stacks, 1):
         # kcl run's defaults: fast_eval and disable_yaml_result measured no different
         # (13 ms CPU per stack either way, docs/performance.md)
@@ -43,7 +45,7 @@ def compile_all(kcl_dir: Path, limit: int | None = None) -> dict[str, object]:
         if err:
             failed[s["stack"]] = " ".join(_ANSI.sub("", err).split())[:400]
         if i % 500 == 0 or i == len(stacks):
-            now = time.perf_counter()
+            now = time.process_time()
             segments.append(round(1000 * (now - mark) / (i - 500 * len(segments)), 2))
             mark = now
     seconds = time.perf_counter() - start
@@ -51,7 +53,8 @@ def compile_all(kcl_dir: Path, limit: int | None = None) -> dict[str, object]:
     return {"engine": f"kcl-lib {version}", "stacks": len(stacks), "failed": failed,
             "compile_seconds": round(seconds, 3),
             "compile_cpu_seconds": round(time.process_time() - cpu_start, 3),
-            "ms_per_stack_by_500": segments, "gaps": manifest.get("gaps", [])}
+            "cpu_ms_per_stack_by_500": segments, "ms_per_stack_by_500": segments,
+            "gaps": manifest.get("gaps", [])}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -136,9 +136,8 @@ class Repository:
         for root in self.roots:
             owner_of: dict[str, Project] = {}
             for rel, _dirs, files in self.source.walk(root, problems):
-                fileset = set(files)
-                parent = paths.parent(rel)
-                project = owner_of.get(rel) or owner_of.get(parent)
+                fileset = files  # a few names: a list scan beats building a set (7,000 dirs)
+                project = owner_of.get(rel) or owner_of.get(rel.rpartition("/")[0])
                 if formats.PROJECT_FILE in fileset:
                     if project is not None:
                         problems.append(KonfigError(
@@ -151,7 +150,7 @@ class Repository:
                 if project is not None:
                     owner_of[rel] = project
                 if formats.DEFAULTS_FILE in fileset:
-                    defaults.add(paths.join(rel, formats.DEFAULTS_FILE))
+                    defaults.add(f"{rel}/{formats.DEFAULTS_FILE}" if rel else formats.DEFAULTS_FILE)
                 if formats.STACK_FILE in fileset:
                     if project is None:
                         problems.append(KonfigError(
