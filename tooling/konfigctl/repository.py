@@ -15,7 +15,7 @@ from .errors import KonfigError, UsageError
 from .model import Model, rel_of, uri_of
 from .policy import Policy
 from .project import Project
-from .source import GitTree, Source, WorkTree
+from .source import GitTree, Overlay, Source, WorkTree
 from .stack import Stack
 from .yamlio import Document, load
 
@@ -69,6 +69,14 @@ class Repository:
 
     def __repr__(self) -> str:
         return f"Repository({self.root!r}, {self.source.label})"
+
+    def with_changes(self, changes: dict[str, bytes | None]) -> "Repository":
+        """This repository as it would be with ``changes`` (path -> content, None = deleted).
+
+        A fresh ``Repository`` (nothing cached from this one), so an edit can be
+        resolved and validated in memory before it is written.
+        """
+        return Repository(self.root, Overlay(self.source, changes))
 
     # -- files -------------------------------------------------------------
 
