@@ -56,6 +56,7 @@ class Spec:
     path: kp.KeyPath
     value: Any = None
     text: str = ""
+    raw: str = ""  # the value as written, for a schema that wants a string ("1.10", not 1.1)
 
     def __str__(self) -> str:
         return self.text or kp.format(self.path)
@@ -76,11 +77,12 @@ def parse_spec(text: str) -> Spec:
         elif c == "]":
             depth -= 1
         elif c == "=" and depth == 0:
+            raw = text[i + 1:]
             if i > 0 and text[i - 1] == "+":
                 path = kp.parse(text[: i - 1])
-                return Spec(APPEND, path, parse_value(text[i + 1:], f"value of {text[:i - 1]}"), text)
+                return Spec(APPEND, path, parse_value(raw, f"value of {text[:i - 1]}"), text, raw)
             path = kp.parse(text[:i])
-            return Spec(SET, path, parse_value(text[i + 1:], f"value of {text[:i]}"), text)
+            return Spec(SET, path, parse_value(raw, f"value of {text[:i]}"), text, raw)
     stripped = text.strip()
     if stripped.endswith("-") and len(stripped) > 1:
         return Spec(DELETE, kp.parse(stripped[:-1]), None, text)
@@ -106,6 +108,19 @@ class Context:
     resolved: Any = None
     merge_spec: "MergeSpec | None" = None
     describe: Any = None  # path -> "file:line" of the value behind a resolved path (for hints)
+    types_at: Any = None  # path -> JSON types the model's schema allows there
+
+
+def _typed(spec: Spec, ctx: Context) -> Any:
+    """The spec's value, as a string where the schema only takes strings (``value=1`` -> ``"1"``)."""
+    value = spec.value
+    if not isinstance(value, (bool, int, float)) or ctx.types_at is None or not spec.raw.strip():
+        return value
+    path = spec.path + ((0,) if spec.op == APPEND else ())
+    types = ctx.types_at(path)
+    if "string" in types and not types & {"number", "integer", "boolean"}:
+        return spec.raw.strip()
+    return value
 
 
 def apply_text(text: str, filename: str, prefix: tuple[str, ...], specs: list[Spec],
@@ -188,6 +203,8 @@ def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filen
 
     path = _layer_path(config, cparent, ckey, spec.path, ctx, filename, materialize=spec.op != DELETE)
     text = kp.format(spec.path)
+    if spec.op != DELETE:
+        spec = dataclasses.replace(spec, value=_typed(spec, ctx))
     if spec.op == DELETE:
         try:
             kp.resolve(config, path)
@@ -468,9 +485,9 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
     if fresh_stack is not None:
         try:
             res = resolve(fresh, fresh_stack, track=True)
-            ctx = Context(resolved=res.config,
-                          merge_spec=fresh.model(fresh_stack.project.model_name).merge_spec,
-                          describe=lambda p: _describe(res.locate(p, fresh)))
+            model = fresh.model(fresh_stack.project.model_name)
+            ctx = Context(resolved=res.config, merge_spec=model.merge_spec,
+                          describe=lambda p: _describe(res.locate(p, fresh)), types_at=model.types_at)
         except KonfigError:
             pass  # a broken stack: key paths are taken literally
     after_text = apply_text(text, rel, prefix, specs, ctx)

@@ -115,10 +115,14 @@ def last_slot(c: Container, k: Any) -> tuple[Container, Any]:
 
 
 def column(c: Container) -> int:
-    """The column of a block's entries (its keys, or its dashes); 0 if unknown."""
+    """The column of a block's entries (its keys, or its dashes).
+
+    A block made by this edit has no position: it is deeper than anything that
+    follows it, so every comment line after it is "outer" (a large column).
+    """
     lc = getattr(c, "lc", None)
     col = getattr(lc, "col", None) if lc is not None else None
-    return int(col) if isinstance(col, int) else 0
+    return int(col) if isinstance(col, int) else 1 << 30
 
 
 def _indent(line: str) -> int:
@@ -270,7 +274,7 @@ def _grow(c: Container, parent: Container | None, pkey: Any) -> str:
     Comment lines after it (kept in its entry's slot in the parent) would then
     print between its key and its first entry: they are returned, to go after it.
     """
-    if not (len(c) == 0 and is_flow(c) and not (parent is not None and is_flow(parent))):
+    if len(c) != 0 or (parent is not None and is_flow(parent)):
         return ""
     c.fa.set_block_style()
     if parent is None:
@@ -294,12 +298,13 @@ def delete_item(c: Container, k: Any, parent: Container | None = None, pkey: Any
     # Lines after the entry at its own column or less introduce the next entry (or what
     # follows the block); deeper ones were about the deleted value.
     outer = _take_outer(c, k, lambda ind: ind <= col) if not is_flow(c) else ""
+    _take_doc(c, keys, pos, col, parent, pkey)
     old = c[k]
     if isinstance(c, CommentedMap):
         c.ca.items.pop(k, None)
         del c[k]
     else:
-        _delete_index(c, k)
+        del c[k]  # CommentedSeq shifts the comment slots of the later items
     if len(c) == 0:
         outer = _take_pre(c, parent, pkey) + outer
         if not (parent is not None and is_flow(parent)):
@@ -317,19 +322,31 @@ def delete_item(c: Container, k: Any, parent: Container | None = None, pkey: Any
     return old
 
 
-def _delete_index(c: CommentedSeq, i: int) -> None:
-    """``del c[i]`` with the comment slots of the later items shifted down."""
-    items = c.ca.items
-    n = len(c)
-    del c[i]
-    shifted = {}
-    for j, entry in items.items():
-        if not isinstance(j, int) or j == i:
-            continue
-        shifted[j - 1 if j > i else j] = entry
-    items.clear()
-    items.update(shifted)
-    assert n - 1 == len(c)
+def _strip_doc(text: str, col: int) -> str:
+    """``text`` without the comment lines at its end that sit at column ``col`` (no blank line after)."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[-1].strip().startswith("#") and _indent(lines[-1]) == col:
+        lines.pop()
+    return "".join(lines)
+
+
+def _take_doc(c: Container, keys: list[Any], pos: int, col: int, parent: Container | None, pkey: Any) -> None:
+    """Drop the comment lines right above entry ``keys[pos]`` (its documentation), before deleting it.
+
+    Only the lines directly above it at its column: a comment separated by a
+    blank line, or indented differently, is about something else and stays;
+    so do the comments above the first entry of a block.
+    """
+    if is_flow(c) or pos == 0:
+        return  # comments at the top of a block more often introduce the block: they stay
+    sc, sk = last_slot(c, keys[pos - 1])
+    tok = _slot(sc, sk)
+    if tok is None or not tok.value:
+        return
+    first, nl, rest = tok.value.partition("\n")
+    stripped = _strip_doc(rest, col)
+    if stripped != rest:
+        tok.value = first + nl + stripped
 
 
 def reorder(m: CommentedMap, order: list[Any]) -> bool:
@@ -347,6 +364,11 @@ def reorder(m: CommentedMap, order: list[Any]) -> bool:
     # after a block value) and "before the next entry".
     before: dict[Any, str] = {}
     head = _take_pre(m, None, None)
+    # The comments above the first key up to a blank line are the file's header
+    # and stay on top; those right above it (after the last blank line) are its own.
+    lines = head.splitlines(keepends=True)
+    blank = max((i for i, line in enumerate(lines) if not line.strip()), default=-1)
+    head, own_first = ("".join(lines[: blank + 1]), "".join(lines[blank + 1:])) if blank >= 0 else (head, "")
     tail = ""
     for i, k in enumerate(keys):
         outer = _take_outer(m, k, lambda ind: ind <= col)
@@ -354,7 +376,7 @@ def reorder(m: CommentedMap, order: list[Any]) -> bool:
             before[keys[i + 1]] = outer
         else:
             tail = outer
-    before[keys[0]] = ""
+    before[keys[0]] = own_first
     values = [(k, m[k], m.ca.items.pop(k, None)) for k in keys]
     for k in keys:
         del m[k]
