@@ -85,7 +85,7 @@ def format_text(text: str, filename: str, kind: str | None = None) -> str:
     y, data = load_roundtrip(text, filename)
     if data is None:
         return text  # empty, or comments only
-    y.indent(mapping=MAPPING_INDENT, sequence=MAPPING_INDENT + DASH_OFFSET, offset=DASH_OFFSET)
+    y.indent(mapping=MAPPING_INDENT, sequence=DASH_OFFSET + 2, offset=DASH_OFFSET)
     if isinstance(data, rt.CommentedMap) and kind in formats.KEY_ORDER:
         rt.reorder(data, list(formats.KEY_ORDER[kind]))
     _reindent(data, 0, {0: 0})

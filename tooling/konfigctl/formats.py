@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from collections.abc import Callable
 from typing import Any
 
 from . import keypath as kp
@@ -65,17 +66,22 @@ def _validator(name: str) -> Any:
     return build(format_schema(name))
 
 
-def check(name: str, doc: Document, what: str | None = None) -> dict[str, Any]:
+def check(name: str, doc: Document, what: str | None = None,
+          located: Callable[[], Document] | None = None) -> dict[str, Any]:
     """Validate a loaded metadata file against its format; return its mapping.
 
-    Raises ``KonfigError`` for the first problem (with file:line:col). An empty
-    file is an empty mapping.
+    Raises ``KonfigError`` for the first problem, at its file:line:col (from
+    ``doc``'s positions, or ``located()`` -- the file parsed with positions,
+    which only failures pay for). An empty file is an empty mapping.
     """
     data = doc.data
     if data is None:
         data = {}
+    pos_doc: Callable[[], Document] = (
+        located if doc.positions is None and located is not None else (lambda: doc)
+    )
     if not isinstance(data, dict):
-        line, col = doc.position(()) or (None, None)
+        line, col = pos_doc().position(()) or (None, None)
         raise KonfigError(
             f"expected a mapping of {what or name} settings, got {_kind(data)}",
             file=doc.filename, line=line, col=col,
@@ -85,7 +91,7 @@ def check(name: str, doc: Document, what: str | None = None) -> dict[str, Any]:
     errors = sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         path, msg = explain_error(errors[0])
-        line, col = doc.position(path) or (None, None)
+        line, col = pos_doc().position(path) or (None, None)
         raise KonfigError(msg, file=doc.filename, line=line, col=col, keypath=kp.format(path) or None)
     return data
 

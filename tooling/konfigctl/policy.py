@@ -4,7 +4,6 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from . import formats
 from .selector import Selector
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ class Policy:
 
     @cached_property
     def meta(self) -> dict[str, Any]:
-        return formats.check("policy", self.repo.document(self.file), "policy")
+        return self.repo.check_format("policy", self.file)
 
     @property
     def name(self) -> str:

@@ -28,7 +28,7 @@ class Project:
     @cached_property
     def meta(self) -> dict[str, Any]:
         """``project.yaml`` checked against its format (``KonfigError`` if it is not)."""
-        return formats.check("project", self.repo.document(self.file), "project")
+        return self.repo.check_format("project", self.file)
 
     @property
     def name(self) -> str:

@@ -111,9 +111,14 @@ class Repository:
 
     # -- settings ------------------------------------------------------------
 
+    def check_format(self, name: str, rel: str, what: str | None = None) -> dict[str, Any]:
+        """A metadata file checked against its format; errors carry file:line:col."""
+        return formats.check(name, self.document(rel), what or name,
+                             lambda: self.document(rel, positions=True))
+
     @cached_property
     def settings(self) -> dict[str, Any]:
-        data = formats.check("konfig", self.document(formats.KONFIG_FILE), "repository")
+        data = self.check_format("konfig", formats.KONFIG_FILE, "repository")
         return formats.settings_with_defaults(data)
 
     @property
@@ -138,15 +143,7 @@ class Repository:
         problems: list[KonfigError] = []
         for root in self.roots:
             owner_of: dict[str, Project] = {}
-            walker = self.source.walk(root)
-            while True:
-                try:
-                    rel, dirs, files = next(walker)
-                except StopIteration:
-                    break
-                except KonfigError as e:  # a symlink out of the repo: report, keep going
-                    problems.append(e)
-                    continue
+            for rel, _dirs, files in self.source.walk(root, problems):
                 fileset = set(files)
                 parent = paths.parent(rel)
                 project = owner_of.get(rel) or owner_of.get(parent)

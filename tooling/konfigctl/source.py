@@ -25,7 +25,7 @@ class Source(Protocol):
 
     def isdir(self, rel: str) -> bool: ...
 
-    def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]: ...
+    def walk(self, top: str, errors: list[KonfigError] | None = None) -> Iterator[tuple[str, list[str], list[str]]]: ...
 
     def files(self) -> list[str]: ...
 
@@ -68,11 +68,12 @@ class WorkTree:
     def isdir(self, rel: str) -> bool:
         return os.path.isdir(self._abs(paths.normalize(rel)))
 
-    def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    def walk(self, top: str, errors: list[KonfigError] | None = None) -> Iterator[tuple[str, list[str], list[str]]]:
         """Like ``os.walk`` with repo-relative paths; hidden and symlinked dirs are not entered.
 
-        A symlink that leads outside the repository is an error here, so it
-        cannot be used to smuggle files in.
+        A symlinked directory that leads outside the repository is reported in
+        ``errors`` (or raised without it); symlinked files are listed and
+        checked when read.
         """
         top = paths.normalize(top)
         stack = [top]
@@ -91,8 +92,13 @@ class WorkTree:
                         continue
                     child = f"{rel}/{name}" if rel else name
                     if entry.is_symlink():
-                        self._check_inside(child, entry.path)
                         if entry.is_dir():
+                            try:
+                                self._check_inside(child, entry.path)
+                            except KonfigError as e:
+                                if errors is None:
+                                    raise
+                                errors.append(e)
                             continue  # a link to a directory inside the repo: walked there
                         files.append(name)
                     elif entry.is_dir(follow_symlinks=False):
@@ -179,7 +185,7 @@ class GitTree:
     def isdir(self, rel: str) -> bool:
         return paths.normalize(rel) in self._dirs
 
-    def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    def walk(self, top: str, errors: list[KonfigError] | None = None) -> Iterator[tuple[str, list[str], list[str]]]:
         top = paths.normalize(top)
         stack = [top]
         while stack:
@@ -189,10 +195,6 @@ class GitTree:
             dirs, files = self._dirs[rel]
             dirs = [d for d in dirs if not d.startswith(".")]
             files = [f for f in files if not f.startswith(".")]
-            for f in files:
-                child = f"{rel}/{f}" if rel else f
-                if self._entries[child][0] == "120000":
-                    self._target(child)
             yield rel, list(dirs), list(files)
             for d in reversed(dirs):
                 stack.append(f"{rel}/{d}" if rel else d)
@@ -251,13 +253,13 @@ class Overlay:
         rel = paths.normalize(rel)
         return rel in self._dirs or self.base.isdir(rel)
 
-    def walk(self, top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    def walk(self, top: str, errors: list[KonfigError] | None = None) -> Iterator[tuple[str, list[str], list[str]]]:
         """The underlying walk with pending files added (and deleted ones left out), in the same order."""
         top = paths.normalize(top)
         walked: dict[str, tuple[list[str], list[str]]] = {}
         error: KonfigError | None = None
         try:
-            for rel, dirs, files in self.base.walk(top):
+            for rel, dirs, files in self.base.walk(top, errors):
                 walked[rel] = (dirs, files)
         except KonfigError as e:  # re-raised after what could be walked, like the base walk
             error = e

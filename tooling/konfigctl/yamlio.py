@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -296,8 +297,32 @@ def plain(data: Any) -> Any:
 
 # -- output -------------------------------------------------------------------
 
+# Plain scalars a YAML 1.1 reader (PyYAML; go-yaml v2 behind kubectl, Argo CD
+# and Flux) takes for booleans or base-60 numbers, while ruamel (YAML 1.2)
+# would write them unquoted: `value: on` would reach the cluster as `true`.
+_YAML11_BOOLS = frozenset(
+    v for w in ("y", "yes", "n", "no", "true", "false", "on", "off")
+    for v in (w, w.capitalize(), w.upper())
+)
+
+
+def _yaml11_ambiguous(data: str) -> bool:
+    if data in _YAML11_BOOLS:
+        return True
+    # sexagesimal: 01:30, 1:30:00, -1:30.5 (digits and colons only)
+    head, _, frac = data.lstrip("+-").partition(".")
+    parts = head.split(":")
+    return len(parts) > 1 and all(p.replace("_", "").isdigit() for p in parts) and (
+        not frac or frac.replace("_", "").isdigit())
+
+
 def _str_representer(dumper: Any, data: str) -> Any:
-    style = "|" if "\n" in data else None
+    if "\n" in data:
+        style: str | None = "|"
+    elif _yaml11_ambiguous(data):
+        style = "'"
+    else:
+        style = None
     return dumper.represent_scalar(_STR, data, style=style)
 
 
@@ -405,6 +430,22 @@ def _preamble(text: str) -> str:
     return ""
 
 
+_NULL_WORDS = re.compile(r"(?:^|:|-)[ \t]+(null|Null|NULL|~)[ \t]*(?:#.*)?$", re.M)
+_null_representers: dict[str, Any] = {}
+
+
+def _null_representer(word: str) -> Any:
+    """A round-trip representer writing ``None`` as ``word`` (ruamel writes nothing: ``key:``)."""
+    cls = _null_representers.get(word)
+    if cls is None:
+        from ruamel.yaml.representer import RoundTripRepresenter
+
+        cls = type(f"RoundTripRepresenter_{word}", (RoundTripRepresenter,), {})
+        cls.add_representer(type(None), lambda r, _d: r.represent_scalar(_NULL, word))
+        _null_representers[word] = cls
+    return cls
+
+
 def load_roundtrip(text: str, filename: str) -> tuple[Any, Any]:
     """(ruamel YAML instance configured like the file, round-trip data).
 
@@ -422,12 +463,19 @@ def load_roundtrip(text: str, filename: str) -> tuple[Any, Any]:
     body = text[len(preamble):]
     y = roundtrip()
     indent, offset = detect_indent(body)
-    y.indent(mapping=indent, sequence=indent + offset, offset=offset)
+    # ruamel's `sequence` is where an item's content starts: two past the dash
+    y.indent(mapping=indent, sequence=offset + 2, offset=offset)
     y.konfig_layout = (preamble, crlf)  # read back by dump_roundtrip
     try:
         data = y.load(body)
     except Exception as e:
         raise _mark_error(e, filename) from None
+    # A null is written as the file writes them: `key:` if it leaves them empty,
+    # else spelled out (`key: null`, the way a layer deletes a lower layer's value).
+    words = _NULL_WORDS.findall(body)
+    nulls = sum(1 for _p, v in iter_paths(data) if v is None) if data is not None else 0
+    if words or not nulls:
+        y.Representer = _null_representer(max(set(words), key=words.count) if words else "null")
     return y, data
 
 
