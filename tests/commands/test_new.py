@@ -98,7 +98,8 @@ def test_new_stack(cli, mini):
     assert res.exit_code == 0, res.output
     assert (mini / "konfig/appops/acme/web/canary/stack.yaml").exists()
     for args, message in (
-        (["konfig/appops/acme/web/dev"], "holds the stack"),
+        (["konfig/appops/acme/web/dev"], "already exists"),
+        (["konfig/appops/acme/api/prod", "--env", "prod"], "holds the stack"),
         (["konfig/appops/acme/web/dev/x", "--env", "dev"], "inside the stack"),
         (["konfig/appops/acme/web"], "is the project directory"),
         (["konfig/appops/acme/nowhere/dev"], "not inside a project"),

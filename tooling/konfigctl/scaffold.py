@@ -183,6 +183,8 @@ def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variabl
     for seg in rel[len(project.path) + 1:].split("/"):
         _check_name(seg, "stack")
     for stack in repo.stacks():
+        if rel == stack.path:
+            raise UsageError(f"stack {rel} already exists: konfig new never overwrites")
         if paths.is_within(rel, stack.path):
             raise UsageError(f"{rel} is inside the stack {stack.path}")
         if paths.is_within(stack.path, rel):
