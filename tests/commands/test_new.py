@@ -104,7 +104,6 @@ def test_new_stack(cli, mini):
         (["konfig/appops/acme/web"], "is the project directory"),
         (["konfig/appops/acme/nowhere/dev"], "not inside a project"),
         (["konfig/appops/acme/web/qa"], "cannot tell the env"),
-        (["konfig/infra/data/db/dev"], "no template for model"),
     ):
         res = cli("new", "stack", *args, repo=mini)
         assert res.exit_code == 2, (args, res.output)
