@@ -223,6 +223,13 @@ def check(repo: "Repository", scaffold: Scaffold) -> list[Problem]:
     return scaffold.problems
 
 
+def dir_mode() -> int:
+    """The mode a new directory gets from the user's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
 def write(repo: "Repository", scaffold: Scaffold) -> None:
     """Write the files: built in a temporary directory beside the target, renamed into place."""
     target = paths.confine(repo.root, scaffold.path)
@@ -236,7 +243,7 @@ def write(repo: "Repository", scaffold: Scaffold) -> None:
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             with open(dest, "w", encoding="utf-8") as f:
                 f.write(text)
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, dir_mode())  # mkdtemp makes it private
         try:
             os.rename(tmp, target)  # atomic; fails rather than replace a non-empty directory
         except OSError as e:
