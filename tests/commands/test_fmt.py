@@ -52,3 +52,10 @@ def test_broken_yaml_is_exit_2_with_location(cli, mini, write):
     assert res.stdout.startswith(f"{STACK}:")
     res = cli("fmt", "nope.yaml", repo=mini, cwd=mini)
     assert res.exit_code == 2
+
+
+def test_this_repository_is_formatted(cli):
+    from tests.conftest import REPO_ROOT
+
+    res = cli("fmt", "--check", repo=REPO_ROOT)
+    assert res.exit_code == 0, res.output + "\n(run `konfig fmt` and commit)"
