@@ -144,3 +144,11 @@ def test_concurrent_sets_on_one_file_never_lose_an_update(mini):
     labels = load((mini / DEV).read_text()).data["config"]["labels"]
     assert labels == {f"{p}{i}": f"v{i}" for p in ("a", "b") for i in range(n)}
     assert (mini / DEV).read_text().startswith("# the web dev stack\n")
+
+
+def test_a_value_a_higher_layer_overrides_is_written_with_a_warning(cli, mini):
+    res = cli("set", "acme/web/dev", "--layer", "project", "replicas=2", repo=mini)
+    assert res.exit_code == 0
+    assert "replicas has no effect on konfig/appops/acme/web/dev: " \
+           "konfig/appops/acme/web/dev/stack.yaml:4:3 sets it in a higher layer" in res.stderr
+    assert "replicas: 2" in (mini / "konfig/appops/acme/web/defaults.yaml").read_text()

@@ -232,13 +232,14 @@ def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filen
         return
     node, parent, pkey = _walk(config, cparent, ckey, path[:-1], spec.path, then=path[-1])
     last = path[-1]
+    where = kp.format(spec.path[:-1]) or "the configuration"
     if isinstance(last, str):
         if not isinstance(node, dict):
-            raise UsageError(f"cannot set {text}: {kp.format(spec.path[:-1])} is not a mapping")
+            raise UsageError(f"cannot set {text}: {where} is not a mapping")
         rt.set_item(node, last, spec.value, parent, pkey)
     elif isinstance(last, int):
         if not isinstance(node, list):
-            raise UsageError(f"cannot set {text}: {kp.format(spec.path[:-1])} is not a list")
+            raise UsageError(f"cannot set {text}: {where} is not a list")
         if -len(node) <= last < len(node):
             rt.set_item(node, last % len(node), spec.value, parent, pkey)
         elif last == len(node):
@@ -247,7 +248,7 @@ def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filen
             raise UsageError(f"index {last} is out of range at {text} (list has {len(node)} items)")
     else:
         if not isinstance(node, list):
-            raise UsageError(f"cannot set {text}: {kp.format(spec.path[:-1])} is not a list")
+            raise UsageError(f"cannot set {text}: {where} is not a list")
         for i, item in enumerate(node):
             if last.matches(item):
                 rt.set_item(node, i, spec.value, parent, pkey)
@@ -560,6 +561,8 @@ def _no_effect(repo: "Repository", stack_path: str, specs: list[Spec], rel: str)
     for spec in specs:
         if spec.op != SET or spec.value is None or isinstance(spec.value, (dict, list)):
             continue
+        if not all(isinstance(seg, str) for seg in spec.path):
+            continue  # list items: layers merge them, a plain comparison says nothing
         try:
             value = kp.get(res.config, spec.path)
         except (kp.PathNotFound, UsageError):
