@@ -48,35 +48,24 @@ class Scaffold:
 
 # -- checks -------------------------------------------------------------------------------
 
-def known_owners(repo: "Repository") -> tuple[set[str], set[str]]:
-    """(team names, @users) of ``teams.yaml``: users are members of a team or listed under ``users``."""
-    if not repo.exists(repo.teams_file):
-        return set(), set()
-    data = formats.check("teams", repo.document(repo.teams_file), "teams")
-    teams = set((data.get("teams") or {}).keys())
-    users = set()
-    for spec in (data.get("teams") or {}).values():
-        members = spec if isinstance(spec, list) else (spec or {}).get("members") or []
-        users.update(m for m in members if isinstance(m, str) and m.startswith("@"))
-    for name in (data.get("users") or {}):
-        users.add(name if name.startswith("@") else "@" + name)
-    return teams, users
-
-
 def check_owners(repo: "Repository", owners: list[str]) -> None:
+    """Every owner is a team of teams.yaml, or a user it knows (a member of a team, or under ``users``)."""
+    from .teams import Teams, is_user
+
     if not owners:
         raise UsageError("a project needs an owner: --owner TEAM (a team of teams.yaml, or @user)")
-    teams, users = known_owners(repo)
+    teams = Teams.load(repo)
     for owner in owners:
-        if owner.startswith("@"):
-            if owner not in users:
+        if is_user(owner):
+            if teams.find_user(owner) is None:
                 raise UsageError(f"unknown user {owner!r}: not a member of any team in {repo.teams_file}",
                                  hint="add them to their team first, or make a team the owner")
-        elif owner not in teams:
+        elif not teams.is_team(owner):
             import difflib
 
-            close = difflib.get_close_matches(owner, sorted(teams), n=1)
-            raise UsageError(f"unknown team {owner!r} (teams in {repo.teams_file}: {', '.join(sorted(teams))})",
+            names = sorted(teams.teams)
+            close = difflib.get_close_matches(owner, names, n=1)
+            raise UsageError(f"unknown team {owner!r} (teams in {repo.teams_file}: {', '.join(names)})",
                              hint=f"did you mean {close[0]}?" if close else None)
 
 
