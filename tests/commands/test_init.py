@@ -23,6 +23,8 @@ def test_init_creates_a_konfig_that_passes_its_own_checks(cli, tmp_path):
     assert cli("validate", "--all", repo=target).exit_code == 0
     assert cli("fmt", "--check", repo=target).exit_code == 0
     assert cli("docs", "--check", repo=target).exit_code == 0
+    assert cli("owners", "check", repo=target).exit_code == 0
+    assert cli("owners", "codeowners", "--target", "github", "--check", repo=target).exit_code == 0
     assert cli("list", "stacks", repo=target).stdout.split() == [
         "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
     # the first steps of docs/getting-started.md work on it
@@ -60,9 +62,10 @@ def test_init_refuses_a_non_empty_directory(cli, tmp_path):
 
 def test_init_into_an_empty_directory_and_json(cli, tmp_path):
     (tmp_path / "empty").mkdir()
-    res = cli("init", str(tmp_path / "empty"), "--name", "acme-config", "-f", "json")
+    res = cli("init", str(tmp_path / "empty"), "--name", "acme-config", "--ci", "gitlab", "-f", "json")
     assert res.exit_code == 0
     data = json.loads(res.stdout)
     assert data["stacks"] == ["konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
-    assert "konfig.yaml" in data["files"]
+    assert "konfig.yaml" in data["files"] and ".gitlab/CODEOWNERS" in data["files"]
+    assert ".github/CODEOWNERS" not in data["files"]
     assert "name: acme-config" in (tmp_path / "empty/konfig.yaml").read_text()

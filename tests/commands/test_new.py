@@ -123,3 +123,14 @@ def test_every_template_of_this_repository_makes_a_valid_project(cli, tmp_path):
         assert "warning" not in res.output
     assert cli("validate", "--all", repo=repo).exit_code == 0
     assert cli("fmt", "--check", repo=repo).exit_code == 0
+
+
+def test_new_project_keeps_the_codeowners_files_current(cli, mini):
+    add_template(mini)
+    assert cli("owners", "codeowners", "--target", "github", repo=mini).exit_code == 0
+    res = cli("new", "project", "konfig/appops/acme/shop", "-m", "app", "--owner", "web", repo=mini)
+    assert res.exit_code == 0
+    assert "updated .github/CODEOWNERS" in res.stdout
+    assert "/konfig/appops/acme/shop/" in (mini / ".github/CODEOWNERS").read_text()
+    assert cli("owners", "codeowners", "--target", "github", "--check", repo=mini).exit_code == 0
+    assert not (mini / ".gitlab/CODEOWNERS").exists()  # only the files the repository keeps

@@ -21,8 +21,12 @@ import shutil
 import string
 import tempfile
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from .errors import KonfigError, UsageError
+
+if TYPE_CHECKING:
+    from .repository import Repository
 
 EXAMPLE_PROJECT = "konfig/appops/example/hello"
 EXAMPLE_MODEL = "webapp"
@@ -78,13 +82,21 @@ def repo_name(target: str) -> str:
     return name or "konfig"
 
 
-def init(target: str, *, name: str | None = None, git: bool = True) -> InitResult:
-    """Create a working Konfig in ``target`` (a new or empty directory)."""
+CI_TARGETS = ("github", "gitlab")
+
+
+def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "github") -> InitResult:
+    """Create a working Konfig in ``target`` (a new or empty directory).
+
+    ``ci``: the platform whose generated files (CODEOWNERS, pipelines) it gets.
+    """
     from . import docs, scaffold
     from .repository import Repository
     from .validation import validate
     from .yamlio import atomic_write
 
+    if ci not in CI_TARGETS:
+        raise UsageError(f"unknown CI platform {ci!r} (use github or gitlab)")
     target = os.path.abspath(target)
     _check_target(target)
     parent = os.path.dirname(target)
@@ -108,7 +120,7 @@ def init(target: str, *, name: str | None = None, git: bool = True) -> InitResul
         repo = Repository(tmp)
         for rel, text in docs.generate(repo).items():
             atomic_write(os.path.join(tmp, *rel.split("/")), text)
-        scaffold.after_write(Repository(tmp), plan)
+        _generated(Repository(tmp), ci)
         problems = validate(Repository(tmp), Repository(tmp).stacks(), with_discovery=True)
         if problems:
             raise KonfigError("the new repository does not validate: " + "; ".join(p.format() for p in problems))
@@ -145,3 +157,12 @@ def _git_init(target: str) -> bool:
     except Exception:  # noqa: BLE001 - no git binary: the Konfig works without it, until CI
         return False
     return True
+
+
+def _generated(repo: "Repository", ci: str) -> None:
+    """The files CI checks for drift, written by the same code as their commands."""
+    from .codeowners import emit, target_settings
+    from .yamlio import atomic_write
+
+    rel = target_settings(repo, ci)["path"]
+    atomic_write(os.path.join(repo.root, *rel.split("/")), emit(repo, ci))

@@ -244,5 +244,23 @@ def write(repo: "Repository", scaffold: Scaffold) -> None:
 
 
 def after_write(repo: "Repository", scaffold: Scaffold) -> list[str]:
-    """What a new project or stack needs besides its files: golden output (once rendering exists)."""
-    return []
+    """Bring generated files up to date with the new project or stack; returns the files written.
+
+    The CODEOWNERS files the repository keeps (``konfig owners codeowners``)
+    get the new project's owners, so the change passes CI's drift check as it is.
+    """
+    from .codeowners import TARGETS, emit, target_settings
+    from .repository import Repository
+    from .yamlio import atomic_write
+
+    fresh = Repository(repo.root)
+    written = []
+    for target in TARGETS:
+        rel = target_settings(fresh, target)["path"]
+        if not fresh.exists(rel):
+            continue
+        text = emit(fresh, target)
+        if fresh.read(rel) != text.encode("utf-8"):
+            atomic_write(paths.confine(fresh.root, rel), text)
+            written.append(rel)
+    return written

@@ -6,10 +6,11 @@ from ..init import init as init_repo
 from ..output import Output, plural
 
 
-def init(target: str, out: Output, *, name: str | None = None, git: bool = True, fmt: str = "text") -> int:
+def init(target: str, out: Output, *, name: str | None = None, git: bool = True, ci: str = "github",
+         fmt: str = "text") -> int:
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for init (use text or json)")
-    result = init_repo(target, name=name, git=git)
+    result = init_repo(target, name=name, git=git, ci=ci)
     if fmt == "json":
         out.json({"root": result.root, "files": result.files, "stacks": result.stacks, "git": result.git})
         return EXIT_OK

@@ -46,12 +46,13 @@ def new_stack(repo: Repository, path: str, out: Output, *, env: str | None = Non
 
 def _finish(repo: Repository, plan: sc.Scaffold, out: Output, dry_run: bool, fmt: str) -> int:
     sc.check(repo, plan)
+    updated: list[str] = []
     if plan.ok and not dry_run:
         sc.write(repo, plan)
-        sc.after_write(repo, plan)
+        updated = sc.after_write(repo, plan)
     code = EXIT_OK if plan.ok else EXIT_FAILED
     if fmt == "json":
-        out.json({"ok": plan.ok, "dry_run": dry_run, **plan.to_json()})
+        out.json({"ok": plan.ok, "dry_run": dry_run, **plan.to_json(), "updated": updated})
         return code
     out.problems(plan.problems)
     if not plan.ok:
@@ -62,6 +63,8 @@ def _finish(repo: Repository, plan: sc.Scaffold, out: Output, dry_run: bool, fmt
     verb = "would create" if dry_run else "created"
     for rel in sorted(plan.files):
         out.echo(f"{verb} {rel}")
+    for rel in updated:
+        out.echo(f"updated {rel}")
     if dry_run:
         return code
     out.info(out.style("✓ ", "green", err=True) + f"{plan.kind} {plan.path} with "
