@@ -211,7 +211,7 @@ class _Walker:
         if key in self.seen or len(path) > 12:
             return
         self.seen.add(key)
-        for part, puri in parts:
+        for part, _uri in parts:
             self.conditionals(part, shown)
         props: dict[str, tuple[Any, str]] = {}
         required: set[str] = set()

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import paths
 from . import templates as tpl
 from .errors import KonfigError, Problem, UsageError
 
