@@ -223,3 +223,23 @@ def test_lock_files_live_in_the_cache_dir(mini: Path):
     lock = edit.lock_path(repo, stack.file)
     assert lock.startswith(repo.cache_dir + os.sep)
     assert not list((mini / stack.path).glob("*.lock"))
+
+
+def test_a_failed_write_leaves_the_file_as_it_was(mini: Path, monkeypatch):
+    import errno
+
+    from konfigctl import yamlio
+
+    repo = Repository(str(mini))
+    stack = repo.find_stack("acme/web/dev")
+    path = mini / stack.file
+    before = path.read_bytes()
+
+    def full_disk(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(yamlio.os, "fsync", full_disk)
+    with pytest.raises(KonfigError, match="cannot write: No space left on device"):
+        edit.edit_file(repo, stack.file, ["replicas=2"], stack=stack)
+    assert path.read_bytes() == before
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".konfig-")]

@@ -27,11 +27,13 @@ atomic (temporary file + rename).
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import difflib
 import hashlib
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import formats, paths
@@ -445,23 +447,39 @@ def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, st
     edit is refused (it introduces an error and ``force`` is false), when
     ``dry_run``, or when nothing changes.
     """
-    from filelock import FileLock, Timeout
-
     from .source import WorkTree
 
     if not isinstance(repo.source, WorkTree):
         raise UsageError(f"cannot edit {repo.source.label}: edits need the work tree")
     rel = paths.normalize(rel)
     parsed = parse_specs(specs)
+    with locked(repo, rel):
+        return _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
+
+
+@contextlib.contextmanager
+def locked(repo: "Repository", rel: str) -> Iterator[None]:
+    """Hold the lock of one repository file (every tool that rewrites a file takes it)."""
+    from filelock import FileLock, Timeout
+
     lock_file = lock_path(repo, rel)
     os.makedirs(os.path.dirname(lock_file), exist_ok=True)
-    lock = FileLock(lock_file, timeout=LOCK_TIMEOUT)
     try:
-        with lock:
-            return _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
+        with FileLock(lock_file, timeout=LOCK_TIMEOUT):
+            yield
     except Timeout:
         raise KonfigError(f"another edit of {rel} holds its lock ({lock_file}) for more than "
                           f"{LOCK_TIMEOUT:.0f}s", file=rel) from None
+
+
+def write_file(abspath: str, data: bytes, rel: str) -> None:
+    """``atomic_write``, with a full disk or a read-only file as one line instead of a traceback."""
+    from .yamlio import atomic_write
+
+    try:
+        atomic_write(abspath, data)
+    except OSError as e:
+        raise KonfigError(f"cannot write: {e.strerror or e} (the file is unchanged)", file=rel) from None
 
 
 def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack | None", force: bool,
@@ -506,9 +524,7 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
         result.notes = _no_effect(changed, fresh_stack.path, specs, rel)
     if result.refused or dry_run:
         return result
-    from .yamlio import atomic_write
-
-    atomic_write(abspath, after)
+    write_file(abspath, after, rel)
     result.written = True
     return result
 

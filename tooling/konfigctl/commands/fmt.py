@@ -6,6 +6,7 @@ import os
 
 from .. import paths
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
+from ..edit import locked, write_file
 from ..fmt import format_file, konfig_files
 from ..output import Output, plural
 from ..repository import Repository
@@ -38,7 +39,13 @@ def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False,
     write = not (check or diff)
     for rel in files:
         try:
-            before, after = format_file(repo, rel)
+            if write:
+                with locked(repo, rel):  # a concurrent `konfig set` is not overwritten
+                    before, after = format_file(Repository(repo.root), rel)
+                    if before != after:
+                        write_file(paths.confine(repo.root, rel), after, rel)
+            else:
+                before, after = format_file(repo, rel)
         except KonfigError as e:
             problems.append(Problem.from_error(e, check="fmt"))
             continue
@@ -49,10 +56,6 @@ def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False,
             out.echo("".join(difflib.unified_diff(
                 before.decode("utf-8").splitlines(keepends=True), after.decode("utf-8").splitlines(keepends=True),
                 fromfile=f"a/{rel}", tofile=f"b/{rel}")), nl=False)
-        if write:
-            from ..yamlio import atomic_write
-
-            atomic_write(paths.confine(repo.root, rel), after)
     code = EXIT_BAD_INPUT if problems else (EXIT_FAILED if changed and not write else EXIT_OK)
     if output_format == "json":
         out.json({"ok": code == 0, "checked": len(files), "changed": changed, "written": write,
