@@ -122,3 +122,20 @@ def test_which_files_and_kinds(mini, write):
     assert fmt.konfig_files(repo, ["konfig/appops/acme/web"]) == [
         "konfig/appops/acme/web/defaults.yaml", "konfig/appops/acme/web/dev/stack.yaml",
         "konfig/appops/acme/web/prod/stack.yaml", "konfig/appops/acme/web/project.yaml"]
+
+
+def test_check_files_caches_canonical_contents_and_uses_the_cores(mini, write, monkeypatch):
+    repo = Repository(str(mini))
+    files = fmt.konfig_files(repo)
+    write(mini, "konfig/appops/acme/web/dev/stack.yaml", "config:\n    replicas: 1\nenv: dev\n")
+    monkeypatch.setattr(fmt, "PARALLEL_MIN", 2)  # the fork pool, on a small repository
+    changed, errors = fmt.check_files(repo, files, jobs=2)
+    assert list(changed) == ["konfig/appops/acme/web/dev/stack.yaml"] and errors == []
+    assert changed["konfig/appops/acme/web/dev/stack.yaml"][1] == b"env: dev\nconfig:\n  replicas: 1\n"
+    # the canonical ones are remembered by content: the second run formats only the other one
+    calls = []
+    real = fmt._format_one
+    monkeypatch.setattr(fmt, "_format_one", lambda root, rel: calls.append(rel) or real(root, rel))
+    changed, errors = fmt.check_files(Repository(str(mini)), files, jobs=1)
+    assert calls == ["konfig/appops/acme/web/dev/stack.yaml"]
+    assert list(changed) == ["konfig/appops/acme/web/dev/stack.yaml"]

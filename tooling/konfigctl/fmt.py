@@ -182,3 +182,105 @@ def format_file(repo: "Repository", rel: str) -> tuple[bytes, bytes]:
         raise KonfigError("not UTF-8 text", file=rel) from None
     after = format_text(text, rel, kind_of(repo, rel))
     return before, (before if after == text else after.encode("utf-8"))
+
+
+# -- many files: a cache of known-canonical contents, and the cores --------------------------
+
+CACHE_VERSION = "fmt-1"  # bump when the layout rules change: cached verdicts are then ignored
+PARALLEL_MIN = 64
+
+
+def _key(rel_kind: str | None, data: bytes) -> str:
+    import hashlib
+
+    h = hashlib.sha1(f"{CACHE_VERSION}\0{rel_kind or ''}\0".encode())
+    h.update(data)
+    return h.hexdigest()
+
+
+def _cache_file(repo: "Repository") -> str:
+    import os
+
+    return os.path.join(repo.cache_dir, "fmt", f"{CACHE_VERSION}.txt")
+
+
+def _load_cache(repo: "Repository") -> set[str]:
+    try:
+        with open(_cache_file(repo), encoding="ascii") as f:
+            return set(f.read().split())
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def _save_cache(repo: "Repository", keys: set[str]) -> None:
+    from .yamlio import atomic_write
+
+    try:
+        atomic_write(_cache_file(repo), "\n".join(sorted(keys)) + "\n")
+    except OSError:
+        pass  # a cache: a read-only checkout simply does without
+
+
+_Error = tuple[str, "str | None", "int | None", "int | None", "str | None"]
+
+
+def _format_one(root: str, rel: str) -> tuple[str, bytes | None, _Error | None]:
+    """(rel, canonical bytes if they differ, the error); runs in a worker, so plain data out."""
+    from .repository import Repository
+
+    try:
+        before, after = format_file(Repository(root), rel)
+    except KonfigError as e:
+        return rel, None, (e.message, e.file, e.line, e.col, e.keypath)
+    return rel, (after if after != before else None), None
+
+
+def check_files(repo: "Repository", files: list[str], jobs: int | None = None
+                ) -> tuple[dict[str, tuple[bytes, bytes]], list[KonfigError]]:
+    """The files that are not canonical (rel -> (current, canonical)) and the ones that cannot be read.
+
+    Contents already known to be canonical (``<cache_dir>/fmt/``, keyed by
+    content) are skipped; the rest are formatted across the cores when there
+    are many.
+    """
+    from .parallel import default_jobs
+
+    known = _load_cache(repo)
+    todo: list[str] = []
+    current: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    errors: list[KonfigError] = []
+    for rel in files:
+        try:
+            data = repo.read(rel)
+        except KonfigError as e:
+            errors.append(e)
+            continue
+        current[rel] = data
+        keys[rel] = _key(kind_of(repo, rel), data)
+        if keys[rel] not in known:
+            todo.append(rel)
+    results: list[tuple[str, bytes | None, _Error | None]]
+    jobs = jobs or default_jobs()
+    if len(todo) >= PARALLEL_MIN and jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_format_one, [repo.root] * len(todo), todo, chunksize=16))
+    else:
+        results = [_format_one(repo.root, rel) for rel in todo]
+    changed: dict[str, tuple[bytes, bytes]] = {}
+    added = False
+    for rel, after, error in results:
+        if error is not None:
+            message, file, line, col, keypath = error
+            errors.append(KonfigError(message, file=file or rel, line=line, col=col, keypath=keypath))
+        elif after is None:
+            known.add(keys[rel])
+            added = True
+        else:
+            changed[rel] = (current[rel], after)
+    if added:
+        _save_cache(repo, known)
+    return changed, errors

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import format_option, run
+from .common import JOBS_OPTION, format_option, run
 
 
 def register(app: typer.Typer) -> None:
@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
         ),
         check: bool = typer.Option(False, "--check", help="Write nothing; list the files that would change (exit 1)."),
         diff: bool = typer.Option(False, "--diff", help="Write nothing; print what would change (exit 1 if anything)."),
+        jobs: int = JOBS_OPTION,
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
         """Rewrite the Konfig's YAML files in the canonical layout, keeping every comment.
@@ -35,4 +36,5 @@ def register(app: typer.Typer) -> None:
         """
         from ..commands.fmt import fmt as fmt_files
 
-        run(ctx, lambda repo, out: fmt_files(repo, names or [], out, check=check, diff=diff, output_format=fmt))
+        run(ctx, lambda repo, out: fmt_files(repo, names or [], out, check=check, diff=diff,
+                                                   output_format=fmt, jobs=jobs))

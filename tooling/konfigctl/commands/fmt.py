@@ -7,7 +7,7 @@ import os
 from .. import paths
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
 from ..edit import locked, write_file
-from ..fmt import format_file, konfig_files
+from ..fmt import check_files, format_file, konfig_files
 from ..output import Output, plural
 from ..repository import Repository
 
@@ -30,27 +30,26 @@ def targets(repo: Repository, names: list[str], cwd: str | None = None) -> list[
 
 
 def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False, diff: bool = False,
-        output_format: str = "text", cwd: str | None = None) -> int:
+        output_format: str = "text", cwd: str | None = None, jobs: int | None = None) -> int:
     if output_format not in FORMATS:
         raise UsageError(f"--format {output_format} is not available for fmt (use text or json)")
     files = konfig_files(repo, targets(repo, names, cwd) if names else None)
+    found, errors = check_files(repo, files, jobs)
+    problems = [Problem.from_error(e, check="fmt") for e in errors]
     changed: list[str] = []
-    problems: list[Problem] = []
     write = not (check or diff)
-    for rel in files:
-        try:
-            if write:
-                with locked(repo, rel):  # a concurrent `konfig set` is not overwritten
+    for rel, (before, after) in sorted(found.items()):
+        if write:
+            try:
+                with locked(repo, rel):  # re-read under the lock: a concurrent `konfig set` is kept
                     before, after = format_file(Repository(repo.root), rel)
                     if before != after:
                         write_file(paths.confine(repo.root, rel), after, rel)
-            else:
-                before, after = format_file(repo, rel)
-        except KonfigError as e:
-            problems.append(Problem.from_error(e, check="fmt"))
-            continue
-        if before == after:
-            continue
+            except KonfigError as e:
+                problems.append(Problem.from_error(e, check="fmt"))
+                continue
+            if before == after:
+                continue
         changed.append(rel)
         if diff:
             out.echo("".join(difflib.unified_diff(
