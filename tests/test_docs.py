@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.conftest import REPO_ROOT
 @pytest.fixture
 def app_page(mini) -> str:
     repo = Repository(str(mini))
-    return docs.model_page(docs.reference(repo.model("app")), "docs/models")
+    return docs.model_page(docs.reference(repo.model("app")), str(mini / "docs/models"))
 
 
 def row(page: str, field: str) -> str:
@@ -54,12 +55,16 @@ def test_every_example_validates_over_the_model_defaults(root, mini):
 
 def test_generation_is_deterministic_and_publishes_the_format_schemas(mini):
     repo = Repository(str(mini))
-    first = docs.generate(repo)
-    assert first == docs.generate(Repository(str(mini)))
+    first = {str(os.path.relpath(p, mini)): text for p, text in docs.generate(repo).items()}
+    assert first == {str(os.path.relpath(p, mini)): t for p, t in docs.generate(Repository(str(mini))).items()}
     assert set(first) == {"docs/models/README.md", "docs/models/app.md"} | {
         f"docs/schemas/{n}.schema.json" for n in formats.FORMATS}
     assert json.loads(first["docs/schemas/stack.schema.json"]) == formats.format_schema("stack")
     assert "| [`app`](app.md) | A tiny test model. | `image`, `replicas` |" in first["docs/models/README.md"]
+    assert "(../schemas/stack.schema.json)" in first["docs/models/README.md"]
+    elsewhere = docs.generate(repo, "/tmp/reference")
+    assert "/tmp/reference/schemas/stack.schema.json" in elsewhere
+    assert "(schemas/stack.schema.json)" in elsewhere["/tmp/reference/README.md"]
 
 
 def test_schema_comment_points_at_the_published_schema_relatively():

@@ -25,9 +25,16 @@ def test_write_then_check_then_drift(cli, mini, write):
     assert "Changed." in (mini / "docs/models/app.md").read_text()
 
 
-def test_out_dir(cli, mini):
+def test_out_dir_inside_and_outside_the_repository(cli, mini, tmp_path):
     res = cli("docs", "--out", "site/ref", repo=mini, cwd=mini)
     assert res.exit_code == 0
-    page = (mini / "site/ref/models/app.md").read_text()
-    assert "](../../../konfig/base/models/app/schema.yaml)" in page
-    assert cli("docs", "--out", "/tmp", repo=mini).exit_code == 2
+    page = (mini / "site/ref/app.md").read_text()
+    assert "](../../konfig/base/models/app/schema.yaml)" in page
+    assert (mini / "site/ref/README.md").exists() and (mini / "site/ref/schemas/stack.schema.json").exists()
+    out = tmp_path / "reference" / "models"
+    res = cli("docs", "--out", str(out), repo=mini)
+    assert res.exit_code == 0, res.output
+    assert (out / "app.md").exists() and (tmp_path / "reference/schemas/konfig.schema.json").exists()
+    assert cli("docs", "--out", str(out), "--check", repo=mini).exit_code == 0
+    (tmp_path / "file").write_text("x")
+    assert cli("docs", "--out", str(tmp_path / "file"), repo=mini).exit_code == 2

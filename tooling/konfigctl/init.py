@@ -118,8 +118,8 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
                               + "; ".join(p.format() for p in plan.problems))
         scaffold.write(repo, plan)
         repo = Repository(tmp)
-        for rel, text in docs.generate(repo).items():
-            atomic_write(os.path.join(tmp, *rel.split("/")), text)
+        for path, text in docs.generate(repo).items():
+            atomic_write(path, text)
         _generated(Repository(tmp), ci)
         problems = validate(Repository(tmp), Repository(tmp).stacks(), with_discovery=True)
         if problems:

@@ -9,8 +9,11 @@ def register(app: typer.Typer) -> None:
     @app.command("docs", rich_help_panel="Edit")
     def docs_cmd(
         ctx: typer.Context,
-        out_dir: str = typer.Option(None, "--out", "-o", metavar="DIR",
-                                    help="Where to write (default: docs/): DIR/models/*.md and DIR/schemas/*.json."),
+        out_dir: str = typer.Option(
+            None, "--out", "-o", metavar="DIR",
+            help="Where the model pages go (default: docs/models); the schemas go beside a 'models' "
+                 "directory (docs/schemas), else into DIR/schemas.",
+        ),
         check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the files are out of date."),
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
@@ -29,7 +32,7 @@ def register(app: typer.Typer) -> None:
         Examples:
           konfig docs
           konfig docs --check
-          konfig docs --out site/reference
+          konfig docs --out /tmp/konfig-reference
         """
         from ..commands.docs import docs
 
