@@ -3,7 +3,8 @@
 The skeleton (``konfigctl/skeleton/``, shipped with the package) holds a
 ``konfig.yaml``, one model with its renderer, an env profile, a policy, a
 template, ``teams.yaml``, a README, a pre-commit config and a ``.gitignore``.
-Files named ``*.init`` are rendered with ``string.Template`` (``${name}``);
+Files named ``*.init`` are rendered with ``string.Template`` (``${name}``,
+``${ci}``);
 ``dot-x`` becomes ``.x``; everything else (the template's own ``${...}``
 placeholders included) is copied as it is.
 
@@ -42,8 +43,8 @@ class InitResult:
     git: bool
 
 
-def skeleton_files(name: str) -> dict[str, bytes]:
-    """The skeleton's files: repo-relative path -> content, with ``name`` filled in."""
+def skeleton_files(name: str, ci: str = "github") -> dict[str, bytes]:
+    """The skeleton's files: repo-relative path -> content, with ``name`` and ``ci`` filled in."""
     out: dict[str, bytes] = {}
     top = resources.files("konfigctl").joinpath("skeleton")
 
@@ -59,7 +60,7 @@ def skeleton_files(name: str) -> dict[str, bytes]:
             data = child.read_bytes()
             if rel.endswith(RENDERED):
                 rel = rel[: -len(RENDERED)]
-                data = string.Template(data.decode("utf-8")).substitute(name=name).encode("utf-8")
+                data = string.Template(data.decode("utf-8")).substitute(name=name, ci=ci).encode("utf-8")
             out[rel] = data
 
     walk(top, "")
@@ -104,7 +105,7 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
     tmp = tempfile.mkdtemp(prefix=".konfig-init-", dir=parent)
     os.chmod(tmp, scaffold.dir_mode())
     try:
-        for rel, data in skeleton_files(name or repo_name(target)).items():
+        for rel, data in skeleton_files(name or repo_name(target), ci).items():
             dest = os.path.join(tmp, *rel.split("/"))
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             with open(dest, "wb") as f:
