@@ -139,3 +139,49 @@ def test_check_files_caches_canonical_contents_and_uses_the_cores(mini, write, m
     changed, errors = fmt.check_files(Repository(str(mini)), files, jobs=1)
     assert calls == ["konfig/appops/acme/web/dev/stack.yaml"]
     assert list(changed) == ["konfig/appops/acme/web/dev/stack.yaml"]
+
+
+def _yaml_text(data, mapping: int, offset: int, comments: list[int]) -> str:
+    """``data`` written with the given indentation, with comment lines inserted before some lines."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    y = YAML()
+    y.indent(mapping=mapping, sequence=offset + 2, offset=offset)
+    buf = io.StringIO()
+    y.dump(data, buf)
+    lines = buf.getvalue().splitlines(keepends=True)
+    out = []
+    for i, line in enumerate(lines):
+        if i in comments:
+            ind = len(line) - len(line.lstrip(" "))
+            out.append(" " * ind + f"# note {i}\n")
+        out.append(line.rstrip("\n") + (f"  # eol {i}\n" if i + 1 in comments else "\n"))
+    return "".join(out)
+
+
+def test_fmt_is_idempotent_and_keeps_data_and_comments_on_generated_files():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    keys = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
+    scalars = st.one_of(st.integers(-5, 500), st.booleans(), st.from_regex(r"[a-z][a-z0-9 ./:-]{0,10}", fullmatch=True))
+    values = st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3), st.dictionaries(keys, inner, min_size=1, max_size=3)), max_leaves=8)
+    docs_ = st.dictionaries(keys, values, min_size=1, max_size=4)
+
+    @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(docs_, st.sampled_from([2, 3, 4]), st.sampled_from([0, 2]), st.lists(st.integers(0, 30), max_size=5))
+    def check(data, mapping, offset, comments):
+        text = _yaml_text(data, mapping, offset, comments)
+        once = fmt.format_text(text, "x.yaml")
+        assert load(once).data == load(text).data
+        assert fmt.format_text(once, "x.yaml") == once
+        for n in comments:  # every comment is still there
+            if f"# note {n}" in text:
+                assert f"# note {n}" in once
+            if f"# eol {n - 1}" in text:
+                assert f"# eol {n - 1}" in once
+
+    check()

@@ -131,6 +131,8 @@ def _reindent(node: Any, new_col: int, chain: dict[int, int], pre: list[Any] | N
         child = node[k]
         if is_map:
             child_col = new_col + (DASH_OFFSET if isinstance(child, rt.CommentedSeq) else MAPPING_INDENT)
+        elif isinstance(child, rt.CommentedSeq):
+            child_col = new_col + DASH_OFFSET + 2  # ruamel writes a list in a list as "-   - x"
         else:
             child_col = new_col + 2  # after "- "
         child_pre = entry[3] if (is_map and entry and isinstance(child, rt.CommentedMap)) else None
