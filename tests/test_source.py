@@ -54,3 +54,22 @@ def test_repository_with_changes_discovers_and_resolves_pending_files(mini):
     assert "konfig/appops/acme/beta/dev" in [s.path for s in changed.stacks()]
     assert [s.path for s in repo.stacks()] == before  # the original is not affected
     assert not (mini / "konfig/appops/acme/beta").exists()
+
+
+def test_with_changes_reuses_discovery_when_no_file_appears(mini, monkeypatch):
+    repo = Repository(str(mini))
+    stacks = [s.path for s in repo.stacks()]
+    walks = []
+    real = Overlay.walk
+    monkeypatch.setattr(Overlay, "walk", lambda self, *a, **k: walks.append(a) or real(self, *a, **k))
+    changed = repo.with_changes({"konfig/appops/acme/web/dev/stack.yaml": b"env: dev\nconfig: {replicas: 2}\n"})
+    assert [s.path for s in changed.stacks()] == stacks
+    assert all(s.repo is changed and s.project.repo is changed for s in changed.stacks())
+    assert changed.find_stack("acme/web/dev").project.stacks[0].repo is changed
+    from konfigctl.resolution import resolve
+
+    assert resolve(changed, changed.find_stack("acme/web/dev")).config["replicas"] == 2
+    assert walks == []
+    added = repo.with_changes({"konfig/appops/acme/web/qa/stack.yaml": b"env: dev\n"})
+    assert "konfig/appops/acme/web/qa" in [s.path for s in added.stacks()]
+    assert walks

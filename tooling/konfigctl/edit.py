@@ -484,12 +484,12 @@ def write_file(abspath: str, data: bytes, rel: str) -> None:
 
 def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack | None", force: bool,
                  dry_run: bool, create: bool, new_text: str) -> EditResult:
-    from .repository import Repository
     from .resolution import resolve
 
-    # Everything is read again under the lock: an edit that waited for another
-    # one applies on top of it instead of overwriting it.
-    fresh = Repository(repo.root)
+    # Every file is read again under the lock: an edit that waited for another
+    # one applies on top of it instead of overwriting it. (Which stacks exist is
+    # taken from ``repo``: file contents are what concurrent edits change.)
+    fresh = repo.with_changes({})
     abspath = paths.confine(fresh.root, rel)
     if fresh.exists(rel):
         before: bytes | None = fresh.read(rel)
@@ -555,7 +555,10 @@ def _new_problems(before_repo: "Repository", after_repo: "Repository",
     after = validate(after_repo, stacks)
     if not after:
         return [], []
-    old_stacks = [s for s in (before_repo.stack_at(s.path) for s in stacks) if s is not None]
+    # Only the stacks with problems now can have had them before.
+    with_problems = {p.stack for p in after}
+    old_stacks = [s for s in (before_repo.stack_at(s.path) for s in stacks if s.path in with_problems)
+                  if s is not None]
     before_keys = {_problem_key(p) for p in validate(before_repo, old_stacks)}
     new = [p for p in after if _problem_key(p) not in before_keys]
     old = [p for p in after if _problem_key(p) in before_keys]

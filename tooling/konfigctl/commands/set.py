@@ -70,8 +70,12 @@ def report(result: EditResult, out: Output) -> None:
     if result.dry_run and result.changed:
         out.echo(result.diff(), nl=False)
     out.problems(result.problems)
-    for p in result.preexisting:
+    shown = 5
+    for p in result.preexisting[:shown]:
         out.warn(f"already there before this change: {p.format()}")
+    if len(result.preexisting) > shown:
+        out.warn(f"... and {len(result.preexisting) - shown} more problems that were already there "
+                 "(`konfig validate` shows them all)")
     for note in result.notes:
         out.warn(note)
     checked = plural(len(result.stacks), "stack")
