@@ -24,6 +24,9 @@ def test_init_creates_a_konfig_that_passes_its_own_checks(cli, tmp_path):
     assert cli("fmt", "--check", repo=target).exit_code == 0
     assert cli("docs", "--check", repo=target).exit_code == 0
     assert cli("owners", "check", repo=target).exit_code == 0
+    res = cli("test", "--all", repo=target)
+    assert res.exit_code == 0, res.output
+    assert (target / "konfig/appops/example/hello/prod/golden.yaml").is_file()
     assert cli("owners", "codeowners", "--target", "github", "--check", repo=target).exit_code == 0
     assert cli("list", "stacks", repo=target).stdout.split() == [
         "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
@@ -31,6 +34,7 @@ def test_init_creates_a_konfig_that_passes_its_own_checks(cli, tmp_path):
     assert cli("set", "example/hello/prod", "image=registry.example.com/example/hello:0.2.0", repo=target).exit_code == 0
     assert cli("new", "project", "konfig/appops/shop/cart", "--model", "webapp", "--owner", "example",
                repo=target).exit_code == 0
+    assert cli("test", "--all", repo=target).exit_code == 0
     assert cli("set", "example/hello/prod", "replicas=1", repo=target).exit_code == 1  # policy
 
 

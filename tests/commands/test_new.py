@@ -14,11 +14,14 @@ def test_new_project_is_valid_formatted_and_has_schema_lines(cli, mini):
     assert res.stdout.splitlines() == [
         "created konfig/appops/acme/shop/README.md",
         "created konfig/appops/acme/shop/defaults.yaml",
+        "created konfig/appops/acme/shop/dev/golden.yaml",
         "created konfig/appops/acme/shop/dev/stack.yaml",
+        "created konfig/appops/acme/shop/prod/golden.yaml",
         "created konfig/appops/acme/shop/prod/stack.yaml",
         "created konfig/appops/acme/shop/project.yaml",
     ]
     assert cli("validate", "konfig/appops/acme/shop", repo=mini).exit_code == 0
+    assert cli("test", "konfig/appops/acme/shop", repo=mini).exit_code == 0  # golden files generated
     assert cli("fmt", "--check", repo=mini).exit_code == 0
     stack = (mini / "konfig/appops/acme/shop/prod/stack.yaml").read_text()
     assert stack.startswith("# yaml-language-server: $schema=../../../../../docs/schemas/stack.schema.json\n")
@@ -88,7 +91,9 @@ def test_new_stack(cli, mini):
     add_template(mini)
     res = cli("new", "stack", "konfig/appops/acme/web/staging", repo=mini)
     assert res.exit_code == 0, res.output
-    assert res.stdout == "created konfig/appops/acme/web/staging/stack.yaml\n"
+    assert res.stdout == ("created konfig/appops/acme/web/staging/golden.yaml\n"
+                          "created konfig/appops/acme/web/staging/stack.yaml\n")
+    assert cli("test", "acme/web/staging", repo=mini).exit_code == 0
     assert cli("get", "acme/web/staging", "replicas", repo=mini).stdout == "2\n"
     # relative to the working directory; the env from the path (api/prod is a directory, not a stack)
     res = cli("new", "stack", "ap", repo=mini, cwd=mini / "konfig/appops/acme/api/prod")
@@ -123,6 +128,8 @@ def test_every_template_of_this_repository_makes_a_valid_project(cli, tmp_path):
         assert "warning" not in res.output
     assert cli("validate", "--all", repo=repo).exit_code == 0
     assert cli("fmt", "--check", repo=repo).exit_code == 0
+    res = cli("test", "konfig/infra/data", repo=repo)
+    assert res.exit_code == 0, res.output
 
 
 def test_new_project_keeps_the_codeowners_files_current(cli, mini):

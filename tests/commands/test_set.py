@@ -17,7 +17,7 @@ def snapshot(path: Path) -> tuple[bytes, int]:
 def test_set_writes_keeps_comments_and_says_which_file(cli, mini):
     res = cli("set", "acme/web/dev", "replicas=2", "image=example/web:1.1.0", repo=mini)
     assert res.exit_code == 0, res.output
-    assert res.stdout.strip() == f"updated {DEV}"
+    assert res.stdout.splitlines() == [f"updated {DEV}", "updated konfig/appops/acme/web/dev/golden.yaml"]
     assert (mini / DEV).read_text() == ("# the web dev stack\nenv: dev\nconfig:\n"
                                         "  replicas: 2  # one is enough\n  disk: 10Gi\n"
                                         "  image: example/web:1.1.0\n")
@@ -152,3 +152,18 @@ def test_a_value_a_higher_layer_overrides_is_written_with_a_warning(cli, mini):
     assert "replicas has no effect on konfig/appops/acme/web/dev: " \
            "konfig/appops/acme/web/dev/stack.yaml:4:3 sets it in a higher layer" in res.stderr
     assert "replicas: 2" in (mini / "konfig/appops/acme/web/defaults.yaml").read_text()
+
+
+def test_set_renders_the_golden_files_so_test_passes(cli, mini):
+    golden = mini / "konfig/appops/acme/api/prod/eu/golden.yaml"
+    assert cli("test", "--all", repo=mini).exit_code == 0
+    res = cli("set", "acme/api/prod/eu", "--layer", "project", "image=example/api:2.1.0", repo=mini)
+    assert res.exit_code == 0, res.output
+    assert "example/api:2.1.0" in golden.read_text()
+    assert sorted(ln for ln in res.stdout.splitlines() if ln.endswith("golden.yaml")) == [
+        f"updated konfig/appops/acme/api/{s}/golden.yaml" for s in ("dev", "prod/eu", "prod/us")]
+    assert cli("test", "--all", repo=mini).exit_code == 0
+    # --no-golden leaves them: the test then shows the drift
+    res = cli("set", "acme/api/prod/eu", "image=example/api:2.2.0", "--no-golden", repo=mini)
+    assert res.exit_code == 0 and "golden" not in res.stdout
+    assert cli("test", "acme/api/prod/eu", repo=mini).exit_code == 1

@@ -108,12 +108,14 @@ def validate(names: list[StackLike] | None = None, repo: RepoLike = None) -> lis
 
 
 def set(name: StackLike, specs: list[str] | list[Spec], *, layer: str | None = None,  # noqa: A001
-        force: bool = False, dry_run: bool = False, repo: RepoLike = None) -> EditResult:
+        force: bool = False, dry_run: bool = False, update_golden: bool = True,
+        repo: RepoLike = None) -> EditResult:
     """Edit a stack (``konfig set``): ``specs`` like ``["image=x:1", "args+=-v", "env[name=A]-"]``.
 
     ``layer``: ``None`` (the stack's ``stack.yaml``), ``"project"`` (the
     project's ``defaults.yaml``) or one of the stack's layer files. Raises
     ``EditRefused`` if the change makes a stack invalid (unless ``force``).
+    The changed stacks' ``golden.yaml`` files are rendered anew (``update_golden``).
     """
     from .commands.set import new_layer_text, target_file
     from .edit import edit_file
@@ -121,14 +123,14 @@ def set(name: StackLike, specs: list[str] | list[Spec], *, layer: str | None = N
     r, s = _repo_and_stack(name, repo)
     rel, may_create = target_file(r, s, layer)
     result = edit_file(r, rel, specs, stack=s, force=force, dry_run=dry_run, create=may_create,
-                       new_text=new_layer_text(s) if may_create else "")
+                       new_text=new_layer_text(s) if may_create else "", update_golden=update_golden)
     if result.refused:
         raise EditRefused(result)
     return result
 
 
 def override_file(path: str | os.PathLike, specs: list[str] | list[Spec], *, force: bool = False,
-                  dry_run: bool = False) -> EditResult:
+                  dry_run: bool = False, update_golden: bool = True) -> EditResult:
     """Apply ``specs`` to the YAML file at ``path``, keeping its comments (like KCL's OverrideFile).
 
     In a stack's ``stack.yaml`` key paths are under ``config`` (as for
@@ -150,7 +152,7 @@ def override_file(path: str | os.PathLike, specs: list[str] | list[Spec], *, for
     rel = os.path.relpath(abspath, root).replace(os.sep, "/")
     directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
     s = r.stack_at(directory) if rel.endswith("/stack.yaml") else None
-    result = edit_file(r, rel, specs, stack=s, force=force, dry_run=dry_run)
+    result = edit_file(r, rel, specs, stack=s, force=force, dry_run=dry_run, update_golden=update_golden)
     if result.refused:
         raise EditRefused(result)
     return result

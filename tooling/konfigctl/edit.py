@@ -363,6 +363,8 @@ class EditResult:
     problems: list[Problem] = dataclasses.field(default_factory=list)  # introduced by the edit
     preexisting: list[Problem] = dataclasses.field(default_factory=list)  # there before it too
     notes: list[str] = dataclasses.field(default_factory=list)  # e.g. "no effect: overridden by ..."
+    goldens: list[str] = dataclasses.field(default_factory=list)  # golden files brought up to date
+    golden_failures: list[str] = dataclasses.field(default_factory=list)  # stacks not rendered (why)
     written: bool = False
     dry_run: bool = False
     forced: bool = False
@@ -396,6 +398,8 @@ class EditResult:
             "problems": [p.to_json() for p in self.problems],
             "preexisting": [p.to_json() for p in self.preexisting],
             "notes": self.notes,
+            "goldens": self.goldens,
+            "golden_failures": self.golden_failures,
         }
 
 
@@ -438,14 +442,16 @@ def lock_path(repo: "Repository", rel: str) -> str:
 
 def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, stack: "Stack | None" = None,
               force: bool = False, dry_run: bool = False, create: bool = False,
-              new_text: str = "") -> EditResult:
+              new_text: str = "", update_golden: bool = True) -> EditResult:
     """Apply ``specs`` to repository file ``rel``, validate what it feeds, and write it atomically.
 
     ``stack`` names the stack whose resolved configuration the key paths refer
     to (for index and merge-key translation, and for hints). ``create`` allows
     a missing file, started from ``new_text``. Nothing is written when the
     edit is refused (it introduces an error and ``force`` is false), when
-    ``dry_run``, or when nothing changes.
+    ``dry_run``, or when nothing changes. With ``update_golden``, the stacks
+    that have a ``golden.yaml`` get it rendered anew (``konfig test --update``),
+    so the change and its expected output travel together.
     """
     from .source import WorkTree
 
@@ -454,7 +460,20 @@ def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, st
     rel = paths.normalize(rel)
     parsed = parse_specs(specs)
     with locked(repo, rel):
-        return _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
+        result = _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
+        if result.written and update_golden:
+            _refresh_goldens(repo, result)
+        return result
+
+
+def _refresh_goldens(repo: "Repository", result: EditResult) -> None:
+    """Render the edited stacks' golden files anew (those that have one): still under the file's lock."""
+    from .testing import update_goldens
+
+    after = repo.with_changes({})  # the written file, read from disk
+    stacks = [s for s in (after.stack_at(p) for p in result.stacks) if s is not None and after.exists(s.golden_file)]
+    if stacks:
+        result.goldens, result.golden_failures = update_goldens(after, stacks)
 
 
 @contextlib.contextmanager

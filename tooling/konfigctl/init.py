@@ -121,6 +121,9 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
         repo = Repository(tmp)
         for path, text in docs.generate(repo).items():
             atomic_write(path, text)
+        written, failures = scaffold.write_goldens(Repository(tmp), plan.stacks)
+        if failures:
+            raise KonfigError("the skeleton's example project does not render: " + "; ".join(failures))
         _generated(Repository(tmp), ci)
         problems = validate(Repository(tmp), Repository(tmp).stacks(), with_discovery=True)
         if problems:

@@ -35,6 +35,7 @@ class Scaffold:
     model: str
     problems: list[Problem] = dataclasses.field(default_factory=list)
     written: bool = False
+    test_failures: list[str] = dataclasses.field(default_factory=list)  # after writing: no golden file
 
     @property
     def ok(self) -> bool:
@@ -246,21 +247,38 @@ def write(repo: "Repository", scaffold: Scaffold) -> None:
 def after_write(repo: "Repository", scaffold: Scaffold) -> list[str]:
     """Bring generated files up to date with the new project or stack; returns the files written.
 
-    The CODEOWNERS files the repository keeps (``konfig owners codeowners``)
-    get the new project's owners, so the change passes CI's drift check as it is.
+    The new stacks get their golden files (what ``konfig test --update``
+    writes), and the CODEOWNERS files the repository keeps get the new
+    project's owners, so the change passes CI as it is. A stack whose test
+    fails for another reason (its renderer) gets no golden file: see
+    ``scaffold.test_failures``.
     """
-    from .codeowners import TARGETS, emit, target_settings
     from .repository import Repository
-    from .yamlio import atomic_write
 
     fresh = Repository(repo.root)
+    written, scaffold.test_failures = write_goldens(fresh, scaffold.stacks)
+    return written + update_codeowners(fresh)
+
+
+def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str], list[str]]:
+    """(golden files written, one line per stack whose other checks fail) -- ``konfig test --update``."""
+    from .testing import update_goldens
+
+    return update_goldens(repo, [s for s in (repo.stack_at(p) for p in stack_paths) if s is not None])
+
+
+def update_codeowners(repo: "Repository") -> list[str]:
+    """Regenerate the CODEOWNERS files the repository keeps (``konfig owners codeowners``)."""
+    from .codeowners import TARGETS, emit, target_settings
+    from .yamlio import atomic_write
+
     written = []
     for target in TARGETS:
-        rel = target_settings(fresh, target)["path"]
-        if not fresh.exists(rel):
+        rel = target_settings(repo, target)["path"]
+        if not repo.exists(rel):
             continue
-        text = emit(fresh, target)
-        if fresh.read(rel) != text.encode("utf-8"):
-            atomic_write(paths.confine(fresh.root, rel), text)
+        text = emit(repo, target)
+        if repo.read(rel) != text.encode("utf-8"):
+            atomic_write(paths.confine(repo.root, rel), text)
             written.append(rel)
     return written

@@ -371,6 +371,7 @@ def roundtrip() -> Any:
     y.preserve_quotes = True
     y.width = 4096
     y.allow_duplicate_keys = False
+    y.brace_single_entry_mapping_in_flow_sequence = True  # [{a: 1}] stays, not [a: 1]
     return y
 
 

@@ -44,6 +44,8 @@ def register(app: typer.Typer) -> None:
         ),
         force: bool = typer.Option(False, "--force", help="Write even if the change makes a stack invalid."),
         dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Print the diff; write nothing."),
+        golden: bool = typer.Option(True, "--golden/--no-golden",
+                                    help="Render the golden.yaml of the changed stacks anew (those that have one)."),
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
         """Change a stack's configuration, keeping every comment and the layout.
@@ -52,8 +54,10 @@ def register(app: typer.Typer) -> None:
         Key paths are those of `konfig resolve`; list items by index or by their
         merge key (env[name=LOG_LEVEL]), created if missing. Every stack the
         file feeds is validated first: a change that makes one invalid is
-        refused (exit 1) and nothing is written, unless --force. Writes are
-        atomic; concurrent sets on one file never lose an update.
+        refused (exit 1) and nothing is written, unless --force. The golden.yaml
+        of each changed stack is rendered anew, so `konfig test` passes and the
+        pull request shows the change in output too. Writes are atomic;
+        concurrent sets on one file never lose an update.
 
         \b
         Exit: 0 written (or nothing to change), 1 refused, 2 bad spec or key path.
@@ -68,4 +72,4 @@ def register(app: typer.Typer) -> None:
         from ..commands.set import set_
 
         run(ctx, lambda repo, out: set_(repo, stack, specs, out, layer=layer, force=force,
-                                        dry_run=dry_run, fmt=fmt))
+                                        dry_run=dry_run, fmt=fmt, update_golden=golden))

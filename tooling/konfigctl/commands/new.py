@@ -61,15 +61,19 @@ def _finish(repo: Repository, plan: sc.Scaffold, out: Output, dry_run: bool, fmt
                  f"{repo.base}/templates/{plan.model}/, a --var, or a shared layer they inherit)")
         return code
     verb = "would create" if dry_run else "created"
-    for rel in sorted(plan.files):
+    goldens = [rel for rel in updated if rel.endswith("/golden.yaml")]
+    for rel in sorted(list(plan.files) + goldens):
         out.echo(f"{verb} {rel}")
     for rel in updated:
-        out.echo(f"updated {rel}")
+        if rel not in goldens:
+            out.echo(f"updated {rel}")
     if dry_run:
         return code
+    for line in plan.test_failures:
+        out.warn(f"no golden file: {line} (`konfig test {plan.path}` shows why)")
     out.info(out.style("✓ ", "green", err=True) + f"{plan.kind} {plan.path} with "
              f"{plural(len(plan.stacks), 'stack')} (model {plan.model}), valid")
     first = plan.stacks[0]
-    out.info("next: edit the files (or `konfig set " + first + " image=...`), then "
-             "`konfig test " + plan.path + "` and open a pull request")
+    out.info("next: edit the files (or `konfig set " + first + " image=...`), "
+             "`konfig test " + plan.path + " --update` after changes, and open a pull request")
     return code

@@ -48,13 +48,15 @@ def new_layer_text(stack: Stack) -> str:
 
 
 def set_(repo: Repository, name: str, specs: list[str], out: Output, *, layer: str | None = None,
-         force: bool = False, dry_run: bool = False, fmt: str = "text", cwd: str | None = None) -> int:
+         force: bool = False, dry_run: bool = False, fmt: str = "text", cwd: str | None = None,
+         update_golden: bool = True) -> int:
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt} is not available for set (use text or json)")
     stack = repo.find_stack(name, cwd)
     rel, may_create = target_file(repo, stack, layer, cwd)
     result = edit_file(repo, rel, specs, stack=stack, force=force, dry_run=dry_run,
-                       create=may_create, new_text=new_layer_text(stack) if may_create else "")
+                       create=may_create, new_text=new_layer_text(stack) if may_create else "",
+                       update_golden=update_golden)
     code = EXIT_FAILED if result.changed and any(p.is_error for p in result.problems) and not force else EXIT_OK
     if fmt == "json":
         data = result.to_json()
@@ -92,5 +94,9 @@ def report(result: EditResult, out: Output) -> None:
     else:
         verb = "created" if result.before is None else "updated"
         out.echo(f"{verb} {result.file}")
+        for rel in result.goldens:
+            out.echo(f"updated {rel}")
+        for line in result.golden_failures:
+            out.warn(f"golden file not updated: {line} (`konfig test` shows why)")
         out.info(out.style("✓ ", "green", err=True) + f"{checked} checked"
                  + (" (forced past problems)" if result.forced and result.problems else ""))
