@@ -52,7 +52,7 @@ POLICY = "policy"
 GLOBAL = "global"
 
 RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, POLICY, GLOBAL)
-PATH_RULES = frozenset((STACK, PROJECT, DEFAULTS, GLOBAL))  # need discovery only
+PLACE_RULES = (STACK, PROJECT, DEFAULTS)  # go by where the file is: discovery only
 
 CHANGED = "changed"
 ADDED = "added"
