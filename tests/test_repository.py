@@ -108,3 +108,16 @@ def test_merge_spec_from_schema(mini):
     spec = Repository(str(mini)).model("app").merge_spec
     assert spec.props["env"].key == "name"
     assert "labels" not in spec.props  # nothing keyed under it
+
+
+def test_git_revision_of_a_konfig_in_a_subdirectory(tmp_path):
+    import shutil
+
+    from tests.conftest import FIXTURES, git_init
+
+    shutil.copytree(FIXTURES / "mini", tmp_path / "ops" / "konfig-repo")
+    (tmp_path / "README").write_text("monorepo\n")
+    git_init(tmp_path)
+    repo = Repository.at_revision(str(tmp_path / "ops" / "konfig-repo"), "HEAD")
+    assert len(repo.stacks()) == 6
+    assert repo.settings["roots"] == ["konfig/appops", "konfig/infra"]

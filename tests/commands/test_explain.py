@@ -38,3 +38,35 @@ def test_explain_override(cli, mini):
     res = cli("explain", "acme/web/dev", "replicas", "-O", "replicas=8", repo=mini)
     assert "set by    <command line>" in res.stdout
     assert "overrode  1  from konfig/base/models/app/defaults.yaml:2:1" in res.stdout
+
+
+def test_explain_a_deleted_key_names_the_null(cli, mini, write):
+    write(mini, "konfig/appops/acme/web/dev/stack.yaml", "env: dev\nconfig:\n  labels: null\n")
+    res = cli("explain", "acme/web/dev", "labels.team", repo=mini)
+    assert res.exit_code == 0
+    assert res.stdout.splitlines() == [
+        "labels.team is not set",
+        "    deleted by  konfig/appops/acme/web/dev/stack.yaml:3:3  (stack)",
+        "    overrode    unknown  from konfig/base/models/app/defaults.yaml:10:3  (model defaults)",
+    ]
+
+
+def test_explain_appended_items_have_their_own_origin(cli, mini, write):
+    write(mini, "konfig/appops/acme/api/prod/eu/stack.yaml",
+          "env: prod\nconfig:\n  args: !append [--verbose]\n")
+    write(mini, "konfig/appops/acme/api/defaults.yaml",
+          "image: example/api:2.0.0\nmode: web\nport: 8080\nargs: [--serve]\n")
+    out = cli("explain", "acme/api/prod/eu", "args", repo=mini).stdout
+    assert "args[0] = --serve\n    set by    konfig/appops/acme/api/defaults.yaml:4:8" in out
+    assert "args[1] = --verbose\n    set by    konfig/appops/acme/api/prod/eu/stack.yaml:3:18" in out
+
+
+def test_explain_values_replaced_wholesale(cli, mini, write):
+    write(mini, "konfig/appops/acme/web/dev/stack.yaml",
+          "env: dev\nconfig:\n  labels: !replace\n    team: web\n")
+    out = cli("explain", "acme/web/dev", "labels", repo=mini).stdout
+    assert out.splitlines() == [
+        "labels.team = web",
+        "    set by    konfig/appops/acme/web/dev/stack.yaml:4:5  (stack)",
+        "    overrode  unknown  from konfig/base/models/app/defaults.yaml:10:3  (model defaults)",
+    ]

@@ -61,3 +61,25 @@ def test_disk_bound_on_this_repositorys_webapp_model(cli, tmp_path):
     line_no = text.split("\nconfig:\n")[0].count("\n") + 4  # the disk: line
     assert (f"konfig/appops/payments/checkout/prod/eu-west-1/stack.yaml:{line_no}:5: resources.disk: "
             "200Gi is above the maximum 100Gi (model webapp)") in res.stdout
+
+
+def test_validate_with_overrides_every_unknown_key_reported(cli, mini):
+    res = cli("validate", "acme/web/dev", "-O", "replica=2", "-O", "colour=red", repo=mini)
+    assert res.exit_code == 1
+    lines = res.stdout.splitlines()
+    assert len(lines) == 2
+    assert any(ln.startswith("<command line>: replica: unknown key (did you mean 'replicas'?) (model app)")
+               for ln in lines)
+    assert any("colour: unknown key" in ln for ln in lines)
+
+
+def test_validate_bad_override_is_usage_error(cli, mini):
+    res = cli("validate", "--all", "-O", "nope", repo=mini)
+    assert res.exit_code == 2 and "bad override 'nope'" in res.stderr
+
+
+def test_unevaluated_properties_name_each_key(cli):
+    res = cli("validate", "payments/checkout/dev", "-O", "imag=x", "-O", "replica=1", repo=REPO_ROOT)
+    assert res.exit_code == 1
+    assert "imag: unknown key (did you mean 'image'?) (model webapp)" in res.stdout
+    assert "replica: unknown key (did you mean 'replicas'?) (model webapp)" in res.stdout

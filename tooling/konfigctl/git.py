@@ -198,3 +198,24 @@ def uncommitted(repo: Any, prefix: str = "") -> list[str]:
 
 def is_dirty(repo: Any) -> bool:
     return bool(repo.is_dirty(untracked_files=True))
+
+
+def work_files(repo: Any, root: str) -> list[str]:
+    """Files of the work tree under ``root`` that git knows or would add (tracked + untracked,
+    not ignored, not deleted), relative to ``root``."""
+    import os
+
+    top = os.path.realpath(toplevel(repo))
+    here = os.path.realpath(root)
+    prefix = os.path.relpath(here, top).replace(os.sep, "/")
+    prefix = "" if prefix == "." else prefix
+    out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--full-name",
+                            "--", prefix or ".")
+    files = []
+    for p in sorted(set(out.split("\0"))):
+        if not p:
+            continue
+        rel = p[len(prefix) + 1:] if prefix else p
+        if os.path.lexists(os.path.join(here, rel)):
+            files.append(rel)
+    return files

@@ -45,9 +45,17 @@ class Tracker:
         self.layer = 0
         self.origins: dict[Path, Origin] = {}
         self.history: dict[Path, list[tuple[Any, Origin | None]]] | None = {} if history else None
+        self.deleted: dict[Path, Origin] = {}  # paths a `null` removed, and where
 
     def set(self, path: Path, upath: Path) -> None:
         self.origins[path] = (self.layer, upath)
+        if self.deleted:
+            self.deleted.pop(path, None)
+
+    def delete(self, path: Path, upath: Path, old: Any) -> None:
+        self.replaced(path, old)
+        self.origins.pop(path, None)
+        self.deleted[path] = (self.layer, upath)
 
     def replaced(self, path: Path, old: Any) -> None:
         """``path`` (and everything under it) is about to be set anew by the current layer."""
@@ -56,7 +64,15 @@ class Tracker:
         if isinstance(old, (dict, list)):
             n = len(path)
             for p in [p for p in self.origins if len(p) > n and p[:n] == path]:
-                del self.origins[p]
+                origin = self.origins.pop(p)
+                if self.history is not None:  # what each value under it was, and who set it
+                    self.history.setdefault(p, []).append((_at(old, p[n:]), origin))
+
+
+def _at(data: Any, path: Path) -> Any:
+    for seg in path:
+        data = data[seg]
+    return data
 
 
 def _fresh(value: Any, spec: MergeSpec | None, t: Tracker | None, path: Path, upath: Path) -> Any:
@@ -90,8 +106,7 @@ def merge(lower: Any, upper: Any, spec: MergeSpec | None = None, t: Tracker | No
             if v is None:
                 if k in out:
                     if t is not None:
-                        t.replaced(path + (k,), out[k])
-                        t.origins.pop(path + (k,), None)
+                        t.delete(path + (k,), upath + (k,), out[k])
                     del out[k]
                 continue
             if k in out:
@@ -146,6 +161,7 @@ class Resolution:
     config: dict[str, Any]
     origins: dict[Path, Origin] | None = None
     history: dict[Path, list[tuple[Any, Origin | None]]] | None = None
+    deleted: dict[Path, Origin] | None = None
 
     def origin(self, path: Path) -> tuple[Layer, Path] | None:
         """The layer (and path inside it) that set ``path``, or its nearest ancestor's."""
@@ -242,6 +258,7 @@ def resolve(repo: "Repository", stack: "Stack", overrides: list[str] | tuple[str
         config=config,
         origins=t.origins if t is not None else None,
         history=t.history if t is not None else None,
+        deleted=t.deleted if t is not None else None,
     )
 
 
@@ -261,8 +278,7 @@ def _apply_override(config: dict[str, Any], path: kp.KeyPath, value: Any,
             return
         old = kp.delete(config, path)
         if t is not None:
-            t.replaced(concrete, old)
-            t.origins.pop(concrete, None)
+            t.delete(concrete, tuple(path), old)
         return
     old_exists = kp.exists(config, path)
     old = kp.get(config, path) if old_exists else None

@@ -122,8 +122,38 @@ def check_schema(schema: Any) -> list[tuple[tuple[Any, ...], str]]:
     return out
 
 
-def explain_error(err: Any) -> tuple[tuple[Any, ...], str]:
-    """(path of the offending value, a one-line message) for a jsonschema error."""
+def explain_all(err: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """Every finding in one jsonschema error: each unknown or missing key on its own."""
+    first = explain_error(err)
+    out = [first]
+    inst = err.instance
+    if err.validator in ("additionalProperties", "unevaluatedProperties", "required") and isinstance(inst, dict):
+        keys = _unexpected(err) if err.validator != "required" else [
+            k for k in err.validator_value if k not in inst]
+        for k in keys[1:]:
+            out.append(explain_error(err, k))
+    return out
+
+
+def _unexpected(err: Any) -> list[str]:
+    import re
+
+    inst = err.instance
+    if err.validator == "unevaluatedProperties":
+        # jsonschema only names the keys in its message: ('a', 'b' were unexpected)
+        m = re.search(r"\((.*) (?:was|were) unexpected\)", err.message)
+        names = re.findall(r"'((?:[^'\\]|\\.)*)'", m.group(1)) if m else []
+        return [k for k in names if k in inst]
+    allowed = err.schema.get("properties", {})
+    patterns = err.schema.get("patternProperties", {})
+    return [k for k in inst if k not in allowed and not any(re.search(p, k) for p in patterns)]
+
+
+def explain_error(err: Any, key: str | None = None) -> tuple[tuple[Any, ...], str]:
+    """(path of the offending value, a one-line message) for a jsonschema error.
+
+    ``key`` picks which unknown/missing key to describe when there are several.
+    """
     path = tuple(err.absolute_path)
     v = err.validator
     inst = err.instance
@@ -133,23 +163,17 @@ def explain_error(err: Any) -> tuple[tuple[Any, ...], str]:
     if v == "required":
         missing = [k for k in val if isinstance(inst, dict) and k not in inst]
         if missing:
-            return path + (missing[0],), "is required but not set" + why
-    if v == "additionalProperties" and isinstance(inst, dict):
-        allowed = list(err.schema.get("properties", {}))
-        patterns = err.schema.get("patternProperties", {})
-        import re
-
-        extra = [
-            k for k in inst
-            if k not in allowed and not any(re.search(p, k) for p in patterns)
-        ]
+            return path + (key or missing[0],), "is required but not set" + why
+    if v in ("additionalProperties", "unevaluatedProperties") and isinstance(inst, dict):
+        extra = _unexpected(err)
         if extra:
-            k = extra[0]
+            k = key or extra[0]
+            allowed = list(err.schema.get("properties", {})) if isinstance(err.schema, dict) else []
             msg = "unknown key"
             close = difflib.get_close_matches(k, allowed, n=1)
             if close:
                 msg += f" (did you mean {close[0]!r}?)"
-            elif allowed:
+            elif allowed and v == "additionalProperties":
                 msg += f" (allowed: {', '.join(allowed)})"
             return path + (k,), msg
     if v == "type":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import keypath as kp
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem
 from .resolution import Resolution, resolve
-from .schema import explain_error
+from .schema import explain_all
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -62,14 +62,14 @@ def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
     model = repo.model(stack.project.model_name, stack.project)
     found = []
     for err in model.validator.iter_errors(config):
-        path, msg = explain_error(err)
-        found.append((path, msg, f"model {model.name}", "error"))
+        for path, msg in explain_all(err):
+            found.append((path, msg, f"model {model.name}", "error"))
     for policy in policies:
         if not policy.selects(stack):
             continue
         for err in policy.validator.iter_errors(config):
-            path, msg = explain_error(err)
-            found.append((path, msg, f"policy {policy.name}", policy.severity))
+            for path, msg in explain_all(err):
+                found.append((path, msg, f"policy {policy.name}", policy.severity))
     return found
 
 
@@ -160,20 +160,31 @@ def _depends_on_problems(repo: "Repository", stack: "Stack") -> list[Problem]:
     return out
 
 
-def _validate_one(repo: "Repository", stack: "Stack") -> list[Problem]:
-    return validate_stack(repo, stack, usable_policies(repo)[0])
+def _validate_one(repo: "Repository", stack: "Stack", overrides: tuple[str, ...] = ()) -> list[Problem]:
+    return validate_stack(repo, stack, usable_policies(repo)[0], overrides)
 
 
 def validate(repo: "Repository", stacks: list["Stack"], *, with_discovery: bool = False,
-             jobs: int | None = None, progress: Any = None) -> list[Problem]:
-    """Problems of many stacks; ``with_discovery`` adds repository-level ones (``--all``)."""
+             jobs: int | None = None, progress: Any = None,
+             overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
+    """Problems of many stacks; ``with_discovery`` adds repository-level ones (``--all``).
+
+    ``overrides`` (``-O key=value``) apply to every stack: "what if" checks.
+    """
+    import functools
+
     from .parallel import map_stacks
+    from .resolution import parse_override
+
+    for o in overrides:  # bad syntax is the command's fault: fail once, not per stack
+        parse_override(o)
 
     policies, problems = usable_policies(repo)
     if with_discovery:
         problems = [input_problem(e) for e in repo.discovery_problems] + problems
     _warm(repo, stacks)
-    for _stack, found in map_stacks(repo, stacks, _validate_one, jobs=jobs, progress=progress,
+    one = functools.partial(_validate_one, overrides=tuple(overrides)) if overrides else _validate_one
+    for _stack, found in map_stacks(repo, stacks, one, jobs=jobs, progress=progress,
                                     label="validating"):
         problems.extend(found)
     return problems

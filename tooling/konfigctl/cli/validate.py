@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import typer
 
-from .common import (AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, SELECTOR_OPTION, SHARD_OPTION,
-                     format_option, run, stacks_argument)
+from .common import (AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, OVERRIDE_OPTION, SELECTOR_OPTION,
+                     SHARD_OPTION, format_option, run, stacks_argument)
 
 
 def register(app: typer.Typer) -> None:
@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
         all_: bool = ALL_OPTION,
         affected: str = AFFECTED_OPTION,
         selector: list[str] = SELECTOR_OPTION,
+        override: list[str] = OVERRIDE_OPTION,
         shard: str = SHARD_OPTION,
         jobs: int = JOBS_OPTION,
         fmt: str = format_option("text", ("text", "json")),
@@ -32,6 +33,7 @@ def register(app: typer.Typer) -> None:
           konfig validate --all
           konfig validate payments/checkout/prod/eu-west-1
           konfig validate --affected origin/main -f json
+          konfig validate payments/checkout/prod/eu-west-1 -O replicas=1   what if?
           konfig validate --affected origin/main --shard 2/4
         """
         from ..commands.validate import validate
@@ -39,4 +41,4 @@ def register(app: typer.Typer) -> None:
 
         targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [],
                           shard=shard)
-        run(ctx, lambda repo, out: validate(repo, targets, fmt, out, jobs=jobs))
+        run(ctx, lambda repo, out: validate(repo, targets, fmt, out, jobs=jobs, overrides=override or []))

@@ -13,19 +13,32 @@ from ..resolution import OVERRIDE_FILE, Origin, Resolution, resolve
 from ..validation import display_path
 
 
-def _leaves(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Any]]:
-    """Values people set: scalars, lists of scalars and empty containers."""
+def _leaves(value: Any, path: tuple[Any, ...], origins: dict[Any, Any]) -> list[tuple[tuple[Any, ...], Any]]:
+    """Values people set: scalars, lists of scalars and empty containers.
+
+    A list of scalars is one value, unless its items came from different
+    layers (``!append``): then each item is shown with its own origin.
+    """
     if isinstance(value, dict) and value:
         out = []
         for k, v in value.items():
-            out.extend(_leaves(v, path + (k,)))
+            out.extend(_leaves(v, path + (k,), origins))
         return out
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+    if isinstance(value, list) and (
+        any(isinstance(v, (dict, list)) for v in value)
+        or len({(origins.get(path + (i,)) or (None,))[0] for i in range(len(value))}) > 1
+    ):
         out = []
         for i, v in enumerate(value):
-            out.extend(_leaves(v, path + (i,)))
+            out.extend(_leaves(v, path + (i,), origins))
         return out
     return [(path, value)]
+
+
+def _overrode(res: Resolution, path: tuple[Any, ...]) -> list[tuple[Any, Origin | None]]:
+    """Values ``path`` had in lower layers, lowest first."""
+    assert res.history is not None
+    return sorted(res.history.get(path, []), key=lambda e: -1 if e[1] is None else e[1][0])
 
 
 def _is_merge_key(config: Any, path: tuple[Any, ...], spec: Any) -> bool:
@@ -55,22 +68,35 @@ def explanation(repo: Repository, name: str, key: str | None, overrides: list[st
     res = resolve(repo, stack, overrides, history=True)
     assert res.origins is not None and res.history is not None
     spec = repo.model(stack.project.model_name).merge_spec
+    deleted = []
     if key:
         path = kp.parse(key)
-        value, concrete = kp.resolve(res.config, path)
+        try:
+            value, concrete = kp.resolve(res.config, path)
+        except kp.PathNotFound:
+            # deleted by a `null` in some layer (the key itself or a parent)?
+            gone = next((path[:n] for n in range(len(path), 0, -1)
+                         if res.deleted and path[:n] in res.deleted), None)
+            if gone is None:
+                raise
+            concrete, value = path, None
+            deleted.append({
+                "keypath": kp.format(path),
+                "value": None,
+                "deleted_by": _where(res, repo, res.deleted[gone]),
+                "overrode": [{"value": old, **_where(res, repo, o)} for old, o in _overrode(res, path)],
+            })
     else:
         value, concrete = res.config, ()
     values = []
-    for p, v in _leaves(value, concrete):
+    for p, v in ([] if deleted else _leaves(value, concrete, res.origins)):
         if _is_merge_key(res.config, p, spec):
             continue  # it names its item (env[name=X]); not a value anyone sets alone
         origin = res.origins.get(p)
         if origin is None:  # set as part of a larger value: find the nearest ancestor
             found = res.origin(p)
             origin = (res.layers.index(found[0]), found[1]) if found else None
-        overrode = [
-            {"value": old, **_where(res, repo, o)} for old, o in res.history.get(p, [])
-        ]
+        overrode = [{"value": old, **_where(res, repo, o)} for old, o in _overrode(res, p)]
         values.append({
             "keypath": display_path(res.config, p, spec),
             "value": v,
@@ -83,6 +109,7 @@ def explanation(repo: Repository, name: str, key: str | None, overrides: list[st
         "env": stack.env,
         "layers": [{"kind": layer.kind, "file": layer.file} for layer in res.layers],
         "values": values,
+        "deleted": deleted,
     }
 
 
@@ -125,6 +152,12 @@ def explain(repo: Repository, name: str, key: str | None, overrides: list[str], 
         for i, layer in enumerate(data["layers"], 1):
             out.echo(f"  {i}. {layer['kind']:<18} {layer['file']}")
         out.echo()
+    for d in data["deleted"]:
+        out.echo(out.style(d["keypath"], "bold") + " is not set")
+        out.echo(f"    deleted by  {_loc(d['deleted_by'])}" + out.style(f"  ({d['deleted_by']['layer']})", "dim"))
+        for i, o in enumerate(d["overrode"]):
+            label = "overrode" if i == 0 else ""
+            out.echo(f"    {label:<11} {_show(o['value'])}  from {_loc(o)}" + out.style(f"  ({o['layer']})", "dim"))
     for v in data["values"]:
         out.echo(out.style(v["keypath"] or "(config)", "bold") + " = " + _show(v["value"]))
         out.echo(f"    set by    {_loc(v['set_by'])}" + out.style(f"  ({v['set_by']['layer']})", "dim"))

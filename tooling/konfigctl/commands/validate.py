@@ -9,12 +9,12 @@ from ..validation import exit_code, validate as validate_stacks
 
 
 def validate(repo: Repository, targets: Targets, fmt: str, out: Output, cwd: str | None = None,
-             jobs: int | None = None) -> int:
+             jobs: int | None = None, overrides: list[str] | None = None) -> int:
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for validate (use text or json)")
     stacks = select(repo, targets, cwd)
     problems = validate_stacks(repo, stacks, with_discovery=targets.whole_repo, jobs=jobs,
-                               progress=out.progress)
+                               progress=out.progress, overrides=overrides or [])
     code = exit_code(problems)
     errors = sum(1 for p in problems if p.is_error)
     warnings = len(problems) - errors

@@ -1,0 +1,148 @@
+"""``konfig owners [PATH...]``, ``owners check``, ``owners codeowners``: ownership queries and files."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .. import paths
+from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
+from ..output import Output, plural
+from ..repository import Repository
+
+
+def repo_path(repo: Repository, raw: str, cwd: str | None = None) -> str:
+    """A path as the user typed it -> repo-relative.
+
+    Like git: relative to the working directory when that is inside the
+    repository; a path that only exists from the root is taken from the root.
+    The path need not exist (owners of a file about to be created).
+    """
+    cwd = os.path.abspath(cwd or os.getcwd())
+    root = repo.root
+    inside = cwd == root or cwd.startswith(root + os.sep)
+    if os.path.isabs(raw):
+        full = os.path.normpath(raw)
+        if full != root and not full.startswith(root + os.sep):
+            raise UsageError(f"{raw} is outside the repository {root}")
+        return "" if full == root else os.path.relpath(full, root).replace(os.sep, "/")
+    if inside:
+        joined = os.path.normpath(os.path.join(cwd, raw))
+        from_root = os.path.join(root, raw)
+        if not os.path.lexists(joined) and os.path.lexists(from_root):
+            return paths.normalize(raw)
+        if joined != root and not joined.startswith(root + os.sep):
+            raise UsageError(f"{raw} is outside the repository {root}")
+        return "" if joined == root else os.path.relpath(joined, root).replace(os.sep, "/")
+    return paths.normalize(raw)
+
+
+def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str | None = None) -> int:
+    """Owners of each path (with the people behind them and where it comes from), or the whole map."""
+    from ..ownership import OwnershipMap
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt} is not available for owners (use text or json)")
+    omap = OwnershipMap(repo)
+    teams = omap.teams
+    if not raw_paths:
+        entries = omap.entries()
+        if fmt == "json":
+            out.json([{"pattern": e.pattern, "owners": list(e.owners), "source": e.source.format(),
+                       "kind": e.source.kind} for e in entries])
+            return EXIT_OK
+        rows = [(e.pattern, ", ".join(e.owners) or "(nobody)", e.source.format()) for e in entries]
+        _table(out, ("PATH", "OWNERS", "FROM"), rows)
+        return EXIT_OK
+    results = [omap.of(repo_path(repo, p, cwd)) for p in raw_paths]
+    if fmt == "json":
+        out.json([r.to_json(teams) for r in results])
+        return EXIT_OK
+    for i, r in enumerate(results):
+        if i:
+            out.echo()
+        out.echo(out.style(r.path or ".", "bold"))
+        who = ", ".join(teams.describe(o) for o in r.owners) or out.style("nobody", "red")
+        out.echo(f"  owners: {who}")
+        for j, s in enumerate(r.sources):
+            out.echo(f"  {'from:  ' if j == 0 else '       '} {s.format()}")
+    return EXIT_OK if all(r.owners for r in results) else EXIT_FAILED
+
+
+def _table(out: Output, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(c) for c in col) for col in zip(header, *rows)]
+    out.echo(out.style("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(), "bold"))
+    for r in rows:
+        out.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def check(repo: Repository, fmt: str, out: Output) -> int:
+    """Every project owned, every owner known, no unowned file, no glob that matches nothing."""
+    from ..ownership import check as check_ownership
+    from ..validation import exit_code
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt} is not available for owners check (use text or json)")
+    problems = check_ownership(repo)
+    code = exit_code(problems)
+    errors = sum(1 for p in problems if p.is_error)
+    if fmt == "json":
+        out.json({"ok": code == EXIT_OK, "errors": errors, "warnings": len(problems) - errors,
+                  "problems": [p.to_json() for p in problems]})
+        return code
+    out.problems(problems)
+    if code == EXIT_OK:
+        out.info(out.style("✓ ", "green", err=True) + "ownership is complete"
+                 + (f" ({plural(len(problems), 'warning')})" if problems else ""))
+    else:
+        out.info(out.style("✗ ", "red", err=True) + f"{plural(errors, 'ownership problem')}")
+    return code
+
+
+def codeowners(repo: Repository, targets: list[str], check: bool, stdout: bool, out: Output) -> int:
+    """Write (or with ``check`` compare) the CODEOWNERS file of each target."""
+    import difflib
+
+    from ..codeowners import TARGETS, emit, target_settings
+    from ..yamlio import atomic_write
+
+    for t in targets:
+        if t not in TARGETS:
+            raise UsageError(f"unknown --target {t!r} (use github or gitlab)")
+    code = EXIT_OK
+    for t in targets:
+        rel = target_settings(repo, t)["path"]
+        text = emit(repo, t)
+        if stdout:
+            out.echo(text, nl=False)
+            continue
+        full = os.path.join(repo.root, rel)
+        current = _read(full)
+        if check:
+            if current == text:
+                out.info(out.style("✓ ", "green", err=True) + f"{rel} is up to date")
+                continue
+            code = EXIT_FAILED
+            diff = difflib.unified_diff((current or "").splitlines(True), text.splitlines(True),
+                                        f"a/{rel}", f"b/{rel}")
+            out.echo("".join(diff), nl=False)
+            what = "is missing" if current is None else "is out of date"
+            out.error(f"{rel} {what}: run `konfig owners codeowners --target {t}` and commit it")
+            continue
+        if current != text:
+            paths.confine(repo.root, rel)
+            os.makedirs(os.path.dirname(full) or ".", exist_ok=True)
+            atomic_write(full, text)
+            out.info(f"wrote {rel}")
+        else:
+            out.info(f"{rel} is up to date")
+    return code
+
+
+def _read(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise KonfigError(f"cannot read: {e.strerror}", file=path) from None
