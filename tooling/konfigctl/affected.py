@@ -113,29 +113,36 @@ def compute(repo: "Repository", base: str, head: str | None = None, *,
     head_commit = git.resolve_commit(g, head or "HEAD")
     mb = git.merge_base(g, base_commit, head_commit)
     at_head = head is None or head_commit == _head_sha(g)
-    not_included: list[str] = []
+    if uncommitted and not at_head:
+        raise UsageError("--uncommitted compares the work tree with the base; "
+                         "it cannot be combined with --head (other than HEAD)")
+    # the work tree's state, asked now and answered at the end (git status is the slow part)
+    dirty_later = git.uncommitted_later(g, prefix) if at_head and not uncommitted else None
     if uncommitted:
-        if not at_head:
-            raise UsageError("--uncommitted compares the work tree with the base; "
-                             "it cannot be combined with --head (other than HEAD)")
         changes = git.diff_names(g, mb, None, prefix)
         known = {c.path for c in changes}
         changes += [git.Change("A", p) for p in git.untracked(g, prefix) if p not in known]
         head_repo = repo
     else:
         changes = git.diff_names(g, mb, head_commit, prefix)
-        dirty = git.uncommitted(g, prefix) if at_head else []
-        if at_head and not dirty and isinstance(repo.source, WorkTree):
-            head_repo = repo  # a clean work tree is HEAD, and reads faster than git objects
+        if at_head and isinstance(repo.source, WorkTree):
+            head_repo = repo  # a clean work tree is HEAD and reads faster than git objects
         else:
             head_repo = Repository.at_revision(repo.root, head_commit, g)
-            not_included = dirty
     result = Affected(
         base=base, head=UNCOMMITTED if uncommitted else (head or "HEAD"), merge_base=mb,
         head_commit=head_commit, uncommitted=uncommitted, changes=changes, stacks=[], deleted=[],
-        head_repo=head_repo, git_repo=g, not_included=not_included,
+        head_repo=head_repo, git_repo=g,
     )
     _fill(result)
+    dirty = dirty_later() if dirty_later is not None else []
+    if dirty:
+        result.not_included = dirty
+        if result.head_repo is repo:  # the work tree was not HEAD after all: read HEAD from git
+            result = dataclasses.replace(
+                result, stacks=[], deleted=[],
+                head_repo=Repository.at_revision(repo.root, head_commit, g))
+            _fill(result)
     return result
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from .errors import KonfigError
@@ -177,10 +178,33 @@ def untracked(repo: Any, prefix: str = "") -> list[str]:
 
 def uncommitted(repo: Any, prefix: str = "") -> list[str]:
     """Files (below ``prefix``) that differ from HEAD: staged, unstaged or untracked."""
-    args = ["status", "--porcelain", "-z", "--untracked-files=normal"]
+    return uncommitted_later(repo, prefix)()
+
+
+def uncommitted_later(repo: Any, prefix: str = "") -> Callable[[], list[str]]:
+    """Start ``uncommitted`` now and answer when called.
+
+    ``git status`` walks the whole work tree (the slowest git question konfig
+    asks), so it runs in its own process while konfig does its own work.
+    """
+    import subprocess
+
+    args = ["git", "-C", toplevel(repo), "status", "--porcelain", "-z", "--untracked-files=normal"]
     if prefix:
         args += ["--", prefix + "/"]
-    out = repo.git.status(*args[1:])  # porcelain paths are relative to the top
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def result() -> list[str]:
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise KonfigError("git status failed in " + toplevel(repo))
+        return _parse_status(out.decode("utf-8", "surrogateescape"), prefix)
+
+    return result
+
+
+def _parse_status(out: str, prefix: str) -> list[str]:
+    """Paths of ``git status --porcelain -z`` (relative to the top) relative to ``prefix``."""
     cut = len(prefix) + 1 if prefix else 0
     files = []
     recs = out.split("\0")
