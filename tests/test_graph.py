@@ -208,3 +208,19 @@ def test_shards_are_balanced_and_bounded(n, size, limit, sizes):
 def test_bad_shard_is_a_usage_error(bad):
     with pytest.raises(UsageError, match="bad shard"):
         graph_mod.parse_shard(bad)
+
+
+def test_validate_reports_a_cycle_on_each_stack_of_it(cli, mini, write):
+    write(mini, "konfig/appops/acme/web/dev/stack.yaml",
+          "env: dev\ndepends_on: [acme/web/prod]\nconfig: {replicas: 1}\n")
+    write(mini, "konfig/appops/acme/web/prod/stack.yaml",
+          "env: prod\ndepends_on: [acme/web/dev]\nconfig: {replicas: 2}\n")
+    res = cli("validate", "--all", repo=mini)
+    assert res.exit_code == 1
+    lines = [ln for ln in res.stdout.splitlines() if "cycle" in ln]
+    assert lines == [
+        "konfig/appops/acme/web/dev/stack.yaml:2:14: depends_on[0]: depends_on cycle: konfig/appops/acme/web/dev"
+        " -> konfig/appops/acme/web/prod -> konfig/appops/acme/web/dev (stack.yaml)",
+        "konfig/appops/acme/web/prod/stack.yaml:2:14: depends_on[0]: depends_on cycle: konfig/appops/acme/web/prod"
+        " -> konfig/appops/acme/web/dev -> konfig/appops/acme/web/prod (stack.yaml)",
+    ]
