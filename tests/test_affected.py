@@ -297,3 +297,13 @@ def test_depends_on_cycle_among_affected_stacks_is_an_error(kgit):
     with pytest.raises(KonfigError, match="depends_on cycle: konfig/appops/acme/web/dev -> "
                                           "konfig/appops/acme/web/prod -> konfig/appops/acme/web/dev"):
         compute(Repository(str(root)), "main")
+
+
+def test_changing_the_roots_deletes_the_stacks_left_outside(kgit):
+    root, g = kgit
+    text = (root / "konfig.yaml").read_text().replace("roots: [konfig/appops, konfig/infra]",
+                                                        "roots: [konfig/appops]")
+    r = affected_after(root, g, ("konfig.yaml", text))
+    assert paths(r) == sorted(k.API + k.WEB + k.BATCH)
+    assert [(a.path, a.reasons[0].text()) for a in r.deleted] == [
+        ("konfig/infra/data/db/prod", "global: konfig.yaml changed")]

@@ -107,7 +107,7 @@ def test_extra_policy_selector_adds_what_base_selected(repo):
 
 
 def test_unreadable_metadata_counts_as_a_match(repo, write):
-    write(repo.root, "konfig/appops/acme/web/dev/stack.yaml", "env: [not, a, string]\n")
+    write(repo.root, "konfig/appops/acme/web/dev/stack.yaml", "env: [prod, dev]\n")
     repo = Repository(repo.root)
     assert "konfig/appops/acme/web/dev" in deps(repo, "konfig/base/envs/prod.yaml")
 
@@ -224,3 +224,16 @@ def test_validate_reports_a_cycle_on_each_stack_of_it(cli, mini, write):
         "konfig/appops/acme/web/prod/stack.yaml:2:14: depends_on[0]: depends_on cycle: konfig/appops/acme/web/prod"
         " -> konfig/appops/acme/web/dev -> konfig/appops/acme/web/prod (stack.yaml)",
     ]
+
+
+def test_byte_precheck_never_misses_an_escaped_value(repo, write):
+    # "pr\x6fd" is prod: a file with an escape is always parsed
+    write(repo.root, "konfig/appops/acme/web/dev/stack.yaml", 'env: "pr\\x6fd"\nconfig: {}\n')
+    write(repo.root, "konfig/appops/acme/web/prod/stack.yaml",
+          '"depends\\x5fon": [acme/api/dev]\nenv: prod\nconfig: {replicas: 2}\n')
+    repo = Repository(repo.root)
+    assert "konfig/appops/acme/web/dev" in deps(repo, "konfig/base/envs/prod.yaml")
+    g = Graph.of(repo)
+    assert [s.path for s in g.dependencies(repo.stack_at("konfig/appops/acme/web/prod"))] == [
+        "konfig/appops/acme/api/dev"]
+    assert g.may_contain("konfig/appops/acme/api/dev/stack.yaml", "depends_on") is False

@@ -243,7 +243,7 @@ def _base_stack_paths(result: Affected, touched: list[tuple[str, str]]) -> set[s
     for path, how in touched:
         name = path.rsplit("/", 1)[-1]
         if path == formats.KONFIG_FILE:
-            need = True
+            need = need or _roots_changed(result)
         elif name in (formats.STACK_FILE, formats.PROJECT_FILE) and how != CHANGED:
             need = True
     if not need:
@@ -252,6 +252,20 @@ def _base_stack_paths(result: Affected, touched: list[tuple[str, str]]) -> set[s
         return {s.path for s in result.base_repo.stacks()}
     except KonfigError:  # no Konfig at the base yet (or a broken one): nothing to delete
         return set()
+
+
+def _roots_changed(result: Affected) -> bool:
+    """Whether ``konfig.yaml``'s roots differ at the merge-base (only they move stacks)."""
+    from .yamlio import load
+
+    prefix = git.prefix_of(result.git_repo, result.head_repo.root)
+    raw = git.read_at(result.git_repo, result.merge_base, paths.join(prefix, formats.KONFIG_FILE))
+    try:
+        data = load(raw, formats.KONFIG_FILE).data if raw is not None else None
+        before = formats.settings_with_defaults(data if isinstance(data, dict) else {})["roots"]
+        return bool(raw is None or before != result.head_repo.roots)
+    except (KonfigError, AttributeError, TypeError):
+        return True
 
 
 def _deleted(result: Affected, gone: dict[str, list[Reason]],

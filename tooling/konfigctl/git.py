@@ -96,6 +96,16 @@ def ls_tree(repo: Any, commit: str, prefix: str = "") -> dict[str, tuple[str, st
     return entries
 
 
+def read_at(repo: Any, commit: str, path: str) -> bytes | None:
+    """One file of a commit (``path`` from the top of the work tree); None if it has none."""
+    import git
+
+    try:
+        return bytes(repo.git.cat_file("blob", f"{commit}:{path}", stdout_as_string=False))
+    except git.GitCommandError:
+        return None
+
+
 def read_blob(repo: Any, sha: str) -> bytes:
     from gitdb.util import hex_to_bin
 

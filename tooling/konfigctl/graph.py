@@ -183,10 +183,26 @@ class Graph:
     def stacks_using(self, model: str) -> list["Stack"]:
         return sorted((s for p in self.projects_using(model) for s in p.stacks), key=_path)
 
+    def may_contain(self, file: str, word: str) -> bool:
+        """Whether a YAML file could hold ``word`` as a key or value, judged from its bytes.
+
+        Parsing thousands of stack.yaml files is the slow part of a wide change;
+        a file whose text lacks the word (and any escape that could spell it)
+        cannot hold it, so it is not parsed. Unreadable files say yes: the
+        caller's own read reports them.
+        """
+        try:
+            raw = self.repo.read(file)
+        except KonfigError:
+            return True
+        return word.encode() in raw or b"\\" in raw
+
     def stacks_with_env(self, env: str, model: str | None = None) -> list["Stack"]:
         pool: Iterable["Stack"] = self.stacks_using(model) if model else self.repo.stacks()
         out = []
         for s in pool:
+            if not self.may_contain(s.file, env):
+                continue  # no env, or another one
             try:
                 if s.env != env:
                     continue
@@ -470,6 +486,8 @@ class Graph:
 
     def dependencies(self, stack: "Stack") -> list["Stack"]:
         """The stacks ``stack`` depends on (unknown names are left to ``validate``)."""
+        if not self.may_contain(stack.file, "depends_on"):
+            return []
         try:
             names = stack.depends_on
         except KonfigError:
