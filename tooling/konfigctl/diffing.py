@@ -192,7 +192,7 @@ def _side(repo: "Repository", stack: "Stack | None", render: bool) -> Side:
         return side
     if render:
         try:
-            side.resources = render_resources(repo, stack)
+            side.resources = render_resources(repo, stack, side.config)
         except RenderUnavailable:
             side.render_error = "unavailable"
         except KonfigError as e:
@@ -202,13 +202,15 @@ def _side(repo: "Repository", stack: "Stack | None", render: bool) -> Side:
     return side
 
 
-def render_resources(repo: "Repository", stack: "Stack") -> list[dict[str, Any]]:
-    """The stack's rendered resources (``konfigctl.render.render_stack``)."""
+def render_resources(repo: "Repository", stack: "Stack",
+                     config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The stack's rendered resources (``konfigctl.render.render_stack``), from ``config``
+    when it is already resolved."""
     try:
         from .render import render_stack  # type: ignore[attr-defined]
     except ImportError:
         raise RenderUnavailable() from None
-    got = render_stack(repo, stack)
+    got = render_stack(repo, stack, config)
     got = getattr(got, "resources", got)
     return [r for r in (got or []) if isinstance(r, dict)]
 
