@@ -73,7 +73,19 @@ def test_github_matrix_shards_are_balanced(cli, kgit):
     assert sorted(s for e in inc for s in e["stacks"]) == k.ALL
     inc = json.loads(cli("affected", "--base", "main", "-f", "github-matrix", "--shard-size", "1",
                          "--max-shards", "2", repo=root).stdout)["include"]
-    assert [len(e["stacks"]) for e in inc] == [4, 4]
+    assert [len(e["stacks"]) for e in inc] == [4, 4] == [e["count"] for e in inc]
+
+
+def test_github_matrix_drops_names_past_the_output_limit(cli, kgit, monkeypatch):
+    from konfigctl.commands import affected as cmd
+
+    root, g = kgit
+    k.edit(root, "konfig.yaml")
+    commit_all(g, "x")
+    monkeypatch.setattr(cmd, "MATRIX_NAMES_LIMIT", 100)
+    inc = json.loads(cli("affected", "--base", "main", "-f", "github-matrix", "--shard-size", "3",
+                         repo=root).stdout)["include"]
+    assert [e["count"] for e in inc] == [3, 3, 2] and all("stacks" not in e for e in inc)
 
 
 def test_github_matrix_is_empty_when_nothing_is_affected(cli, kgit):

@@ -11,6 +11,7 @@ from ..output import Output, plural
 from ..repository import Repository
 
 FORMATS = ("text", "json", "github-matrix", "gitlab")
+MATRIX_NAMES_LIMIT = 256 * 1024  # bytes of matrix JSON up to which stack names are listed
 
 
 def affected(repo: Repository, base: str, head: str | None, fmt: str, out: Output, *,
@@ -35,10 +36,11 @@ def affected(repo: Repository, base: str, head: str | None, fmt: str, out: Outpu
 
 def github_matrix(repo: Repository, result: Affected, shard_size: int | None = None,
                   max_shards: int | None = None) -> dict[str, Any]:
-    """``{"include": [{"shard": "1/3", "index": 1, "total": 3, "stacks": [...]}, ...]}``.
+    """``{"include": [{"shard": "1/3", "index": 1, "total": 3, "count": 9, "stacks": [...]}, ...]}``.
 
     Jobs select their stacks with ``--shard`` (the same split), so the stack
-    names here are for people reading the run, never used in a command.
+    names here are for people reading the run, never used in a command (and
+    left out when they would make the output too big for a job output).
     """
     from ..pipelines import GITHUB_MAX_JOBS, settings
 
@@ -47,8 +49,12 @@ def github_matrix(repo: Repository, result: Affected, shard_size: int | None = N
     limit = min(max_shards or conf["max_shards"], GITHUB_MAX_JOBS)
     parts = shards(result.paths(), size, limit)
     n = len(parts)
-    return {"include": [{"shard": f"{i}/{n}", "index": i, "total": n, "stacks": part}
-                        for i, part in enumerate(parts, 1)]}
+    matrix = {"include": [{"shard": f"{i}/{n}", "index": i, "total": n, "count": len(part),
+                           "stacks": part} for i, part in enumerate(parts, 1)]}
+    if len(json.dumps(matrix)) > MATRIX_NAMES_LIMIT:  # job outputs stop at 1 MB: drop the names
+        for entry in matrix["include"]:
+            del entry["stacks"]
+    return matrix
 
 
 def _text(result: Affected, why: bool, out: Output) -> None:
