@@ -169,7 +169,10 @@ def test_gitlab_fans_out_through_a_child_pipeline_from_an_artifact(mini):
     files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["gitlab"])}
     doc = load(files["pipelines/gitlab/konfig.gitlab-ci.yml"], "x").data
     detect = doc["konfig-detect"]
-    assert 'konfig affected --base "$KONFIG_BASE" --format gitlab > konfig-child.yml' in detect["script"]
+    assert ('konfig affected --base "$KONFIG_BASE" --format gitlab > "${TMPDIR:-/tmp}/konfig-child.yml"'
+            in detect["script"])
+    assert detect["script"][-2:] == ['mv "${TMPDIR:-/tmp}/konfig-child.yml" konfig-child.yml',
+                                     "printf 'KONFIG_BASE=%s\\n' \"$KONFIG_BASE\" > konfig.env"]
     assert detect["artifacts"]["paths"] == ["konfig-child.yml"]
     trigger = doc["konfig-test"]["trigger"]
     assert trigger["include"] == [{"artifact": "konfig-child.yml", "job": "konfig-detect"}]

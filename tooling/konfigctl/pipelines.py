@@ -297,7 +297,6 @@ elif [ -n "$CI_COMMIT_BEFORE_SHA" ] && git cat-file -e "$CI_COMMIT_BEFORE_SHA^{c
 else
   KONFIG_BASE="$(git rev-parse HEAD^1 2>/dev/null || git rev-parse HEAD)"
 fi
-printf 'KONFIG_BASE=%s\\n' "$KONFIG_BASE" > konfig.env
 """
 
 GITLAB_NOTE_SCRIPT = """\
@@ -315,10 +314,11 @@ curl --fail --silent --show-error --request POST \\
 GITLAB_REVIEW_SCRIPT = """\
 # Approvals and the author from the API (a token with read_api: KONFIG_GITLAB_TOKEN).
 mr="$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID"
-curl --fail --silent --show-error --header "PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}" "$mr" > mr.json
-curl --fail --silent --show-error --header "PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}" "$mr/approvals" > approvals.json
-author="$(python -c 'import json; print(json.load(open("mr.json"))["author"]["username"])')"
-approvers="$(python -c 'import json; print(",".join(sorted(a["user"]["username"] for a in json.load(open("approvals.json")).get("approved_by") or [])))')"
+tmp="${TMPDIR:-/tmp}"
+curl --fail --silent --show-error --header "PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}" "$mr" > "$tmp/mr.json"
+curl --fail --silent --show-error --header "PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}" "$mr/approvals" > "$tmp/approvals.json"
+author="$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["author"]["username"])' "$tmp/mr.json")"
+approvers="$(python -c 'import json, sys; print(",".join(sorted(a["user"]["username"] for a in json.load(open(sys.argv[1])).get("approved_by") or [])))' "$tmp/approvals.json")"
 konfig review --base "$KONFIG_BASE" --author "$author" --approved-by "$approvers"
 """
 
@@ -342,10 +342,13 @@ def gitlab_pipeline(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
         },
         "konfig-detect": {
             "stage": "detect",
+            # files are written only after konfig ran: untracked files would make the tree dirty
             "script": [
                 GITLAB_BASE_SCRIPT,
                 'konfig affected --base "$KONFIG_BASE" --why',
-                'konfig affected --base "$KONFIG_BASE" --format gitlab > konfig-child.yml',
+                'konfig affected --base "$KONFIG_BASE" --format gitlab > "${TMPDIR:-/tmp}/konfig-child.yml"',
+                'mv "${TMPDIR:-/tmp}/konfig-child.yml" konfig-child.yml',
+                "printf 'KONFIG_BASE=%s\\n' \"$KONFIG_BASE\" > konfig.env",
             ],
             "artifacts": {"paths": ["konfig-child.yml"], "reports": {"dotenv": "konfig.env"}},
         },
@@ -365,7 +368,8 @@ def gitlab_pipeline(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
             "stage": "check",
             "needs": ["konfig-detect"],
             "rules": mr_only,
-            "script": ['konfig diff --base "$KONFIG_BASE" --format markdown > konfig-diff.md',
+            "script": ['konfig diff --base "$KONFIG_BASE" --format markdown > "${TMPDIR:-/tmp}/konfig-diff.md"',
+                       'mv "${TMPDIR:-/tmp}/konfig-diff.md" konfig-diff.md',
                        GITLAB_NOTE_SCRIPT],
             "artifacts": {"when": "always", "paths": ["konfig-diff.md"], "expose_as": "konfig diff"},
         }
