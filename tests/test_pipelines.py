@@ -272,3 +272,23 @@ def test_settings_format_is_checked(cli, mini):
     res = cli("pipeline", "emit", repo=mini)
     assert res.exit_code == 2
     assert "konfig.yaml:" in res.stderr and "pipelines.max_shards" in res.stderr
+
+
+def test_every_shell_script_parses(mini, tmp_path):
+    """`bash -n` on each run:/script: line: a quoting slip would only show in CI otherwise."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("bash"):
+        pytest.skip("no bash")
+    repo = Repository(str(mini))
+    texts = [f.text for f in pipelines.render(repo, ["github", "gitlab"])]
+    scripts = []
+    for text in texts:
+        for path, value in walk(load(text, "x").data):
+            if isinstance(value, str) and ("run" in path or "script" in path or "before_script" in path):
+                scripts.append(value)
+    assert len(scripts) > 10
+    for script in scripts:
+        res = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
+        assert res.returncode == 0, (script, res.stderr)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import KonfigError
 from .graph import ADDED, CHANGED, DELETED, Reason
+from .output import plural
 
 if TYPE_CHECKING:
     from .affected import Affected, AffectedStack
@@ -68,6 +69,12 @@ class ResourceChange:
         return {"resource": self.key, "kind": self.kind, "diff": self.diff}
 
 
+def _counts(kinds: Any) -> str:
+    """``2 changed, 1 added`` from a sequence of change kinds."""
+    seen = list(kinds)
+    return ", ".join(f"{seen.count(k)} {k}" for k in ("changed", "added", "removed") if k in seen)
+
+
 @dataclasses.dataclass
 class StackDiff:
     path: str
@@ -86,15 +93,13 @@ class StackDiff:
     def summary(self) -> tuple[str, str]:
         """(config, resources) in a few words, for tables and headings."""
         if self.values:
-            counts = {k: sum(1 for v in self.values if v.kind == k) for k in ("changed", "added", "removed")}
-            config = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+            config = _counts(v.kind for v in self.values)
         else:
             config = "no change"
         if self.resources is None:
             res = "not rendered"
         elif self.resources:
-            counts = {k: sum(1 for r in self.resources if r.kind == k) for k in ("changed", "added", "removed")}
-            res = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+            res = _counts(r.kind for r in self.resources)
         else:
             res = "no change"
         return config, res
@@ -172,7 +177,8 @@ def _stack_diff(a: "AffectedStack", base_repo: "Repository", head_repo: "Reposit
         for label, s in (("base", before), ("head", after)):
             if s.render_error and s.render_error != "unavailable" and s.config is not None:
                 errors.append(f"{label}: render: {s.render_error}")
-        if (before.render_error and before.config is not None) and before.render_error == after.render_error:
+        same_failure = before.render_error is not None and before.render_error == after.render_error
+        if same_failure and before.config is not None:
             resources = None  # the same failure on both sides: nothing to compare
         else:
             resources = resource_changes(before.resources or [], after.resources or [])
@@ -362,7 +368,7 @@ def markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
                      f"(merge-base with {code(a.base)}) to {code(head_ref)}.\n")
         return "".join(parts)
     parts.append(
-        f"**{len(diff.stacks)} stack{'s' if len(diff.stacks) != 1 else ''}** affected by the change from "
+        f"**{plural(len(diff.stacks), 'stack')}** affected by the change from "
         f"{code(a.merge_base[:12])} (merge-base with {code(a.base)}) to {code(head_ref)}: "
         + ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         + f"; {len(changed)} with a difference.\n\n"
@@ -406,7 +412,7 @@ def markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
         if cut_sections:
             shown = ", ".join(code(p) for p in cut_sections[:10])
             more = f" and {len(cut_sections) - 10} more" if len(cut_sections) > 10 else ""
-            note.append(f" the details of {len(cut_sections)} stack{'s' if len(cut_sections) != 1 else ''} "
+            note.append(f" the details of {plural(len(cut_sections), 'stack')} "
                         f"({shown}{more});")
         if trimmed:
             shown = ", ".join(code(p) for p in trimmed[:10])

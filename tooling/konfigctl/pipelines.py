@@ -209,7 +209,8 @@ def github_workflow(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
         jobs["diff"] = _gh_job(
             conf, "Config diff comment", [
                 {"name": "konfig diff", "env": {"KONFIG_BASE": "${{ needs.detect.outputs.base }}"},
-                 "run": 'konfig diff --base "$KONFIG_BASE" --format markdown > "$RUNNER_TEMP/konfig-diff.md"\n'},
+                 "run": 'konfig diff --base "$KONFIG_BASE" --format markdown '
+                        '> "$RUNNER_TEMP/konfig-diff.md"\n'},
                 {"name": "Comment on the pull request", "continue-on-error": True, "env": {
                     "GH_TOKEN": "${{ github.token }}",
                     "GH_REPO": "${{ github.repository }}",
@@ -314,11 +315,18 @@ curl --fail --silent --show-error --request POST \\
 GITLAB_REVIEW_SCRIPT = """\
 # Approvals and the author from the API (a token with read_api: KONFIG_GITLAB_TOKEN).
 mr="$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID"
+auth="PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}"
 tmp="${TMPDIR:-/tmp}"
-curl --fail --silent --show-error --header "PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}" "$mr" > "$tmp/mr.json"
-curl --fail --silent --show-error --header "PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}" "$mr/approvals" > "$tmp/approvals.json"
-author="$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["author"]["username"])' "$tmp/mr.json")"
-approvers="$(python -c 'import json, sys; print(",".join(sorted(a["user"]["username"] for a in json.load(open(sys.argv[1])).get("approved_by") or [])))' "$tmp/approvals.json")"
+curl --fail --silent --show-error --header "$auth" "$mr" > "$tmp/mr.json"
+curl --fail --silent --show-error --header "$auth" "$mr/approvals" > "$tmp/approvals.json"
+python - "$tmp" > "$tmp/review.txt" <<'EOF'
+import json, sys
+mr = json.load(open(sys.argv[1] + "/mr.json", encoding="utf-8"))
+approved = json.load(open(sys.argv[1] + "/approvals.json", encoding="utf-8")).get("approved_by") or []
+print(mr["author"]["username"])
+print(",".join(sorted(a["user"]["username"] for a in approved)))
+EOF
+{ read -r author; read -r approvers; } < "$tmp/review.txt"
 konfig review --base "$KONFIG_BASE" --author "$author" --approved-by "$approvers"
 """
 
@@ -368,7 +376,8 @@ def gitlab_pipeline(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
             "stage": "check",
             "needs": ["konfig-detect"],
             "rules": mr_only,
-            "script": ['konfig diff --base "$KONFIG_BASE" --format markdown > "${TMPDIR:-/tmp}/konfig-diff.md"',
+            "script": ['konfig diff --base "$KONFIG_BASE" --format markdown '
+                       '> "${TMPDIR:-/tmp}/konfig-diff.md"',
                        'mv "${TMPDIR:-/tmp}/konfig-diff.md" konfig-diff.md',
                        GITLAB_NOTE_SCRIPT],
             "artifacts": {"when": "always", "paths": ["konfig-diff.md"], "expose_as": "konfig diff"},
@@ -473,10 +482,10 @@ def render(repo: "Repository", targets: list[str] | None = None) -> list[Emitted
 
     if "github" in chosen:
         head = HEADER.format(target="github")
-        for name, doc in (("konfig.yml", github_workflow(repo, conf)),
-                          ("konfig-review.yml", github_review_workflow(repo, conf) if conf["jobs"].get("review") else None)):
-            if doc is None:
-                continue
+        docs = [("konfig.yml", github_workflow(repo, conf))]
+        if conf["jobs"].get("review"):
+            docs.append(("konfig-review.yml", github_review_workflow(repo, conf)))
+        for name, doc in docs:
             text = head + dump(doc)
             add(paths.join(GITHUB_DIR, name), text)
             add(paths.join(GITHUB_WORKFLOWS, name), text)
