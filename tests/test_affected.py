@@ -138,9 +138,11 @@ def test_a_renamed_stack_dir_is_old_deleted_and_new_added(kgit):
     assert [(a.path, a.status) for a in r.stacks] == [("konfig/appops/acme/web/development", "added")]
     assert [(a.path, a.status) for a in r.deleted] == [("konfig/appops/acme/web/dev", "deleted")]
     assert any(c.status == "R" for c in r.changes)
-    assert r.stacks[0].reasons[0].text() == (
-        "stack: konfig/appops/acme/web/development/stack.yaml renamed from "
-        "konfig/appops/acme/web/dev/stack.yaml")
+    assert ("stack: konfig/appops/acme/web/development/stack.yaml renamed from "
+            "konfig/appops/acme/web/dev/stack.yaml") in [x.text() for x in r.stacks[0].reasons]
+    assert r.deleted[0].reasons[0].text() == (
+        "stack: konfig/appops/acme/web/dev/stack.yaml renamed to "
+        "konfig/appops/acme/web/development/stack.yaml")
 
 
 def test_a_rename_counts_at_both_paths(kgit):

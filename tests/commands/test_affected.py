@@ -37,8 +37,9 @@ def test_deleted_stacks_are_listed_as_deleted(cli, kgit):
     commit_all(g, "x")
     res = cli("affected", "--base", "main", "--why", repo=root)
     assert res.exit_code == 0
-    assert res.stdout == ("konfig/appops/acme/web/dev (deleted)\n"
-                          "    stack: konfig/appops/acme/web/dev/stack.yaml deleted\n")
+    assert res.stdout.startswith("konfig/appops/acme/web/dev (deleted)\n"
+                                 "    stack: konfig/appops/acme/web/dev/stack.yaml deleted\n")
+    assert "    stack: konfig/appops/acme/web/dev/golden.yaml deleted\n" in res.stdout
     assert "0 stacks affected, 1 deleted" in res.stderr
 
 
@@ -107,6 +108,24 @@ def test_shards_of_the_matrix_are_what_validate_shard_selects(cli, kgit):
         res = cli("validate", "--affected", "main", "--shard", e["shard"], "-f", "json", repo=root)
         assert res.exit_code == 0, res.output
         assert json.loads(res.stdout)["stacks"] == len(e["stacks"])
+
+
+def test_test_shards_cover_the_matrix_exactly(cli, mini_git):
+    root, g = mini_git
+    g.git.checkout("-b", "change")
+    k.edit(root, "konfig/base/envs/prod.yaml")  # the 4 prod stacks of the mini fixture
+    commit_all(g, "x")
+    inc = json.loads(cli("affected", "--base", "main", "-f", "github-matrix", "--shard-size", "3",
+                         repo=root).stdout)["include"]
+    seen = []
+    for e in inc:
+        res = cli("test", "--affected", "main", "--shard", e["shard"], "-f", "json", repo=root)
+        assert res.exit_code == 0, res.output
+        got = [r["stack"] for r in json.loads(res.stdout)["results"]]
+        assert got == e["stacks"]
+        seen += got
+    assert sorted(seen) == ["konfig/appops/acme/api/prod/eu", "konfig/appops/acme/api/prod/us",
+                            "konfig/appops/acme/web/prod", "konfig/infra/data/db/prod"]
 
 
 def test_validate_affected_checks_only_affected_stacks(cli, kgit):

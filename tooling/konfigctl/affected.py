@@ -288,5 +288,8 @@ def _deleted(result: Affected, gone: dict[str, list[Reason]],
     out = []
     for p in sorted(gone):
         rs = gone[p] or [Reason(STACK, STACK, paths.join(p, formats.STACK_FILE), "no longer discovered")]
+        # what made it go first: its stack.yaml, then its project.yaml, then the rest
+        rs.sort(key=lambda r: (not r.file.endswith("/" + formats.STACK_FILE),
+                               not r.file.endswith("/" + formats.PROJECT_FILE)))
         out.append(AffectedStack(p, DELETED, rs))
     return out

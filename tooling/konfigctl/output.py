@@ -89,9 +89,22 @@ class Output:
 
     @contextmanager
     def progress(self, total: int, label: str) -> Iterator[Any]:
-        """A progress bar on a terminal for long runs; nothing otherwise."""
-        if not self.interactive or total < 20:
+        """A progress bar on a terminal for long runs; plain lines in CI logs; nothing otherwise."""
+        if total < 20 or not (self.interactive or _is_ci()):
             yield lambda n=1: None
+            return
+        if not self.interactive:  # CI: a line at every tenth, no control characters
+            done = [0, 0]  # items done, tenths reported
+
+            def advance(n: int = 1) -> None:
+                done[0] += n
+                tenth = done[0] * 10 // total
+                if tenth > done[1]:
+                    done[1] = tenth
+                    self.err.write(f"{label}: {done[0]}/{total}\n")
+                    self.err.flush()
+
+            yield advance
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

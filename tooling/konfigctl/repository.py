@@ -286,7 +286,14 @@ class Repository:
                 raise KonfigError(f"$ref to {uri} is not allowed: only files under {self.base}/", file=file)
             return self.schema_document(rel)
 
-        return schema_mod.build(schema, uri_of(file), retrieve)
+        preload = {}
+        for rel in self.schema_closure(file):
+            if rel != file:  # the schema itself is the validator's root (it may sit inside its file)
+                try:
+                    preload[uri_of(rel)] = self.schema_document(rel)
+                except KonfigError:
+                    pass  # reported by retrieve() when a $ref needs it
+        return schema_mod.build(schema, uri_of(file), retrieve, preload)
 
     def schema_closure(self, rel: str) -> list[str]:
         """``rel`` and every schema file it references, transitively."""

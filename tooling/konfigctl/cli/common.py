@@ -41,7 +41,7 @@ def output(ctx: typer.Context) -> "Output":
 
 def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) -> None:
     """Call ``fn(repo, out)`` (or ``fn(out)``), print errors as one line, exit with its code."""
-    from ..errors import EXIT_BAD_INPUT, EXIT_INTERNAL, KonfigError
+    from ..errors import EXIT_INTERNAL, KonfigError
 
     out = output(ctx)
     try:
@@ -54,7 +54,7 @@ def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) 
             code = fn(out)
     except KonfigError as e:
         out.error(str(e))
-        code = EXIT_BAD_INPUT
+        code = e.exit_code  # 2 for bad input; a check that fails as an error (a renderer) says 1
     except KeyboardInterrupt:
         out.error("interrupted")
         code = 130

@@ -1,0 +1,285 @@
+"""Rendering a resolved stack into runtime resources with its model's ``render.py``.
+
+A renderer is platform code (only ``konfig/base/`` holds code) but it must be a
+pure function of the repository: the same files render the same resources on
+every machine, in CI and in a golden file. So:
+
+* it is loaded from its source text (the work tree or a git revision alike),
+  compiled once per repository and executed into a fresh module for every
+  stack (module-level state cannot leak from one stack into another), never
+  imported from disk;
+* it runs with a reduced set of builtins (no ``open``, ``input``, ``exec``...)
+  and may import only modules that cannot reach the clock, the network or the
+  filesystem (``json``, ``hashlib``, ``re``... and ``konfigctl.quantity``);
+* it receives copies (a deep copy of the config, the ``StackInfo``), so it
+  cannot change what other checks see;
+* what it returns is checked: a list of mappings of plain data, each with
+  ``apiVersion``, ``kind`` and ``metadata.name``, no two alike; and put in a
+  fixed order (the order ``kubectl apply`` would want: namespaces and config
+  before the workloads that use them).
+
+A renderer that fails raises ``RenderError`` (a check failure, exit 1), naming
+the model, the stack and -- when it comes from the renderer's code -- the line.
+
+Renderers are trusted code (only ``konfig/base/`` holds code, and it is
+reviewed by the platform team): these rules keep them from depending on the
+machine by accident; they are not a security boundary.
+"""
+from __future__ import annotations
+
+import builtins
+import copy
+import dataclasses
+import hashlib
+import math
+import types
+from typing import TYPE_CHECKING, Any
+
+from .errors import EXIT_FAILED, KonfigError
+
+if TYPE_CHECKING:
+    from .repository import Repository
+    from .stack import Stack
+
+# Modules a renderer may import: pure computation only.
+ALLOWED_IMPORTS = frozenset({
+    "__future__", "base64", "collections", "collections.abc", "copy", "dataclasses", "decimal",
+    "enum", "fractions", "functools", "hashlib", "ipaddress", "itertools", "json", "math",
+    "operator", "re", "string", "textwrap", "typing", "urllib.parse", "konfigctl.quantity",
+})
+
+# Builtins a renderer does not get: I/O and dynamic code.
+DENIED_BUILTINS = frozenset({
+    "open", "input", "exec", "eval", "compile", "breakpoint", "help", "exit", "quit",
+    "globals", "vars", "memoryview", "__import__",
+})
+
+# Apply order: what others depend on first (as Helm and kubectl order them).
+KIND_ORDER = (
+    "Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "ServiceAccount", "Secret",
+    "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim", "Role",
+    "RoleBinding", "Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob",
+    "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress",
+)
+_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
+
+
+class RenderError(KonfigError):
+    """A renderer failed or returned something that is not a list of resources (exit 1)."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, model: str, stack: str | None = None,
+                 file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message, file=file, line=line, stack=stack)
+        self.model = model
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: " if self.file and self.line else ""
+        stack = f" [stack {self.stack}]" if self.stack else ""
+        return f"{where}{self.message} (model {self.model}){stack}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Renderer:
+    model: str
+    file: str
+    digest: str  # sha256 of the source
+    code: Any  # the compiled module
+
+    def function(self) -> Any:
+        """``render`` of a fresh module (``RenderError`` if the module fails to run)."""
+        module = types.ModuleType(f"konfig_render_{self.model.replace('-', '_')}")
+        module.__file__ = self.file
+        namespace = module.__dict__
+        namespace["__builtins__"] = _builtins()
+        try:
+            exec(self.code, namespace)  # noqa: S102 - trusted platform code, confined as above
+        except Exception as e:  # noqa: BLE001 - any failure at load time is the renderer's
+            raise RenderError(f"renderer failed to load: {type(e).__name__}: {e}", model=self.model,
+                              file=self.file, line=_line_in(e, self.file)) from None
+        fn = namespace.get("render")
+        if not callable(fn):
+            raise RenderError("renderer defines no function render(config, stack)", model=self.model,
+                              file=self.file)
+        return fn
+
+
+def _safe_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+                 level: int = 0) -> Any:
+    # `import a.b` asks for "a.b"; `from a import b` asks for "a" with fromlist ("b",)
+    allowed = name in ALLOWED_IMPORTS or bool(fromlist) and all(
+        f"{name}.{item}" in ALLOWED_IMPORTS for item in fromlist)
+    if level or not allowed:
+        raise ImportError(
+            f"a renderer may not import {name!r}: renderers are pure functions of the repository "
+            f"(allowed: {', '.join(sorted(ALLOWED_IMPORTS - {'__future__'}))})"
+        )
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+def _builtins() -> dict[str, Any]:
+    out = {k: v for k, v in vars(builtins).items() if k not in DENIED_BUILTINS}
+    out["__import__"] = _safe_import
+    return out
+
+
+def load_renderer(repo: "Repository", model_name: str) -> Renderer:
+    """The ``render`` function of a model, compiled from its source once per repository."""
+    key = ("renderer", model_name)
+    cached = repo.memo.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    model = repo.model(model_name)
+    file = model.render_file
+    if not repo.exists(file):
+        raise RenderError(f"model {model_name} has no renderer: {file} does not exist",
+                          model=model_name, file=file)
+    source = repo.read(file)
+    try:
+        code = compile(source, file, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        raise RenderError(f"renderer does not compile: {e.msg}", model=model_name,
+                          file=file, line=e.lineno) from None
+    renderer = Renderer(model_name, file, hashlib.sha256(source).hexdigest(), code)
+    renderer.function()  # fails now (once) if the module does not load
+    repo.memo[key] = renderer
+    return renderer
+
+
+def _line_in(exc: BaseException, file: str) -> int | None:
+    """The line of the innermost frame of ``exc``'s traceback that is in ``file``."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == file:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The resources of ``stack`` (its resolved config unless ``config`` is given), in apply order.
+
+    Raises ``RenderError`` when the renderer fails or returns something that is
+    not a list of resources; ``KonfigError`` when the stack does not resolve.
+    """
+    model_name = stack.project.model_name
+    renderer = load_renderer(repo, model_name)
+    if config is None:
+        from .resolution import resolve
+
+        config = resolve(repo, stack).config
+    info = stack.info()
+    info = dataclasses.replace(info, labels=copy.deepcopy(info.labels))
+    fn = renderer.function()
+    try:
+        result = fn(copy.deepcopy(config), info)
+    except RecursionError:
+        raise RenderError("renderer recursed too deeply", model=model_name, stack=stack.path,
+                          file=renderer.file) from None
+    except Exception as e:  # noqa: BLE001 - a renderer that raises fails only its stack
+        msg = str(e) or type(e).__name__
+        if not isinstance(e, ValueError):
+            msg = f"{type(e).__name__}: {msg}"
+        raise RenderError(f"renderer failed: {msg}", model=model_name, stack=stack.path,
+                          file=renderer.file, line=_line_in(e, renderer.file)) from None
+    return check_resources(result, model_name, stack.path)
+
+
+def check_resources(result: Any, model: str, stack: str | None = None) -> list[dict[str, Any]]:
+    """``result`` as a list of resources in apply order, or a ``RenderError`` saying what is wrong."""
+
+    def fail(msg: str) -> RenderError:
+        return RenderError(msg, model=model, stack=stack)
+
+    if not isinstance(result, list):
+        raise fail(f"renderer must return a list of resources, got {_type(result)}")
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for i, res in enumerate(result):
+        if not isinstance(res, dict):
+            raise fail(f"resource {i}: expected a mapping, got {_type(res)}")
+        for field in ("apiVersion", "kind"):
+            if not isinstance(res.get(field), str) or not res[field]:
+                raise fail(f"resource {i}: {field} must be a non-empty string")
+        meta = res.get("metadata")
+        if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+            raise fail(f"resource {i} ({res['kind']}): metadata.name must be a non-empty string")
+        bad = _not_plain(res)
+        if bad is not None:
+            path, value = bad
+            raise fail(f"{res['kind']} {meta['name']}: {path}: {_type(value)} is not plain data "
+                       "(use strings, numbers, booleans, null, lists and mappings)")
+        ident = (_group(res["apiVersion"]), res["kind"], str(meta.get("namespace") or ""), meta["name"])
+        if ident in seen:
+            raise fail(f"{res['kind']} {meta['name']} is rendered twice (resources {seen[ident]} and {i})")
+        seen[ident] = i
+    return in_apply_order(result)
+
+
+def in_apply_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Known kinds in apply order; other kinds (custom resources) after them, in the order
+    the renderer first produced each kind; within a kind by namespace and name."""
+    first: dict[str, int] = {}
+    for res in resources:
+        first.setdefault(res["kind"], len(first))
+
+    def key(res: dict[str, Any]) -> tuple[Any, ...]:
+        kind = res["kind"]
+        meta = res["metadata"]
+        return (_RANK.get(kind, len(_RANK)), first[kind], res["apiVersion"],
+                str(meta.get("namespace") or ""), meta["name"])
+
+    return sorted(resources, key=key)
+
+
+def _group(api_version: str) -> str:
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def _type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, (int, float)):
+        return "a number"
+    return type(v).__name__
+
+
+def _not_plain(data: Any, path: str = "") -> tuple[str, Any] | None:
+    """The first value that YAML/JSON cannot carry as is (a set, a tuple, an object...)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            p = f"{path}.{k}" if path else str(k)
+            if not isinstance(k, str):
+                return p, k
+            found = _not_plain(v, p)
+            if found is not None:
+                return found
+        return None
+    if type(data) is list:
+        for i, v in enumerate(data):
+            found = _not_plain(v, f"{path}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if data is None or isinstance(data, (str, bool, int)):
+        return None
+    if isinstance(data, float):
+        return None if math.isfinite(data) else (path, data)
+    return path, data
+
+
+def render_problem_message(err: KonfigError) -> str:
+    """A render failure as one line for reports (without the stack, which the report names)."""
+    if isinstance(err, RenderError):
+        where = f"{err.file}:{err.line}: " if err.file and err.line else ""
+        return f"{where}{err.message}"
+    return str(err)
