@@ -73,3 +73,20 @@ def test_init_into_an_empty_directory_and_json(cli, tmp_path):
     assert "konfig.yaml" in data["files"] and ".gitlab/CODEOWNERS" in data["files"]
     assert ".github/CODEOWNERS" not in data["files"]
     assert "name: acme-config" in (tmp_path / "empty/konfig.yaml").read_text()
+
+
+def test_init_emits_the_pipelines_of_its_platform(cli, tmp_path):
+    target = tmp_path / "k"
+    assert cli("init", str(target), "--ci", "gitlab").exit_code == 0
+    assert (target / ".gitlab-ci.yml").is_file() and (target / "pipelines/gitlab/konfig.gitlab-ci.yml").is_file()
+    assert not (target / ".github").exists()
+    assert cli("pipeline", "emit", "--check", repo=target).exit_code == 0
+    # inside another git repository, CI files cannot work: said, not failed
+    import git
+
+    outer = tmp_path / "outer"
+    git.Repo.init(outer)
+    res = cli("init", str(outer / "konfig"))
+    assert res.exit_code == 0
+    assert "no pipelines written" in res.stderr and not (outer / "konfig/pipelines").exists()
+    assert not (outer / "konfig/.git").exists()

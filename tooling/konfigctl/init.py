@@ -41,6 +41,7 @@ class InitResult:
     files: list[str]  # repo-relative, sorted
     stacks: list[str]
     git: bool
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def skeleton_files(name: str, ci: str = "github") -> dict[str, bytes]:
@@ -124,7 +125,7 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
         written, failures = scaffold.write_goldens(Repository(tmp), plan.stacks)
         if failures:
             raise KonfigError("the skeleton's example project does not render: " + "; ".join(failures))
-        _generated(Repository(tmp), ci)
+        notes = _generated(Repository(tmp), ci)
         problems = validate(Repository(tmp), Repository(tmp).stacks(), with_discovery=True)
         if problems:
             raise KonfigError("the new repository does not validate: " + "; ".join(p.format() for p in problems))
@@ -142,7 +143,7 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
         dirnames[:] = [d for d in dirnames if d != ".git"]
         files.extend(os.path.relpath(os.path.join(dirpath, f), target).replace(os.sep, "/") for f in filenames)
     made_git = git and _git_init(target)
-    return InitResult(root=target, files=sorted(files), stacks=plan.stacks, git=made_git)
+    return InitResult(root=target, files=sorted(files), stacks=plan.stacks, git=made_git, notes=notes)
 
 
 def _git_init(target: str) -> bool:
@@ -163,10 +164,18 @@ def _git_init(target: str) -> bool:
     return True
 
 
-def _generated(repo: "Repository", ci: str) -> None:
-    """The files CI checks for drift, written by the same code as their commands."""
+def _generated(repo: "Repository", ci: str) -> list[str]:
+    """The files CI checks for drift, written by the code of their commands; returns notes."""
+    from . import pipelines
     from .codeowners import emit, target_settings
     from .yamlio import atomic_write
 
     rel = target_settings(repo, ci)["path"]
     atomic_write(os.path.join(repo.root, *rel.split("/")), emit(repo, ci))
+    try:
+        pipelines.write(repo, pipelines.render(repo, [ci]))
+    except KonfigError:  # DIR inside another git repository: CI files belong at the top of that one
+        return ["no pipelines written: the new Konfig is inside another git repository, and CI "
+                "systems read their files only at the top of one (give it a repository of its own, "
+                "then run `konfig pipeline emit`)"]
+    return []

@@ -138,14 +138,9 @@ class GitTree:
         self.repo = repo or git.open_repo(self.root)
         self.commit = git.resolve_commit(self.repo, rev)
         self.label = f"{rev} ({self.commit[:12]})"
-        entries = git.ls_tree(self.repo, self.commit)  # path -> (mode, sha), from the git root
-        # the Konfig may live in a subdirectory of the git repository
-        prefix = os.path.relpath(os.path.realpath(self.root),
-                                 os.path.realpath(git.toplevel(self.repo))).replace(os.sep, "/")
-        if prefix != ".":
-            cut = len(prefix) + 1
-            entries = {p[cut:]: e for p, e in entries.items() if p.startswith(prefix + "/")}
-        self._entries = entries
+        # a Konfig in a subdirectory of the git repository sees only its own files
+        self.prefix = git.prefix_of(self.repo, self.root)
+        self._entries = git.ls_tree(self.repo, self.commit, self.prefix)  # path -> (mode, sha)
         dirs: dict[str, tuple[set[str], list[str]]] = {"": (set(), [])}
         for path in self._entries:
             parent, _, name = path.rpartition("/")
