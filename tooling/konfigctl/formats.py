@@ -119,6 +119,19 @@ def settings_with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def schema_comment(name: str) -> str:
-    """The first line of files the tool writes, so editors complete and check them."""
-    return f"# yaml-language-server: $schema={SCHEMA_URL.format(name=name)}\n"
+# Where ``konfig docs`` publishes the schemas above, in the repository.
+SCHEMA_DIR = "docs/schemas"
+
+
+def schema_comment(name: str, file: str) -> str:
+    """The first line of a file the tool writes, so editors complete and check it.
+
+    The schema is referred to by a path relative to the file (the copy
+    ``konfig docs`` keeps in ``docs/schemas/``), so it works offline and at any
+    revision of the repository.
+    """
+    import posixpath
+
+    target = f"{SCHEMA_DIR}/{name}.schema.json"
+    rel = posixpath.relpath(target, posixpath.dirname(file) or ".")
+    return f"# yaml-language-server: $schema={rel}\n"

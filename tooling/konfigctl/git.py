@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from .errors import KonfigError
@@ -20,6 +21,24 @@ def open_repo(root: str) -> Any:
 
 def toplevel(repo: Any) -> str:
     return str(repo.working_tree_dir)
+
+
+def prefix_of(repo: Any, root: str) -> str:
+    """Where ``root`` (a Konfig) sits inside the git work tree: ``""`` at the top, else ``a/b``.
+
+    git names files from the top of the work tree; konfig names them from the
+    Konfig's root, which may be a subdirectory of a larger repository.
+    """
+    import os
+
+    top = os.path.realpath(toplevel(repo))
+    here = os.path.realpath(root)
+    rel = os.path.relpath(here, top)
+    if rel == ".":
+        return ""
+    if rel.startswith(".."):
+        raise KonfigError(f"{root} is not inside the git work tree {top}")
+    return rel.replace(os.sep, "/")
 
 
 def is_shallow(repo: Any) -> bool:
@@ -59,9 +78,13 @@ def merge_base(repo: Any, base: str, head: str) -> str:
     return str(out.strip().splitlines()[0])
 
 
-def ls_tree(repo: Any, commit: str) -> dict[str, tuple[str, str]]:
-    """Every file of a commit: path -> (mode, blob sha)."""
-    out = repo.git.ls_tree("-r", "-z", "--full-tree", commit)
+def ls_tree(repo: Any, commit: str, prefix: str = "") -> dict[str, tuple[str, str]]:
+    """Every file of a commit below ``prefix``: path relative to it -> (mode, blob sha)."""
+    args = ["-r", "-z", "--full-tree", commit]
+    if prefix:
+        args += ["--", prefix + "/"]
+    out = repo.git.ls_tree(*args)
+    cut = len(prefix) + 1 if prefix else 0
     entries: dict[str, tuple[str, str]] = {}
     for rec in out.split("\0"):
         if not rec:
@@ -69,8 +92,18 @@ def ls_tree(repo: Any, commit: str) -> dict[str, tuple[str, str]]:
         meta, _, path = rec.partition("\t")
         mode, kind, sha = meta.split()
         if kind == "blob":
-            entries[path] = (mode, sha)
+            entries[path[cut:]] = (mode, sha)
     return entries
+
+
+def read_at(repo: Any, commit: str, path: str) -> bytes | None:
+    """One file of a commit (``path`` from the top of the work tree); None if it has none."""
+    import git
+
+    try:
+        return bytes(repo.git.cat_file("blob", f"{commit}:{path}", stdout_as_string=False))
+    except git.GitCommandError:
+        return None
 
 
 def read_blob(repo: Any, sha: str) -> bytes:
@@ -92,13 +125,36 @@ class Change:
         return (self.old_path, self.path) if self.old_path else (self.path,)
 
 
-def diff_names(repo: Any, base: str, head: str | None) -> list[Change]:
-    """Files changed from ``base`` to ``head`` (or to the work tree when ``head`` is None)."""
-    args = ["--name-status", "-z", "-M", "--no-color", base]
+def diff_names(repo: Any, base: str, head: str | None, prefix: str = "") -> list[Change]:
+    """Files changed from ``base`` to ``head`` (or to the work tree when ``head`` is None).
+
+    With ``prefix`` only files below it, named relative to it (a rename across
+    the boundary is an addition or a deletion).
+    """
+    args = ["--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--no-textconv", base]
     if head:
         args.append(head)
+    if prefix:
+        args += ["--", prefix + "/"]
     out = repo.git.diff(*args)
-    return _parse_name_status(out)
+    return _relative(_parse_name_status(out), prefix)
+
+
+def _relative(changes: list[Change], prefix: str) -> list[Change]:
+    if not prefix:
+        return changes
+    cut = prefix + "/"
+    out = []
+    for c in changes:
+        new = c.path[len(cut):] if c.path.startswith(cut) else None
+        old = c.old_path[len(cut):] if c.old_path and c.old_path.startswith(cut) else None
+        if new is not None and (c.old_path is None or old is not None):
+            out.append(Change(c.status, new, old))
+        elif new is not None:
+            out.append(Change("A", new))
+        elif old is not None and c.status == "R":
+            out.append(Change("D", old))
+    return out
 
 
 def _parse_name_status(out: str) -> list[Change]:
@@ -120,8 +176,58 @@ def _parse_name_status(out: str) -> list[Change]:
     return changes
 
 
-def untracked(repo: Any) -> list[str]:
-    return list(repo.untracked_files)
+def untracked(repo: Any, prefix: str = "") -> list[str]:
+    """Untracked files that are not ignored (below ``prefix``, relative to it)."""
+    args = ["--others", "--exclude-standard", "-z", "--full-name"]
+    if prefix:
+        args += ["--", prefix + "/"]
+    out = repo.git.ls_files(*args)  # gitpython runs git at the top of the work tree
+    cut = len(prefix) + 1 if prefix else 0
+    return [p[cut:] for p in out.split("\0") if p]
+
+
+def uncommitted(repo: Any, prefix: str = "") -> list[str]:
+    """Files (below ``prefix``) that differ from HEAD: staged, unstaged or untracked."""
+    return uncommitted_later(repo, prefix)()
+
+
+def uncommitted_later(repo: Any, prefix: str = "") -> Callable[[], list[str]]:
+    """Start ``uncommitted`` now and answer when called.
+
+    ``git status`` walks the whole work tree (the slowest git question konfig
+    asks), so it runs in its own process while konfig does its own work.
+    """
+    import subprocess
+
+    args = ["git", "-C", toplevel(repo), "status", "--porcelain", "-z", "--untracked-files=normal"]
+    if prefix:
+        args += ["--", prefix + "/"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def result() -> list[str]:
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise KonfigError("git status failed in " + toplevel(repo))
+        return _parse_status(out.decode("utf-8", "surrogateescape"), prefix)
+
+    return result
+
+
+def _parse_status(out: str, prefix: str) -> list[str]:
+    """Paths of ``git status --porcelain -z`` (relative to the top) relative to ``prefix``."""
+    cut = len(prefix) + 1 if prefix else 0
+    files = []
+    recs = out.split("\0")
+    i = 0
+    while i < len(recs):
+        rec = recs[i]
+        i += 1
+        if len(rec) < 4:
+            continue
+        if rec[0] in "RC":  # a rename is followed by its old path
+            i += 1
+        files.append(rec[3:][cut:])
+    return files
 
 
 def is_dirty(repo: Any) -> bool:

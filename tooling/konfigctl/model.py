@@ -99,6 +99,10 @@ class Model:
     def merge_spec(self) -> MergeSpec:
         return build_merge_spec(self.repo, self.schema, uri_of(self.schema_file))
 
+    def types_at(self, path: tuple[Any, ...]) -> set[str]:
+        """The JSON types the schema allows at a config key path (empty if it does not say)."""
+        return value_types(schemas_at(self.repo, self.schema, uri_of(self.schema_file), path))
+
     def files(self) -> list[str]:
         """Every file of the model directory."""
         out = []
@@ -184,3 +188,71 @@ def resolve_ref(repo: "Repository", ref: str, base_uri: str) -> tuple[Any, str]:
             else:
                 raise KonfigError(f"$ref {ref!r}: no #{fragment} in {rel}", file=rel_of(base_uri))
     return node, doc_uri
+
+
+def subschemas(repo: "Repository", node: Any, uri: str, depth: int = 0) -> list[tuple[dict[str, Any], str]]:
+    """``node`` and every schema it is combined with (``$ref``, ``allOf``/``anyOf``/``oneOf``, ``then``/``else``)."""
+    if not isinstance(node, dict) or depth > 32:
+        return []
+    out = [(node, uri)]
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        try:
+            target, turi = resolve_ref(repo, ref, uri)
+        except KonfigError:
+            target, turi = None, uri
+        out.extend(subschemas(repo, target, turi, depth + 1))
+    for comb in ("allOf", "anyOf", "oneOf"):
+        for sub in node.get(comb) or []:
+            out.extend(subschemas(repo, sub, uri, depth + 1))
+    for cond in ("then", "else"):
+        out.extend(subschemas(repo, node.get(cond), uri, depth + 1))
+    return out
+
+
+def schemas_at(repo: "Repository", schema: Any, uri: str, path: tuple[Any, ...]) -> list[tuple[dict[str, Any], str]]:
+    """Every schema that may apply to the value at key ``path`` (str keys, any other segment = a list item)."""
+    current = subschemas(repo, schema, uri)
+    for seg in path:
+        nxt: list[tuple[dict[str, Any], str]] = []
+        for node, nuri in current:
+            if isinstance(seg, str):
+                props = node.get("properties") or {}
+                if seg in props:
+                    nxt.extend(subschemas(repo, props[seg], nuri))
+                    continue
+                import re
+
+                matched = False
+                for pattern, sub in (node.get("patternProperties") or {}).items():
+                    try:
+                        if re.search(pattern, seg):
+                            nxt.extend(subschemas(repo, sub, nuri))
+                            matched = True
+                    except re.error:
+                        continue
+                if not matched and isinstance(node.get("additionalProperties"), dict):
+                    nxt.extend(subschemas(repo, node["additionalProperties"], nuri))
+            elif isinstance(node.get("items"), dict):
+                nxt.extend(subschemas(repo, node["items"], nuri))
+        current = nxt
+    return current
+
+
+def value_types(nodes: list[tuple[dict[str, Any], str]]) -> set[str]:
+    """The JSON types the schemas at one place name (``type``, or inferred from ``enum``/``const``/``x-quantity``)."""
+    out: set[str] = set()
+    for node, _uri in nodes:
+        t = node.get("type")
+        if isinstance(t, str):
+            out.add(t)
+        elif isinstance(t, list):
+            out.update(x for x in t if isinstance(x, str))
+        values = list(node.get("enum") or []) + ([node["const"]] if "const" in node else [])
+        for v in values:
+            out.add("boolean" if isinstance(v, bool) else "string" if isinstance(v, str)
+                    else "integer" if isinstance(v, int) else "number" if isinstance(v, float)
+                    else "null" if v is None else "object" if isinstance(v, dict) else "array")
+        if node.get("x-quantity"):
+            out.update(("string", "number"))
+    return out

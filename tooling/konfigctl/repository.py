@@ -15,7 +15,7 @@ from .errors import KonfigError, UsageError
 from .model import Model, rel_of, uri_of
 from .policy import Policy
 from .project import Project
-from .source import GitTree, Source, WorkTree
+from .source import GitTree, Overlay, Source, WorkTree
 from .stack import Stack
 from .yamlio import Document, load
 
@@ -69,6 +69,27 @@ class Repository:
 
     def __repr__(self) -> str:
         return f"Repository({self.root!r}, {self.source.label})"
+
+    def with_changes(self, changes: dict[str, bytes | None]) -> "Repository":
+        """This repository as it would be with ``changes`` (path -> content, None = deleted).
+
+        A fresh ``Repository`` (no file content cached from this one), so an edit
+        can be resolved and validated in memory before it is written. When no
+        file appears or disappears, what discovery found (by file names only)
+        is reused instead of walking the roots again.
+        """
+        new = Repository(self.root, Overlay(self.source, changes))
+        if "_discovery" in self.__dict__ and all(
+                content is not None and self.exists(rel) for rel, content in changes.items()):
+            projects, stacks, defaults, problems = self._discovery
+            mine = {p: Project(new, p, project.root) for p, project in projects.items()}
+            mine_stacks: dict[str, Stack] = {}
+            for path, stack in stacks.items():
+                owner = mine[stack.project.path]
+                mine_stacks[path] = Stack(new, path, owner)
+                owner.stacks.append(mine_stacks[path])
+            new.__dict__["_discovery"] = (mine, mine_stacks, set(defaults), list(problems))
+        return new
 
     # -- files -------------------------------------------------------------
 

@@ -139,14 +139,9 @@ class GitTree:
         self.repo = repo or git.open_repo(self.root)
         self.commit = git.resolve_commit(self.repo, rev)
         self.label = f"{rev} ({self.commit[:12]})"
-        entries = git.ls_tree(self.repo, self.commit)  # path -> (mode, sha), from the git root
-        # the Konfig may live in a subdirectory of the git repository
-        prefix = os.path.relpath(os.path.realpath(self.root),
-                                 os.path.realpath(git.toplevel(self.repo))).replace(os.sep, "/")
-        if prefix != ".":
-            cut = len(prefix) + 1
-            entries = {p[cut:]: e for p, e in entries.items() if p.startswith(prefix + "/")}
-        self._entries = entries
+        # a Konfig in a subdirectory of the git repository sees only its own files
+        self.prefix = git.prefix_of(self.repo, self.root)
+        self._entries = git.ls_tree(self.repo, self.commit, self.prefix)  # path -> (mode, sha)
         dirs: dict[str, tuple[set[str], list[str]]] = {"": (set(), [])}
         for path in self._entries:
             parent, _, name = path.rpartition("/")
@@ -213,3 +208,94 @@ class GitTree:
     def digest_key(self, rel: str) -> str | None:
         e = self._entries.get(paths.normalize(rel))
         return e[1] if e else None
+
+
+class Overlay:
+    """Another source with some files replaced, added or removed in memory.
+
+    ``konfig set`` and ``konfig new`` check the repository *as it would be*
+    before they write anything: the pending files are read from here, every
+    other file from the underlying source, and discovery sees new files (a
+    new project, a new ``defaults.yaml``) as if they were on disk.
+    ``None`` as content means the file is deleted.
+    """
+
+    def __init__(self, base: Source, changes: dict[str, bytes | None]) -> None:
+        self.base = base
+        self.root = base.root
+        self.label = f"{base.label} with pending changes"
+        self.changes = {paths.normalize(k): v for k, v in changes.items()}
+        # directories that exist only because a pending file is in them
+        self._dirs: dict[str, tuple[set[str], set[str]]] = {}
+        for rel, content in self.changes.items():
+            if content is None:
+                continue
+            parent, _, name = rel.rpartition("/")
+            self._dirs.setdefault(parent, (set(), set()))[1].add(name)
+            while parent:
+                grand, _, pname = parent.rpartition("/")
+                self._dirs.setdefault(grand, (set(), set()))[0].add(pname)
+                parent = grand
+
+    def read(self, rel: str) -> bytes:
+        rel = paths.normalize(rel)
+        if rel in self.changes:
+            content = self.changes[rel]
+            if content is None:
+                raise KonfigError("file not found", file=rel)
+            return content
+        return self.base.read(rel)
+
+    def exists(self, rel: str) -> bool:
+        rel = paths.normalize(rel)
+        if rel in self.changes:
+            return self.changes[rel] is not None
+        return rel in self._dirs or self.base.exists(rel)
+
+    def isdir(self, rel: str) -> bool:
+        rel = paths.normalize(rel)
+        return rel in self._dirs or self.base.isdir(rel)
+
+    def walk(self, top: str, errors: list[KonfigError] | None = None) -> Iterator[tuple[str, list[str], list[str]]]:
+        """The underlying walk with pending files added (and deleted ones left out), in the same order."""
+        top = paths.normalize(top)
+        walked: dict[str, tuple[list[str], list[str]]] = {}
+        error: KonfigError | None = None
+        try:
+            for rel, dirs, files in self.base.walk(top, errors):
+                walked[rel] = (dirs, files)
+        except KonfigError as e:  # re-raised after what could be walked, like the base walk
+            error = e
+        todo = [top] if top in walked or top in self._dirs else []
+        while todo:
+            rel = todo.pop()
+            dirs, files = walked.get(rel, ([], []))
+            extra_dirs, extra_files = self._dirs.get(rel, (set(), set()))
+            all_dirs = sorted(set(dirs) | {d for d in extra_dirs if not d.startswith(".")})
+            all_files = set(files) | {f for f in extra_files if not f.startswith(".")}
+            yield rel, all_dirs, sorted(
+                f for f in all_files if self.changes.get(paths.join(rel, f), b"") is not None
+            )
+            for d in reversed(all_dirs):
+                todo.append(paths.join(rel, d))
+        if error is not None:
+            raise error
+
+    def files(self) -> list[str]:
+        out = set(self.base.files())
+        for rel, content in self.changes.items():
+            if content is None:
+                out.discard(rel)
+            else:
+                out.add(rel)
+        return sorted(out)
+
+    def digest_key(self, rel: str) -> Any:
+        rel = paths.normalize(rel)
+        if rel in self.changes:
+            import hashlib
+
+            content = self.changes[rel]
+            return None if content is None else "overlay:" + hashlib.sha1(content).hexdigest()
+        digest = getattr(self.base, "digest_key", None)
+        return digest(rel) if digest else None

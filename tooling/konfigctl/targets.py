@@ -1,7 +1,9 @@
 """Which stacks a command runs on: named stacks, ``--all``, ``--affected REF``, ``--selector``.
 
 With none of these, the stacks below the working directory (all of them at the
-repository root), like ``pytest`` collecting from where it is run.
+repository root), like ``pytest`` collecting from where it is run. ``--shard
+I/N`` then keeps the I-th of N balanced slices of that list, so CI jobs can
+split the work by number alone (no stack name travels through a CI file).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class Targets:
     affected: str | None = None  # base ref
     head: str | None = None
     selector: list[str] = dataclasses.field(default_factory=list)
+    shard: str | None = None  # "INDEX/TOTAL", counted from 1
 
     @property
     def whole_repo(self) -> bool:
@@ -33,6 +36,10 @@ class Targets:
 
 def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list["Stack"]:
     cwd = os.path.abspath(cwd or os.getcwd())
+    if targets.shard is not None:
+        from .graph import parse_shard
+
+        parse_shard(targets.shard)  # a bad --shard is a usage error before any work
     if targets.names and targets.all:
         raise UsageError("name stacks or use --all, not both")
     if targets.affected and (targets.names or targets.all):
@@ -54,6 +61,10 @@ def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list
     if targets.selector:
         sel = Selector.parse(targets.selector)
         stacks = [s for s in stacks if _safe_match(sel, s)]
+    if targets.shard is not None:
+        from .graph import shard
+
+        stacks = shard(stacks, targets.shard)
     return stacks
 
 

@@ -344,3 +344,18 @@ def file_and_digest(repo: "Repository", rel: str) -> str:
 
 def result_key(base: str | None, golden_digest: str) -> str | None:
     return None if base is None else cache_mod.hash_parts([base, "golden", golden_digest])
+
+
+def update_goldens(repo: "Repository", stacks: list[Any]) -> tuple[list[str], list[str]]:
+    """``konfig test --update`` for ``stacks`` after an edit or a scaffold.
+
+    Returns (golden files written, one line per stack whose other checks fail:
+    it keeps its golden file, ``konfig test`` shows why).
+    """
+    results, written = run(repo, stacks, update=True, use_cache=False)
+    failures = []
+    for r in results:
+        bad = [c for c in r.checks if c.failed]
+        if bad:
+            failures.append(f"{r.stack}: {bad[0].name}" + (f": {bad[0].message}" if bad[0].message else ""))
+    return written, failures

@@ -157,6 +157,15 @@ def _depends_on_problems(repo: "Repository", stack: "Stack") -> list[Problem]:
                 message="a stack cannot depend on itself", file=stack.file, line=line, col=col,
                 keypath=f"depends_on[{i}]", stack=stack.path, source="stack.yaml",
             ))
+    if stack.depends_on and not out:
+        from .graph import Graph, cycle_error
+
+        cycle = Graph.of(repo).cycle_from(stack)
+        if cycle:  # no order can satisfy it: each stack on the cycle says so
+            err = cycle_error(repo, stack, cycle)
+            out.append(Problem(message=err.message, file=err.file, line=err.line, col=err.col,
+                               keypath=err.keypath or "depends_on", stack=stack.path,
+                               source="stack.yaml"))
     return out
 
 

@@ -115,7 +115,12 @@ def stacks_argument(help_text: str = "Stacks: repo path, path relative to here, 
 ALL_OPTION: Any = typer.Option(False, "--all", "-a", help="Every stack of the repository.")
 AFFECTED_OPTION: Any = typer.Option(
     None, "--affected", metavar="REF",
-    help="The stacks affected by changes since REF (merge-base with HEAD).",
+    help="The stacks affected by changes since REF (from the merge-base with HEAD to the "
+         "work tree, uncommitted files included), dependencies first.",
+)
+SHARD_OPTION: Any = typer.Option(
+    None, "--shard", metavar="I/N",
+    help="Only the I-th of N balanced slices of the selected stacks (CI fan-out), e.g. 2/5.",
 )
 SELECTOR_OPTION: Any = typer.Option(
     None, "--selector", "-l", metavar="SEL",

@@ -7,6 +7,7 @@ from .common import (
     ALL_OPTION,
     JOBS_OPTION,
     SELECTOR_OPTION,
+    SHARD_OPTION,
     format_option,
     run,
     stacks_argument,
@@ -21,6 +22,7 @@ def register(app: typer.Typer) -> None:
         all_: bool = ALL_OPTION,
         affected: str = AFFECTED_OPTION,
         selector: list[str] = SELECTOR_OPTION,
+        shard: str = SHARD_OPTION,
         update: bool = typer.Option(
             False, "--update", "-u",
             help="Rewrite the golden.yaml of each stack whose rendered output changed (and says which).",
@@ -51,10 +53,12 @@ def register(app: typer.Typer) -> None:
           konfig test payments/checkout/prod/eu-west-1
           konfig test --all --update          regenerate the golden files that changed
           konfig test --affected origin/main --junit report.xml
+          konfig test --affected origin/main --shard 2/4    one CI job's slice
         """
         from ..commands.test import test
         from ..targets import Targets
 
-        targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [])
+        targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [],
+                          shard=shard)
         run(ctx, lambda repo, out: test(repo, targets, out, fmt=fmt, update=update, junit=junit, jobs=jobs,
                                         use_cache=not no_cache))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from .common import (AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, OVERRIDE_OPTION, SELECTOR_OPTION,
-                     format_option, run, stacks_argument)
+                     SHARD_OPTION, format_option, run, stacks_argument)
 
 
 def register(app: typer.Typer) -> None:
@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
         affected: str = AFFECTED_OPTION,
         selector: list[str] = SELECTOR_OPTION,
         override: list[str] = OVERRIDE_OPTION,
+        shard: str = SHARD_OPTION,
         jobs: int = JOBS_OPTION,
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
@@ -33,9 +34,11 @@ def register(app: typer.Typer) -> None:
           konfig validate payments/checkout/prod/eu-west-1
           konfig validate --affected origin/main -f json
           konfig validate payments/checkout/prod/eu-west-1 -O replicas=1   what if?
+          konfig validate --affected origin/main --shard 2/4
         """
         from ..commands.validate import validate
         from ..targets import Targets
 
-        targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [])
+        targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [],
+                          shard=shard)
         run(ctx, lambda repo, out: validate(repo, targets, fmt, out, jobs=jobs, overrides=override or []))

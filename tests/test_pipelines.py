@@ -1,0 +1,294 @@
+"""Emitted CI definitions: valid for GitHub and GitLab (the schemas check-jsonschema vendors),
+fanned out without empty matrices, and safe from expression and shell injection."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+from check_jsonschema.builtin_schemas import get_builtin_schema
+
+from konfigctl import pipelines
+from konfigctl.affected import compute
+from konfigctl.repository import Repository
+from konfigctl.yamlio import load
+from tests import konfig_repos as k
+from tests.conftest import REPO_ROOT, commit_all, git_init
+
+SCHEMAS = {
+    "github": ["vendor.github-workflows", "custom.github-workflows-require-timeout"],
+    "gitlab": ["vendor.gitlab-ci"],
+}
+
+
+def schema_errors(kind: str, text: str) -> list[str]:
+    data = load(text, kind).data
+    out = []
+    for name in SCHEMAS[kind]:
+        schema = get_builtin_schema(name)
+        cls = jsonschema.validators.validator_for(schema)
+        for err in cls(schema).iter_errors(data):
+            out.append(f"{name}: {list(err.absolute_path)}: {err.message[:300]}")
+    return out
+
+
+def kind_of(path: str) -> str:
+    return "gitlab" if "gitlab" in path else "github"
+
+
+def test_the_schemas_do_reject_a_broken_file():
+    """The validation below can fail: a job without runs-on or with a bad key is caught."""
+    assert schema_errors("github", "on: push\njobs:\n  a:\n    steps: [{run: x}]\n")
+    assert schema_errors("gitlab", "job:\n  script: 3\n  parallel: 201\n")
+
+
+@pytest.mark.parametrize("settings", [
+    None,
+    "pipelines: {jobs: {review: false, diff: false, owners: false, fmt: false, drift: false}}",
+    "pipelines: {targets: [gitlab], python: '3.12', image: 'registry.example.com/py:{python}', "
+    "timeout_minutes: 10, shard_size: 5, max_shards: 20, runs_on: self-hosted}",
+])
+def test_emitted_files_validate_against_the_published_schemas(mini, settings):
+    if settings:
+        text = (mini / "konfig.yaml").read_text() + settings + "\n"
+        (mini / "konfig.yaml").write_text(text)
+    files = pipelines.render(Repository(str(mini)), ["github", "gitlab"])
+    assert {f.path for f in files} >= {"pipelines/github/konfig.yml", ".github/workflows/konfig.yml",
+                                        "pipelines/gitlab/konfig.gitlab-ci.yml", ".gitlab-ci.yml"}
+    for f in files:
+        assert schema_errors(kind_of(f.path), f.text) == [], f.path
+
+
+def test_this_repositorys_pipelines_are_committed_valid_and_current(cli):
+    res = cli("pipeline", "emit", "--check", repo=REPO_ROOT)
+    assert res.exit_code == 0, res.output
+    for f in pipelines.render(Repository(str(REPO_ROOT))):
+        assert f.current == f.text
+        assert schema_errors(kind_of(f.path), f.text) == [], f.path
+
+
+def test_github_mirror_is_identical(mini):
+    files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["github"])}
+    assert files["pipelines/github/konfig.yml"] == files[".github/workflows/konfig.yml"]
+    assert files["pipelines/github/konfig-review.yml"] == files[".github/workflows/konfig-review.yml"]
+
+
+def github_doc(mini) -> dict[str, Any]:
+    files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["github"])}
+    return load(files["pipelines/github/konfig.yml"], "x").data
+
+
+def test_github_fans_out_from_detect_and_never_runs_an_empty_matrix(mini):
+    doc = github_doc(mini)
+    jobs = doc["jobs"]
+    assert jobs["detect"]["outputs"]["matrix"] == "${{ steps.affected.outputs.matrix }}"
+    test = jobs["test"]
+    assert test["needs"] == "detect"
+    assert test["strategy"]["matrix"] == "${{ fromJSON(needs.detect.outputs.matrix) }}"
+    assert test["if"] == "needs.detect.outputs.shards != '0'"
+    run = "\n".join(s.get("run", "") for s in test["steps"])
+    assert 'konfig test --affected "$KONFIG_BASE" --shard "$KONFIG_SHARD"' in run
+    detect = "\n".join(s.get("run", "") for s in jobs["detect"]["steps"])
+    assert "--format github-matrix" in detect
+    for job in ("diff", "owners", "fmt", "drift"):
+        assert job in jobs
+    gate = jobs["konfig"]
+    assert gate["if"] == "always()" and set(gate["needs"]) == set(jobs) - {"konfig"}
+    runs = "\n".join(s.get("run", "") for j in jobs.values() for s in j["steps"])
+    for command in ("konfig owners check", "konfig fmt --check", "konfig pipeline emit --check",
+                    "konfig owners codeowners --target github --check",
+                    'konfig diff --base "$KONFIG_BASE" --format markdown'):
+        assert command in runs
+
+
+def test_github_review_workflow_reruns_on_reviews(mini):
+    files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["github"])}
+    doc = load(files["pipelines/github/konfig-review.yml"], "x").data
+    assert set(doc["on"]) == {"pull_request", "pull_request_review"}
+    run = "\n".join(s.get("run", "") for s in doc["jobs"]["review"]["steps"])
+    assert 'konfig review --base "$KONFIG_BASE" --author "$PR_AUTHOR" --approved-by "$APPROVERS"' in run
+
+
+def test_disabled_jobs_are_not_emitted(mini):
+    (mini / "konfig.yaml").write_text((mini / "konfig.yaml").read_text()
+                                      + "pipelines: {jobs: {review: false, fmt: false}}\n")
+    paths = {f.path for f in pipelines.render(Repository(str(mini)), ["github", "gitlab"])}
+    assert "pipelines/github/konfig-review.yml" not in paths
+    jobs = github_doc(mini)["jobs"]
+    assert "fmt" not in jobs and "fmt" not in jobs["konfig"]["needs"]
+
+
+EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+# contexts an expression may read: none carries text a PR author controls except through env:
+SAFE_EXPR = re.compile(
+    r"^\s*(fromJSON\(needs\.detect\.outputs\.matrix\)|needs\.detect\.outputs\.\w+|steps\.\w+\.outputs\.\w+"
+    r"|matrix\.(shard|index)|github\.(event_name|sha|token|repository|event\.before"
+    r"|event\.pull_request\.(number|base\.sha|user\.login))|runner\.temp"
+    r"|join\(needs\.\*\.result, ' '\)|github\.event\.pull_request\.number \|\| github\.sha)\s*$")
+
+
+def walk(node: Any, path: tuple[Any, ...] = ()):
+    if isinstance(node, dict):
+        for key, v in node.items():
+            yield from walk(v, path + (key,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, path + (i,))
+    else:
+        yield path, node
+
+
+def test_no_expression_reaches_a_shell_line(mini):
+    """`${{ }}` never appears in `run:` (expression injection); what expressions read is safe."""
+    for f in pipelines.render(Repository(str(mini)), ["github"]):
+        doc = load(f.text, f.path).data
+        for path, value in walk(doc):
+            if not isinstance(value, str):
+                continue
+            if path and path[-1] == "run":
+                assert "${{" not in value, (f.path, path)
+            for expr in EXPR.findall(value):
+                assert SAFE_EXPR.match(expr), (f.path, path, expr)
+                # values a PR author controls are passed through env:, never elsewhere
+                if "pull_request.user" in expr or "base.sha" in expr:
+                    assert "env" in path, (f.path, path)
+
+
+def test_gitlab_scripts_use_variables_quoted(mini):
+    files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["gitlab"])}
+    doc = load(files["pipelines/gitlab/konfig.gitlab-ci.yml"], "x").data
+    for path, value in walk(doc):
+        if isinstance(value, str) and "script" in path:
+            for m in re.finditer(r"\$\{?(KONFIG_BASE|CI_MERGE_REQUEST_DIFF_BASE_SHA|CI_COMMIT_BEFORE_SHA)", value):
+                before = value[:m.start()]
+                assert before.count('"') % 2 == 1, (path, value[m.start() - 20:m.end() + 5])
+
+
+def test_gitlab_fans_out_through_a_child_pipeline_from_an_artifact(mini):
+    files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["gitlab"])}
+    doc = load(files["pipelines/gitlab/konfig.gitlab-ci.yml"], "x").data
+    detect = doc["konfig-detect"]
+    assert ('konfig affected --base "$KONFIG_BASE" --format gitlab > "${TMPDIR:-/tmp}/konfig-child.yml"'
+            in detect["script"])
+    assert detect["script"][-2:] == ['mv "${TMPDIR:-/tmp}/konfig-child.yml" konfig-child.yml',
+                                     "printf 'KONFIG_BASE=%s\\n' \"$KONFIG_BASE\" > konfig.env"]
+    assert detect["artifacts"]["paths"] == ["konfig-child.yml"]
+    trigger = doc["konfig-test"]["trigger"]
+    assert trigger["include"] == [{"artifact": "konfig-child.yml", "job": "konfig-detect"}]
+    assert trigger["strategy"] == "depend"
+    assert load(files[".gitlab-ci.yml"], "x").data == {
+        "include": [{"local": "pipelines/gitlab/konfig.gitlab-ci.yml"}]}
+
+
+@pytest.fixture
+def kgit(mini):
+    root = k.two_models(mini)
+    g = git_init(root)
+    g.git.checkout("-b", "change")
+    return root, g
+
+
+def child(root, **kw) -> tuple[str, dict[str, Any]]:
+    repo = Repository(str(root))
+    text = pipelines.gitlab_child(repo, compute(repo, "main"), **kw)
+    return text, load(text, "child").data
+
+
+def test_gitlab_child_pipeline_for_nothing_affected_is_one_quick_job(kgit):
+    root, g = kgit
+    k.edit(root, "docs/index.md")
+    commit_all(g, "x")
+    text, doc = child(root)
+    assert schema_errors("gitlab", text) == []
+    jobs = [j for j in doc if j not in ("variables", "default")]
+    assert jobs == ["konfig-nothing-affected"]
+    assert doc["konfig-nothing-affected"]["variables"] == {"GIT_STRATEGY": "none"}
+
+
+def test_gitlab_child_pipeline_shards_within_the_parallel_limit(kgit):
+    root, g = kgit
+    k.edit(root, "konfig.yaml")
+    commit_all(g, "x")
+    text, doc = child(root, shard_size=3)
+    assert schema_errors("gitlab", text) == []
+    job = doc["konfig-test"]
+    assert job["parallel"] == 3
+    assert job["script"] == ['konfig test --affected "$KONFIG_BASE" '
+                             '--shard "${CI_NODE_INDEX:-1}/${CI_NODE_TOTAL:-1}" --junit junit.xml']
+    assert re.fullmatch(r"[0-9a-f]{40}", doc["variables"]["KONFIG_BASE"])
+    _, doc = child(root, shard_size=1, max_shards=1000)
+    assert doc["konfig-test"]["parallel"] == 8
+    _, doc = child(root, shard_size=100)
+    assert "parallel" not in doc["konfig-test"]  # one job: GitLab's default index/total
+
+
+def test_gitlab_child_caps_parallel_at_200(kgit, monkeypatch):
+    from konfigctl import graph
+
+    root, g = kgit
+    k.edit(root, "konfig.yaml")
+    commit_all(g, "x")
+    monkeypatch.setattr(graph, "shard_count", lambda n, size, limit: min(1000, limit))
+    text, doc = child(root, shard_size=1, max_shards=1000)
+    assert doc["konfig-test"]["parallel"] == 200
+    assert schema_errors("gitlab", text) == []
+
+
+def test_stack_paths_and_branch_names_never_reach_the_pipelines(kgit):
+    """Nothing taken from stack paths or branch names lands in an emitted file."""
+    root, g = kgit
+    evil_dir = "konfig/appops/acme/web/$(touch pwned)${{ github.token }}"
+    k.edit(root, f"{evil_dir}/stack.yaml", "env: dev\nconfig: {}\n")
+    g.git.checkout("-q", "-b", "x$(id)${{secrets.X}}")
+    commit_all(g, "evil names")
+    repo = Repository(str(root))
+    for f in pipelines.render(repo, ["github", "gitlab"]):
+        assert "touch pwned" not in f.text and "secrets.X" not in f.text and "$(id)" not in f.text
+    text, _ = child(root)
+    assert "touch pwned" not in text and "$(id)" not in text
+    assert schema_errors("gitlab", text) == []
+
+
+def test_settings_reaching_a_shell_are_quoted(mini):
+    (mini / "konfig.yaml").write_text((mini / "konfig.yaml").read_text()
+                                      + "pipelines: {install: 'konfigctl; touch /tmp/pwned'}\n")
+    files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["github", "gitlab"])}
+    for text in files.values():
+        if "pip install" in text:
+            assert "install --disable-pip-version-check 'konfigctl; touch /tmp/pwned'" in text
+
+
+def test_unknown_target_is_a_usage_error(mini):
+    from konfigctl.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown pipeline target 'jenkins'"):
+        pipelines.render(Repository(str(mini)), ["jenkins"])
+
+
+def test_settings_format_is_checked(cli, mini):
+    (mini / "konfig.yaml").write_text((mini / "konfig.yaml").read_text()
+                                      + "pipelines:\n  max_shards: 1000\n")
+    res = cli("pipeline", "emit", repo=mini)
+    assert res.exit_code == 2
+    assert "konfig.yaml:" in res.stderr and "pipelines.max_shards" in res.stderr
+
+
+def test_every_shell_script_parses(mini, tmp_path):
+    """`bash -n` on each run:/script: line: a quoting slip would only show in CI otherwise."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("bash"):
+        pytest.skip("no bash")
+    repo = Repository(str(mini))
+    texts = [f.text for f in pipelines.render(repo, ["github", "gitlab"])]
+    scripts = []
+    for text in texts:
+        for path, value in walk(load(text, "x").data):
+            if isinstance(value, str) and ("run" in path or "script" in path or "before_script" in path):
+                scripts.append(value)
+    assert len(scripts) > 10
+    for script in scripts:
+        res = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
+        assert res.returncode == 0, (script, res.stderr)

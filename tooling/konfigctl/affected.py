@@ -1,0 +1,295 @@
+"""Which stacks a git change affects, and why (``konfig affected``, ``--affected REF``).
+
+The change is what ``head`` adds to the merge-base of ``base`` and ``head``
+(what a pull request shows), optionally with the work tree's uncommitted and
+untracked files. Each changed path -- both paths of a rename -- goes through
+``graph.Graph.dependents``; a policy is read at both revisions, so a policy
+affects the stacks it selects in base or in head. Stacks that existed at the
+merge-base and are gone at head are reported as deleted, with the reason.
+"""
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from . import formats, git, paths
+from .errors import KonfigError, UsageError
+from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, RULES, STACK, Graph, Reason
+
+if TYPE_CHECKING:
+    from .repository import Repository
+    from .selector import Selector
+    from .stack import Stack
+
+UNCOMMITTED = "work tree"
+
+
+@dataclasses.dataclass
+class AffectedStack:
+    """One affected stack: ``added`` or ``changed`` (it exists at head) or ``deleted``."""
+
+    path: str
+    status: str
+    reasons: list[Reason]
+    stack: "Stack | None" = None  # in the head revision; None when deleted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "status": self.status,
+                "reasons": [r.to_json() for r in self.reasons]}
+
+
+@dataclasses.dataclass
+class Affected:
+    """The answer of ``konfig affected``: the change, and the stacks it affects."""
+
+    base: str  # as given
+    head: str  # as given, or "work tree" with uncommitted files
+    merge_base: str  # sha
+    head_commit: str  # sha (HEAD's when the work tree is compared)
+    uncommitted: bool
+    changes: list[git.Change]
+    stacks: list[AffectedStack]  # existing at head, dependencies first
+    deleted: list[AffectedStack]
+    head_repo: "Repository"
+    git_repo: Any
+    not_included: list[str] = dataclasses.field(default_factory=list)  # dirty files left out
+
+    @cached_property
+    def base_repo(self) -> "Repository":
+        """The repository at the merge-base, read from git objects."""
+        from .repository import Repository
+
+        return Repository.at_revision(self.head_repo.root, self.merge_base, self.git_repo)
+
+    def paths(self) -> list[str]:
+        return [a.path for a in self.stacks]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "head": self.head,
+            "merge_base": self.merge_base,
+            "head_commit": self.head_commit,
+            "uncommitted": self.uncommitted,
+            "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path}
+                              for c in self.changes],
+            "affected": [a.to_json() for a in self.stacks],
+            "deleted": [a.to_json() for a in self.deleted],
+        }
+
+
+def affected_stacks(repo: "Repository", base: str, head: str | None = None) -> list["Stack"]:
+    """The stacks of ``repo`` affected since ``base``, dependencies first (``--affected REF``).
+
+    Without ``head`` the work tree is what gets checked, so its uncommitted
+    changes count too; deleted stacks are left out (nothing to check).
+    """
+    from .source import WorkTree
+
+    uncommitted = head is None and isinstance(repo.source, WorkTree)
+    result = compute(repo, base, head, uncommitted=uncommitted)
+    out = []
+    for a in result.stacks:
+        s = repo.stack_at(a.path) if result.head_repo is not repo else a.stack
+        if s is not None:
+            out.append(s)
+    return out
+
+
+def compute(repo: "Repository", base: str, head: str | None = None, *,
+            uncommitted: bool = False) -> Affected:
+    """The stacks affected by the change from merge-base(``base``, ``head``) to ``head``.
+
+    ``head`` defaults to HEAD; ``uncommitted`` compares the work tree instead
+    (staged, unstaged and untracked files), which cannot go with another head.
+    """
+    from .repository import Repository
+    from .source import WorkTree
+
+    g = git.open_repo(repo.root)
+    prefix = git.prefix_of(g, repo.root)
+    base_commit = git.resolve_commit(g, base)
+    head_commit = git.resolve_commit(g, head or "HEAD")
+    mb = git.merge_base(g, base_commit, head_commit)
+    at_head = head is None or head_commit == _head_sha(g)
+    if uncommitted and not at_head:
+        raise UsageError("--uncommitted compares the work tree with the base; "
+                         "it cannot be combined with --head (other than HEAD)")
+    # the work tree's state, asked now and answered at the end (git status is the slow part)
+    dirty_later = git.uncommitted_later(g, prefix) if at_head and not uncommitted else None
+    if uncommitted:
+        changes = git.diff_names(g, mb, None, prefix)
+        known = {c.path for c in changes}
+        changes += [git.Change("A", p) for p in git.untracked(g, prefix) if p not in known]
+        head_repo = repo
+    else:
+        changes = git.diff_names(g, mb, head_commit, prefix)
+        if at_head and isinstance(repo.source, WorkTree):
+            head_repo = repo  # a clean work tree is HEAD and reads faster than git objects
+        else:
+            head_repo = Repository.at_revision(repo.root, head_commit, g)
+    result = Affected(
+        base=base, head=UNCOMMITTED if uncommitted else (head or "HEAD"), merge_base=mb,
+        head_commit=head_commit, uncommitted=uncommitted, changes=changes, stacks=[], deleted=[],
+        head_repo=head_repo, git_repo=g,
+    )
+    _fill(result)
+    dirty = dirty_later() if dirty_later is not None else []
+    if dirty:
+        result.not_included = dirty
+        if result.head_repo is repo:  # the work tree was not HEAD after all: read HEAD from git
+            result = dataclasses.replace(
+                result, stacks=[], deleted=[],
+                head_repo=Repository.at_revision(repo.root, head_commit, g))
+            _fill(result)
+    return result
+
+
+def _head_sha(g: Any) -> str | None:
+    try:
+        return git.resolve_commit(g, "HEAD")
+    except KonfigError:
+        return None
+
+
+def describe(change: git.Change) -> list[tuple[str, str]]:
+    """(path, how it changed) for each path a change touches: renames count at both."""
+    if change.status == "R" and change.old_path:
+        return [(change.old_path, f"renamed to {change.path}"),
+                (change.path, f"renamed from {change.old_path}")]
+    if change.status == "C" and change.old_path:
+        return [(change.path, f"copied from {change.old_path}")]
+    word = {"A": ADDED, "D": DELETED}.get(change.status, CHANGED)
+    return [(change.path, word)]
+
+
+def _fill(result: Affected) -> None:
+    """Map every touched path to stacks: where the file is now (head), or where it was (base).
+
+    A path that exists at head goes through the head graph. A deleted path
+    (or a rename's old path) is placed by the base graph -- the stack,
+    project or directory it was in -- and the stacks found there are affected
+    if they still exist, deleted otherwise; the rules that do not go by place
+    (model, env, schema, policy, global) are answered at head.
+    """
+    head_repo = result.head_repo
+    graph = Graph.of(head_repo)
+    touched = [pc for c in result.changes for pc in describe(c)]
+    policies_dir = paths.join(head_repo.base, "policies")
+
+    found: dict[str, tuple["Stack", list[Reason]]] = {}
+    gone: dict[str, list[Reason]] = {}
+
+    def note(into: list[Reason], reason: Reason) -> None:
+        if not any(r.rule == reason.rule and r.file == reason.file for r in into):
+            into.append(reason)
+
+    for path, how in touched:
+        was_here = how != ADDED and not how.startswith(("renamed from", "copied from"))
+        is_here = how != DELETED and not how.startswith("renamed to")
+        extra: list["Selector"] = []
+        if was_here and paths.is_within(path, policies_dir):
+            sel = _base_selector(result, path)  # a policy affects what it selects in base OR head
+            if sel is not None:
+                extra.append(sel)
+        rules = RULES if is_here else tuple(r for r in RULES if r not in PLACE_RULES)
+        for stack, reason in graph.dependents(path, how, rules=rules, extra_selectors=extra):
+            note(found.setdefault(stack.path, (stack, []))[1], reason)
+        if not is_here:
+            for old, reason in _placed_at_base(result, path, how):
+                now = head_repo.stack_at(old.path)
+                if now is not None:
+                    note(found.setdefault(now.path, (now, []))[1], reason)
+                else:
+                    note(gone.setdefault(old.path, []), reason)
+
+    base_paths = _base_stack_paths(result, touched)
+    if base_paths is not None:
+        head_paths = {s.path for s in head_repo.stacks()}
+        for p in base_paths - head_paths:
+            gone.setdefault(p, [])
+    added_files = {p for p, how in touched if how == ADDED or how.startswith(("renamed from", "copied"))}
+    for s in graph.order([s for s, _ in found.values()]):
+        if base_paths is not None:
+            new = s.path not in base_paths
+        else:
+            new = paths.join(s.path, formats.STACK_FILE) in added_files
+        result.stacks.append(AffectedStack(s.path, ADDED if new else CHANGED, found[s.path][1], s))
+    result.deleted = _deleted(result, gone, touched)
+
+
+def _placed_at_base(result: Affected, path: str, how: str) -> list[tuple["Stack", Reason]]:
+    try:
+        return Graph.of(result.base_repo).dependents(path, how, rules=PLACE_RULES)
+    except KonfigError:  # no readable Konfig at the base
+        return []
+
+
+def _base_selector(result: Affected, path: str) -> "Selector | None":
+    try:
+        return Graph.of(result.base_repo).policy_selector(path)
+    except KonfigError:
+        return None
+
+
+def _base_stack_paths(result: Affected, touched: list[tuple[str, str]]) -> set[str] | None:
+    """The merge-base's stacks, when the change could have removed one (else None: not needed).
+
+    Only deleting or moving a ``stack.yaml`` or ``project.yaml``, adding a
+    ``project.yaml`` above stacks, or changing ``konfig.yaml`` (roots) can.
+    """
+    need = False
+    for path, how in touched:
+        name = path.rsplit("/", 1)[-1]
+        if path == formats.KONFIG_FILE:
+            need = need or _roots_changed(result)
+        elif name in (formats.STACK_FILE, formats.PROJECT_FILE) and how != CHANGED:
+            need = True
+    if not need:
+        return None
+    try:
+        return {s.path for s in result.base_repo.stacks()}
+    except KonfigError:  # no Konfig at the base yet (or a broken one): nothing to delete
+        return set()
+
+
+def _roots_changed(result: Affected) -> bool:
+    """Whether ``konfig.yaml``'s roots differ at the merge-base (only they move stacks)."""
+    from .yamlio import load
+
+    prefix = git.prefix_of(result.git_repo, result.head_repo.root)
+    raw = git.read_at(result.git_repo, result.merge_base, paths.join(prefix, formats.KONFIG_FILE))
+    try:
+        data = load(raw, formats.KONFIG_FILE).data if raw is not None else None
+        before = formats.settings_with_defaults(data if isinstance(data, dict) else {})["roots"]
+        return bool(raw is None or before != result.head_repo.roots)
+    except (KonfigError, AttributeError, TypeError):
+        return True
+
+
+def _deleted(result: Affected, gone: dict[str, list[Reason]],
+             touched: list[tuple[str, str]]) -> list[AffectedStack]:
+    """Deleted stacks, each with why; one not placed by a touched file got lost by a
+    settings change (``konfig.yaml`` roots), which the base graph's global rule names."""
+    if not gone:
+        return []
+    unexplained = [p for p, rs in gone.items() if not rs]
+    if unexplained:
+        base_graph = Graph.of(result.base_repo)
+        for path, how in touched:
+            try:
+                deps = base_graph.dependents(path, how, rules=(GLOBAL,))
+            except KonfigError:
+                continue
+            for stack, reason in deps:
+                if stack.path in gone and not gone[stack.path]:
+                    gone[stack.path].append(reason)
+    out = []
+    for p in sorted(gone):
+        rs = gone[p] or [Reason(STACK, STACK, paths.join(p, formats.STACK_FILE), "no longer discovered")]
+        # what made it go first: its stack.yaml, then its project.yaml, then the rest
+        rs.sort(key=lambda r: (not r.file.endswith("/" + formats.STACK_FILE),
+                               not r.file.endswith("/" + formats.PROJECT_FILE)))
+        out.append(AffectedStack(p, DELETED, rs))
+    return out

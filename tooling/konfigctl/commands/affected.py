@@ -1,0 +1,81 @@
+"""``konfig affected --base REF [--head REF] [--uncommitted] [--why]``: stacks a change affects."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..affected import Affected, compute
+from ..errors import EXIT_OK, UsageError
+from ..graph import shards
+from ..output import Output, plural
+from ..repository import Repository
+
+FORMATS = ("text", "json", "github-matrix", "gitlab")
+MATRIX_NAMES_LIMIT = 256 * 1024  # bytes of matrix JSON up to which stack names are listed
+
+
+def affected(repo: Repository, base: str, head: str | None, fmt: str, out: Output, *,
+             uncommitted: bool = False, why: bool = False, shard_size: int | None = None,
+             max_shards: int | None = None) -> int:
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt} is not available for affected (use {', '.join(FORMATS)})")
+    result = compute(repo, base, head, uncommitted=uncommitted)
+    if fmt == "json":
+        out.json(result.to_json())
+    elif fmt == "github-matrix":
+        out.echo(json.dumps(github_matrix(repo, result, shard_size, max_shards), separators=(",", ":")))
+    elif fmt == "gitlab":
+        from ..pipelines import gitlab_child
+
+        out.echo(gitlab_child(repo, result, shard_size, max_shards), nl=False)
+    else:
+        _text(result, why, out)
+    _summary(result, out)
+    return EXIT_OK
+
+
+def github_matrix(repo: Repository, result: Affected, shard_size: int | None = None,
+                  max_shards: int | None = None) -> dict[str, Any]:
+    """``{"include": [{"shard": "1/3", "index": 1, "total": 3, "count": 9, "stacks": [...]}, ...]}``.
+
+    Jobs select their stacks with ``--shard`` (the same split), so the stack
+    names here are for people reading the run, never used in a command (and
+    left out when they would make the output too big for a job output).
+    """
+    from ..pipelines import GITHUB_MAX_JOBS, settings
+
+    conf = settings(repo)
+    size = shard_size or conf["shard_size"]
+    limit = min(max_shards or conf["max_shards"], GITHUB_MAX_JOBS)
+    parts = shards(result.paths(), size, limit)
+    n = len(parts)
+    matrix = {"include": [{"shard": f"{i}/{n}", "index": i, "total": n, "count": len(part),
+                           "stacks": part} for i, part in enumerate(parts, 1)]}
+    if len(json.dumps(matrix)) > MATRIX_NAMES_LIMIT:  # job outputs stop at 1 MB: drop the names
+        for entry in matrix["include"]:
+            del entry["stacks"]
+    return matrix
+
+
+def _text(result: Affected, why: bool, out: Output) -> None:
+    for a in result.stacks + result.deleted:
+        line = a.path
+        if a.status != "changed":
+            line += out.style(f" ({a.status})", "red" if a.status == "deleted" else "green")
+        out.echo(line)
+        if why:
+            for r in a.reasons:
+                out.echo("    " + r.text())
+
+
+def _summary(result: Affected, out: Output) -> None:
+    added = sum(1 for a in result.stacks if a.status == "added")
+    parts = [plural(len(result.stacks), "stack") + " affected" + (f" ({added} added)" if added else "")]
+    if result.deleted:
+        parts.append(f"{len(result.deleted)} deleted")
+    head = "the work tree" if result.uncommitted else result.head_commit[:12]
+    out.info(", ".join(parts) + f"; {plural(len(result.changes), 'file')} changed from "
+             f"{result.merge_base[:12]} (merge-base with {result.base}) to {head}")
+    if result.not_included:
+        out.info(f"note: {plural(len(result.not_included), 'uncommitted file')} in the work tree "
+                 "not included; add --uncommitted to include them")

@@ -1,0 +1,74 @@
+"""``konfig fmt [--check] [PATH...]``: the canonical layout of the Konfig's YAML, comments kept."""
+from __future__ import annotations
+
+import difflib
+import os
+
+from .. import paths
+from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
+from ..edit import locked, write_file
+from ..fmt import check_files, format_file, konfig_files
+from ..output import Output, plural
+from ..repository import Repository
+
+FORMATS = ("text", "json")
+
+
+def targets(repo: Repository, names: list[str], cwd: str | None = None) -> list[str]:
+    """Repo-relative files and directories named on the command line (relative to ``cwd``)."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    out = []
+    for name in names:
+        joined = os.path.normpath(os.path.join(cwd, name))
+        if joined != repo.root and not joined.startswith(repo.root + os.sep):
+            raise UsageError(f"{name}: outside the repository {repo.root}")
+        rel = "" if joined == repo.root else os.path.relpath(joined, repo.root).replace(os.sep, "/")
+        if rel and not repo.exists(rel):
+            raise UsageError(f"{name}: no such file or directory")
+        out.append(paths.normalize(rel) if rel else "")
+    return out
+
+
+def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False, diff: bool = False,
+        output_format: str = "text", cwd: str | None = None, jobs: int | None = None) -> int:
+    if output_format not in FORMATS:
+        raise UsageError(f"--format {output_format} is not available for fmt (use text or json)")
+    files = konfig_files(repo, targets(repo, names, cwd) if names else None)
+    found, errors = check_files(repo, files, jobs)
+    problems = [Problem.from_error(e, check="fmt") for e in errors]
+    changed: list[str] = []
+    write = not (check or diff)
+    for rel, (before, after) in sorted(found.items()):
+        if write:
+            try:
+                with locked(repo, rel):  # re-read under the lock: a concurrent `konfig set` is kept
+                    before, after = format_file(Repository(repo.root), rel)
+                    if before != after:
+                        write_file(paths.confine(repo.root, rel), after, rel)
+            except KonfigError as e:
+                problems.append(Problem.from_error(e, check="fmt"))
+                continue
+            if before == after:
+                continue
+        changed.append(rel)
+        if diff:
+            out.echo("".join(difflib.unified_diff(
+                before.decode("utf-8").splitlines(keepends=True), after.decode("utf-8").splitlines(keepends=True),
+                fromfile=f"a/{rel}", tofile=f"b/{rel}")), nl=False)
+    code = EXIT_BAD_INPUT if problems else (EXIT_FAILED if changed and not write else EXIT_OK)
+    if output_format == "json":
+        out.json({"ok": code == 0, "checked": len(files), "changed": changed, "written": write,
+                  "problems": [p.to_json() for p in problems]})
+        return code
+    out.problems(problems)
+    if not diff:
+        for rel in changed:
+            out.echo(rel if not write else f"formatted {rel}")
+    if not changed:
+        out.info(out.style("✓ ", "green", err=True) + f"{plural(len(files), 'file')} already formatted")
+    elif write:
+        out.info(f"formatted {plural(len(changed), 'file')} of {len(files)}")
+    else:
+        out.info(out.style("✗ ", "red", err=True) + f"{plural(len(changed), 'file')} of {len(files)} "
+                 "would be reformatted (run `konfig fmt`)")
+    return code

@@ -1,0 +1,25 @@
+"""``konfig init DIR``: a new, working Konfig repository."""
+from __future__ import annotations
+
+from ..errors import EXIT_OK, UsageError
+from ..init import init as init_repo
+from ..output import Output, plural
+
+
+def init(target: str, out: Output, *, name: str | None = None, git: bool = True, ci: str = "github",
+         fmt: str = "text") -> int:
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt} is not available for init (use text or json)")
+    result = init_repo(target, name=name, git=git, ci=ci)
+    if fmt == "json":
+        out.json({"root": result.root, "files": result.files, "stacks": result.stacks, "git": result.git,
+                  "notes": result.notes})
+        return EXIT_OK
+    for rel in result.files:
+        out.echo(f"created {rel}")
+    for note in result.notes:
+        out.warn(note)
+    out.info(out.style("✓ ", "green", err=True) + f"a Konfig in {result.root}: {plural(len(result.files), 'file')}, "
+             f"{plural(len(result.stacks), 'stack')}" + (", git repository initialised" if result.git else ""))
+    out.info(f"next: cd {target} && konfig list stacks   (then docs/getting-started.md of konfig)")
+    return EXIT_OK

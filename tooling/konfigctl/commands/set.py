@@ -1,0 +1,102 @@
+"""``konfig set STACK SPEC...``: edit a stack's layer, keeping comments; refuse invalid results."""
+from __future__ import annotations
+
+import os
+
+from .. import formats, paths
+from ..edit import EditResult, edit_file
+from ..errors import EXIT_FAILED, EXIT_OK, UsageError
+from ..output import Output, plural
+from ..repository import Repository
+from ..stack import Stack
+
+FORMATS = ("text", "json")
+PROJECT_LAYER = "project"
+STACK_LAYER = "stack"
+
+
+def target_file(repo: Repository, stack: Stack, layer: str | None, cwd: str | None = None) -> tuple[str, bool]:
+    """(file to edit, whether it may be created) for ``--layer``."""
+    if not layer or layer == STACK_LAYER:
+        return stack.file, False
+    if layer == PROJECT_LAYER:
+        return paths.join(stack.project.path, formats.DEFAULTS_FILE), True
+    from .. import layers as layers_mod
+
+    files = [x.file for x in layers_mod.for_stack(repo, stack)]
+    candidates = []
+    cwd = os.path.abspath(cwd or os.getcwd())
+    joined = os.path.normpath(os.path.join(cwd, layer))
+    if joined == repo.root or joined.startswith(repo.root + os.sep):
+        candidates.append(os.path.relpath(joined, repo.root).replace(os.sep, "/"))
+    try:
+        candidates.append(paths.normalize(layer))
+    except Exception:  # noqa: BLE001 - not a repo path: only the cwd-relative candidate
+        pass
+    for cand in candidates:
+        if cand in files:
+            return cand, False
+    raise UsageError(
+        f"--layer {layer}: not a layer of {stack.path}",
+        hint="its layers: " + ", ".join(files) + f"; or --layer {PROJECT_LAYER}",
+    )
+
+
+def new_layer_text(stack: Stack) -> str:
+    return (f"# Defaults of every stack of {stack.project.path} (model {stack.project.model_name}).\n"
+            "# Stacks override any of these in their stack.yaml config.\n")
+
+
+def set_(repo: Repository, name: str, specs: list[str], out: Output, *, layer: str | None = None,
+         force: bool = False, dry_run: bool = False, fmt: str = "text", cwd: str | None = None,
+         update_golden: bool = True) -> int:
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt} is not available for set (use text or json)")
+    stack = repo.find_stack(name, cwd)
+    rel, may_create = target_file(repo, stack, layer, cwd)
+    result = edit_file(repo, rel, specs, stack=stack, force=force, dry_run=dry_run,
+                       create=may_create, new_text=new_layer_text(stack) if may_create else "",
+                       update_golden=update_golden)
+    code = EXIT_FAILED if result.changed and any(p.is_error for p in result.problems) and not force else EXIT_OK
+    if fmt == "json":
+        data = result.to_json()
+        if dry_run:
+            data["diff"] = result.diff()
+        out.json(data)
+        return code
+    report(result, out)
+    return code
+
+
+def report(result: EditResult, out: Output) -> None:
+    if result.dry_run and result.changed:
+        out.echo(result.diff(), nl=False)
+    out.problems(result.problems)
+    shown = 5
+    for p in result.preexisting[:shown]:
+        out.warn(f"already there before this change: {p.format()}")
+    if len(result.preexisting) > shown:
+        out.warn(f"... and {len(result.preexisting) - shown} more problems that were already there "
+                 "(`konfig validate` shows them all)")
+    for note in result.notes:
+        out.warn(note)
+    checked = plural(len(result.stacks), "stack")
+    if not result.changed:
+        out.info(f"unchanged {result.file} (nothing to change)")
+    elif result.refused:
+        errors = sum(1 for p in result.problems if p.is_error)
+        failed = len({p.stack for p in result.problems if p.is_error})
+        out.info(out.style("✗ ", "red", err=True)
+                 + f"refused: the change introduces {plural(errors, 'problem')} in {plural(failed, 'stack')}; "
+                 f"{result.file} is untouched (--force writes it anyway)")
+    elif result.dry_run:
+        out.info(f"would {'create' if result.before is None else 'update'} {result.file} ({checked} checked)")
+    else:
+        verb = "created" if result.before is None else "updated"
+        out.echo(f"{verb} {result.file}")
+        for rel in result.goldens:
+            out.echo(f"updated {rel}")
+        for line in result.golden_failures:
+            out.warn(f"golden file not updated: {line} (`konfig test` shows why)")
+        out.info(out.style("✓ ", "green", err=True) + f"{checked} checked"
+                 + (" (forced past problems)" if result.forced and result.problems else ""))

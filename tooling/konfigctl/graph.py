@@ -1,0 +1,636 @@
+"""The dependency graph of a Konfig: which files each stack is made of, and the reverse.
+
+One graph serves ``konfig affected`` and ``konfig diff`` (which stacks a
+changed file affects, and why), ordering by ``depends_on`` and sharding
+stacks over CI jobs. The rules (DESIGN.md "Affected stacks"), a file affects:
+
+* ``stack``     -- the stack whose directory holds it (the nearest enclosing one);
+* ``project``   -- every stack of a project, for files in the project directory outside stacks;
+* ``defaults``  -- every stack below a ``defaults.yaml`` under a root (a layer);
+* ``model``     -- every stack using a model, for any file of the model directory;
+* ``model env`` -- stacks of that model with that env, for ``models/<m>/envs/<env>.yaml``;
+* ``env``       -- every stack with that env, for ``<base>/envs/<env>.yaml``;
+* ``schema``    -- every stack whose model schema (or a policy selecting it) ``$ref``\\s
+  the file, transitively;
+* ``policy``    -- every stack the policy selects (callers add the base revision's selector);
+* ``global``    -- every stack, for ``konfig.yaml`` and files matching its ``global`` globs.
+
+Anything else (a README under a root, ``<base>/templates/``, docs) affects no stack.
+
+The reverse direction is computed rule by rule and parses only what a rule
+needs: path rules use discovery alone (no YAML is read), the model rule reads
+``project.yaml`` files, the env rule ``stack.yaml`` files. That keeps
+``konfig affected`` for a one-stack change fast on thousands of stacks.
+Metadata that cannot be read counts as a match: the stack is kept, so the
+command that runs on it reports the broken file.
+"""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import heapq
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from . import formats, paths
+from .errors import KonfigError, UsageError
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .repository import Repository
+    from .selector import Selector
+    from .stack import Stack
+
+STACK = "stack"
+PROJECT = "project"
+DEFAULTS = "defaults"
+MODEL = "model"
+MODEL_ENV = "model env"
+ENV = "env"
+SCHEMA = "schema"
+POLICY = "policy"
+GLOBAL = "global"
+
+RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, POLICY, GLOBAL)
+PLACE_RULES = (STACK, PROJECT, DEFAULTS)  # go by where the file is: discovery only
+
+CHANGED = "changed"
+ADDED = "added"
+DELETED = "deleted"
+
+
+@dataclasses.dataclass(frozen=True)
+class Reason:
+    """Why a stack is affected: the rule, what it went through, and the changed file.
+
+    ``text()`` reads like ``model webapp: konfig/base/models/webapp/schema.yaml changed``;
+    ``via`` is the chain between the stack and the file, e.g. the schemas a
+    ``$ref`` went through.
+    """
+
+    rule: str
+    subject: str  # "stack", "project konfig/appops/pay/checkout", "model webapp", "env prod", ...
+    file: str
+    change: str = CHANGED  # changed | added | deleted | renamed from X | renamed to X
+    via: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        out = f"{self.subject}: {self.file} {self.change}"
+        if self.via:
+            out += " (via " + " -> ".join(self.via) + ")"
+        return out
+
+    def with_change(self, change: str) -> "Reason":
+        return dataclasses.replace(self, change=change)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "subject": self.subject, "file": self.file,
+                "change": self.change, "via": list(self.via), "text": self.text()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Input:
+    """One file a stack is made of, and the rule that ties it to the stack."""
+
+    file: str
+    rule: str
+    subject: str
+
+
+class Graph:
+    """The dependency graph of one revision of a repository (``Graph.of(repo)`` shares it)."""
+
+    def __init__(self, repo: "Repository") -> None:
+        self.repo = repo
+        self._sorted: list[str] | None = None
+        self._model_projects: dict[str, list["Project"]] | None = None
+        self._schema_users: list[tuple[str, str, dict[str, tuple[str, ...]]]] | None = None
+        self._suffixes: dict[str, list[str]] | None = None
+
+    @classmethod
+    def of(cls, repo: "Repository") -> "Graph":
+        g = repo.memo.get("graph")
+        if g is None:
+            g = repo.memo["graph"] = cls(repo)
+        return g  # type: ignore[no-any-return]
+
+    # -- discovery lookups (no file is parsed) ----------------------------------
+
+    def stack_of(self, path: str) -> "Stack | None":
+        """The stack whose directory holds ``path`` (the nearest enclosing one)."""
+        d = paths.parent(path)
+        while True:
+            s = self.repo.stack_at(d)
+            if s is not None:
+                return s
+            if not d:
+                return None
+            d = paths.parent(d)
+
+    def project_of(self, path: str) -> "Project | None":
+        d = paths.parent(path)
+        while True:
+            p = self.repo.project_at(d)
+            if p is not None:
+                return p
+            if not d:
+                return None
+            d = paths.parent(d)
+
+    def stacks_below(self, directory: str) -> list["Stack"]:
+        """Every stack at or below ``directory``, in path order."""
+        if self._sorted is None:
+            self._sorted = sorted(s.path for s in self.repo.stacks())
+        keys = self._sorted
+        if not directory:
+            return [self.repo.stack_at(p) for p in keys]  # type: ignore[misc]
+        out = []
+        s = self.repo.stack_at(directory)
+        if s is not None:
+            out.append(s)
+        lo = bisect.bisect_left(keys, directory + "/")
+        hi = bisect.bisect_left(keys, directory + "0")  # "0" sorts right after "/"
+        out.extend(self.repo.stack_at(p) for p in keys[lo:hi])  # type: ignore[misc]
+        return out
+
+    def is_global(self, path: str) -> bool:
+        """``konfig.yaml`` always (it defines discovery itself), and its ``global`` globs."""
+        if path == formats.KONFIG_FILE:
+            return True
+        return paths.match_any(self.repo.settings["global"], path)
+
+    def _under_root(self, path: str) -> str | None:
+        for root in self.repo.roots:
+            if paths.is_within(path, root):
+                return root
+        return None
+
+    # -- metadata lookups (parsed on demand) -----------------------------------
+
+    def projects_using(self, model: str) -> list["Project"]:
+        """Projects whose ``project.yaml`` names ``model`` (or cannot be read)."""
+        if self._model_projects is None:
+            by: dict[str, list["Project"]] = {}
+            for p in self.repo.projects():
+                try:
+                    name = p.model_name
+                except (KonfigError, KeyError):
+                    name = "\0broken"
+                by.setdefault(name, []).append(p)
+            self._model_projects = by
+        return self._model_projects.get(model, []) + self._model_projects.get("\0broken", [])
+
+    def stacks_using(self, model: str) -> list["Stack"]:
+        return sorted((s for p in self.projects_using(model) for s in p.stacks), key=_path)
+
+    def may_contain(self, file: str, word: str) -> bool:
+        """Whether a YAML file could hold ``word`` as a key or value, judged from its bytes.
+
+        Parsing thousands of stack.yaml files is the slow part of a wide change;
+        a file whose text lacks the word (and any escape that could spell it)
+        cannot hold it, so it is not parsed. Unreadable files say yes: the
+        caller's own read reports them.
+        """
+        try:
+            raw = self.repo.read(file)
+        except KonfigError:
+            return True
+        return word.encode() in raw or b"\\" in raw
+
+    def stacks_with_env(self, env: str, model: str | None = None) -> list["Stack"]:
+        pool: Iterable["Stack"] = self.stacks_using(model) if model else self.repo.stacks()
+        out = []
+        for s in pool:
+            if not self.may_contain(s.file, env):
+                continue  # no env, or another one
+            try:
+                if s.env != env:
+                    continue
+            except KonfigError:
+                pass  # unreadable: kept, so the check that runs on it reports the file
+            out.append(s)
+        return out
+
+    def stacks_selected(self, selector: "Selector") -> list["Stack"]:
+        out = []
+        for s in self.repo.stacks():
+            try:
+                if not selector.matches(s):
+                    continue
+            except KonfigError:
+                pass
+            out.append(s)
+        return out
+
+    def policy_selector(self, file: str) -> "Selector | None":
+        """The ``when`` of a policy file in this revision; None if it is not here or unreadable."""
+        from .policy import Policy
+
+        if not self.repo.exists(file):
+            return None
+        try:
+            return Policy(self.repo, file).selector
+        except KonfigError:
+            return None
+
+    def policy_name(self, file: str) -> str:
+        from .policy import Policy
+
+        try:
+            return Policy(self.repo, file).name if self.repo.exists(file) else _stem(file)
+        except KonfigError:
+            return _stem(file)
+
+    def schema_users(self) -> list[tuple[str, str, dict[str, tuple[str, ...]]]]:
+        """(kind, name, closure) per model schema and policy: every schema file it
+        ``$ref``\\s, transitively, with the chain of files that led there."""
+        if self._schema_users is None:
+            users: list[tuple[str, str, dict[str, tuple[str, ...]]]] = []
+            for name in sorted(self.repo.model_names()):
+                model = self.repo.model(name)
+                users.append((MODEL, name, self._closure(model.schema_file, None)))
+            for policy in self.repo.policies:
+                try:
+                    schema = policy.meta.get("schema")
+                except KonfigError:
+                    continue
+                users.append((POLICY, policy.file, self._closure(policy.file, schema)))
+            self._schema_users = users
+        return self._schema_users
+
+    def _closure(self, start: str, data: Any) -> dict[str, tuple[str, ...]]:
+        """Files reachable by ``$ref`` from ``start`` -> the files in between (breadth first)."""
+        from urllib.parse import urldefrag, urljoin
+
+        from .model import rel_of, uri_of
+        from .schema import iter_refs
+
+        chains: dict[str, tuple[str, ...]] = {start: ()}
+        todo = [(start, data)]
+        while todo:
+            cur, doc = todo.pop(0)
+            if doc is None:
+                try:
+                    doc = self.repo.schema_document(cur)
+                except KonfigError:
+                    continue
+            for ref in iter_refs(doc):
+                try:
+                    target = rel_of(urldefrag(urljoin(uri_of(cur), ref))[0])
+                except KonfigError:
+                    continue
+                if target and target not in chains:
+                    chains[target] = chains[cur] + (cur,)
+                    todo.append((target, None))
+        return chains
+
+    # -- file -> stacks ----------------------------------------------------------
+
+    def dependents(self, path: str, change: str = CHANGED, *,
+                   rules: Iterable[str] = RULES,
+                   extra_selectors: Iterable["Selector"] = ()) -> list[tuple["Stack", Reason]]:
+        """The stacks a change to ``path`` affects, each with the reason.
+
+        ``extra_selectors`` are more ``when:`` selectors of the same policy file
+        (its base revision), so a policy affects what it selects in base or head.
+        """
+        wanted = set(rules)
+        out: list[tuple["Stack", Reason]] = []
+
+        def add(stacks: Iterable["Stack"], reason: Reason) -> None:
+            out.extend((s, reason) for s in stacks)
+
+        if GLOBAL in wanted and self.is_global(path):
+            add(self.repo.stacks(), Reason(GLOBAL, GLOBAL, path, change))
+            return out  # every stack already; no finer reason adds anything
+
+        root = self._under_root(path)
+        if root is not None:
+            name = path.rsplit("/", 1)[-1]
+            stack = self.stack_of(path)
+            if STACK in wanted and stack is not None:
+                add([stack], Reason(STACK, STACK, path, change))
+            project = self.project_of(path)
+            # a defaults.yaml is a layer of the stacks below it only (prod/defaults.yaml
+            # is not one of dev's), whether or not it sits in a project
+            is_defaults = name == formats.DEFAULTS_FILE
+            if PROJECT in wanted and project is not None and stack is None and not is_defaults:
+                add(project.stacks, Reason(PROJECT, f"project {project.path}", path, change))
+            if DEFAULTS in wanted and is_defaults:
+                add(self.stacks_below(paths.parent(path)), Reason(DEFAULTS, DEFAULTS, path, change))
+            return out
+
+        base = self.repo.base
+        if not paths.is_within(path, base) or path == base:
+            return out
+        rest = path[len(base) + 1:].split("/")
+        if rest[0] == "models" and len(rest) >= 3:
+            model = rest[1]
+            if len(rest) == 4 and rest[2] == "envs" and rest[3].endswith(".yaml"):
+                if MODEL_ENV in wanted:
+                    env = rest[3][: -len(".yaml")]
+                    add(self.stacks_with_env(env, model),
+                        Reason(MODEL_ENV, f"model {model}, env {env}", path, change))
+            elif MODEL in wanted:
+                add(self.stacks_using(model), Reason(MODEL, f"model {model}", path, change))
+        elif rest[0] == "envs" and len(rest) == 2 and rest[1].endswith(".yaml"):
+            if ENV in wanted:
+                env = rest[1][: -len(".yaml")]
+                add(self.stacks_with_env(env), Reason(ENV, f"env {env}", path, change))
+        elif rest[0] == "policies" and path.endswith((".yaml", ".yml")):
+            if POLICY in wanted:
+                out.extend(self._policy_dependents(path, change, extra_selectors))
+        if SCHEMA in wanted:
+            out.extend(self._schema_dependents(path, change))
+        return out
+
+    def _policy_dependents(self, path: str, change: str,
+                           extra: Iterable["Selector"]) -> list[tuple["Stack", Reason]]:
+        from .selector import Selector
+
+        selectors = list(extra)
+        here = self.policy_selector(path)
+        if here is not None:
+            selectors.append(here)
+        elif self.repo.exists(path):
+            selectors.append(Selector())  # unreadable: it may select anything
+        reason = Reason(POLICY, f"policy {self.policy_name(path)}", path, change)
+        seen: dict[str, "Stack"] = {}
+        for sel in selectors:
+            for s in (self.repo.stacks() if sel.empty else self.stacks_selected(sel)):
+                seen.setdefault(s.path, s)
+        return [(s, reason) for s in sorted(seen.values(), key=_path)]
+
+    def _schema_dependents(self, path: str, change: str) -> list[tuple["Stack", Reason]]:
+        out: list[tuple["Stack", Reason]] = []
+        models_dir = paths.join(self.repo.base, "models")
+        for kind, name, closure in self.schema_users():
+            chain = closure.get(path)
+            if chain is None or not chain:
+                continue  # not referenced, or the model's/policy's own file (its rule covers it)
+            if kind == MODEL:
+                if paths.is_within(path, paths.join(models_dir, name)):
+                    continue  # a file of the model itself: the model rule
+                reason = Reason(SCHEMA, f"model {name}", path, change, via=chain)
+                out.extend((s, reason) for s in self.stacks_using(name))
+            else:
+                sel = self.policy_selector(name)
+                reason = Reason(SCHEMA, f"policy {self.policy_name(name)}", path, change, via=chain)
+                stacks = self.repo.stacks() if sel is None else self.stacks_selected(sel)
+                out.extend((s, reason) for s in stacks)
+        return out
+
+    # -- stack -> files ------------------------------------------------------------
+
+    def inputs(self, stack: "Stack") -> list[Input]:
+        """Every file ``stack`` is made of, with the rule that ties it (the graph's forward edges)."""
+        repo = self.repo
+        out: list[Input] = []
+        seen: set[str] = set()
+
+        def add(file: str, rule: str, subject: str) -> None:
+            if file not in seen:
+                seen.add(file)
+                out.append(Input(file, rule, subject))
+
+        nested = [s.path for s in self.stacks_below(stack.path) if s.path != stack.path]
+        for f in self._files(stack.path, skip=nested):
+            add(f, STACK, STACK)
+        project = stack.project
+        inner = [s.path for s in project.stacks]
+        for f in self._files(project.path, skip=inner):
+            if f.rsplit("/", 1)[-1] != formats.DEFAULTS_FILE:  # layers only below them: next loop
+                add(f, PROJECT, f"project {project.path}")
+        for d in paths.ancestors(stack.path):
+            f = paths.join(d, formats.DEFAULTS_FILE)
+            if self._under_root(f) and repo.has_defaults(f):
+                add(f, DEFAULTS, DEFAULTS)
+        try:
+            model_name = project.model_name
+        except KonfigError:
+            model_name = None
+        env: str | None = None
+        try:
+            env = stack.env
+        except KonfigError:
+            pass
+        if model_name is not None:
+            mdir = paths.join(repo.base, "models", model_name)
+            for f in self._files(mdir):
+                rest = f[len(mdir) + 1:].split("/")
+                if len(rest) == 2 and rest[0] == "envs" and rest[1].endswith(".yaml"):
+                    if env is not None and rest[1] == f"{env}.yaml":
+                        add(f, MODEL_ENV, f"model {model_name}, env {env}")
+                else:
+                    add(f, MODEL, f"model {model_name}")
+        if env is not None and repo.exists(repo.env_profile(env)):
+            add(repo.env_profile(env), ENV, f"env {env}")
+        for kind, name, closure in self.schema_users():
+            if kind == MODEL and name == model_name:
+                applies = True
+            elif kind == POLICY:
+                sel = self.policy_selector(name)
+                applies = sel is None or _matches(sel, stack)
+            else:
+                applies = False
+            if applies:
+                subject = f"model {name}" if kind == MODEL else f"policy {self.policy_name(name)}"
+                for f, chain in closure.items():
+                    if chain and repo.exists(f):
+                        add(f, SCHEMA, subject)
+        for policy in repo.policies:
+            sel = self.policy_selector(policy.file)
+            if sel is None or _matches(sel, stack):
+                add(policy.file, POLICY, f"policy {self.policy_name(policy.file)}")
+        for f in self._global_files():
+            add(f, GLOBAL, GLOBAL)
+        return out
+
+    def _files(self, top: str, skip: Iterable[str] = ()) -> list[str]:
+        skipped = set(skip)
+        out = []
+        for rel, dirs, files in self.repo.source.walk(top):
+            if rel in skipped:
+                dirs[:] = []
+                continue
+            dirs[:] = [d for d in dirs if paths.join(rel, d) not in skipped]
+            out.extend(paths.join(rel, f) for f in files)
+        return [f for f in out if not any(paths.is_within(f, s) for s in skipped)]
+
+    def _global_files(self) -> list[str]:
+        got = self.repo.memo.get("graph.global_files")
+        if got is None:
+            got = [f for f in self.repo.source.files() if self.is_global(f)]
+            self.repo.memo["graph.global_files"] = got
+        return got  # type: ignore[no-any-return]
+
+    # -- depends_on: ordering and cycles -----------------------------------------------
+
+    def dependency(self, name: str) -> "Stack | None":
+        """The stack a ``depends_on`` entry names (repo path or unique suffix), if any."""
+        s = self.repo.stack_at(name.strip().strip("/"))
+        if s is not None:
+            return s
+        if self._suffixes is None:
+            index: dict[str, list[str]] = {}
+            for st in self.repo.stacks():
+                parts = st.path.split("/")
+                for i in range(len(parts)):
+                    index.setdefault("/".join(parts[i:]), []).append(st.path)
+            self._suffixes = index
+        key = name.strip().strip("/")
+        if key.endswith("/" + formats.STACK_FILE):
+            key = paths.parent(key)
+        found = self._suffixes.get(key, [])
+        return self.repo.stack_at(found[0]) if len(found) == 1 else None
+
+    def dependencies(self, stack: "Stack") -> list["Stack"]:
+        """The stacks ``stack`` depends on (unknown names are left to ``validate``)."""
+        if not self.may_contain(stack.file, "depends_on"):
+            return []
+        try:
+            names = stack.depends_on
+        except KonfigError:
+            return []
+        out = []
+        for n in names:
+            d = self.dependency(n)
+            if d is not None and d.path != stack.path:
+                out.append(d)
+        return out
+
+    def cycle_from(self, stack: "Stack") -> list[str] | None:
+        """A ``depends_on`` cycle through ``stack`` (``[a, b, a]``), or None."""
+        start = stack.path
+        parent: dict[str, str] = {}
+        todo = [stack]
+        seen = {start}
+        while todo:
+            cur = todo.pop()
+            for dep in self.dependencies(cur):
+                if dep.path == start:
+                    chain = [cur.path]
+                    while chain[-1] != start:
+                        chain.append(parent[chain[-1]])
+                    return chain[::-1] + [start]
+                if dep.path not in seen:
+                    seen.add(dep.path)
+                    parent[dep.path] = cur.path
+                    todo.append(dep)
+        return None
+
+    def order(self, stacks: Iterable["Stack"]) -> list["Stack"]:
+        """``stacks`` with every stack after the ones it depends on (directly or not);
+        otherwise in path order. A cycle is an error that names it."""
+        wanted = {s.path: s for s in stacks}
+        # the dependency closure, so a -> b -> c orders a after c even without b
+        nodes: dict[str, "Stack"] = dict(wanted)
+        edges: dict[str, list[str]] = {}
+        todo = list(wanted.values())
+        while todo:
+            s = todo.pop()
+            deps = self.dependencies(s)
+            edges[s.path] = [d.path for d in deps]
+            for d in deps:
+                if d.path not in nodes:
+                    nodes[d.path] = d
+                    todo.append(d)
+        indegree = {p: len(set(edges[p])) for p in nodes}
+        users: dict[str, list[str]] = {}
+        for p, deps in edges.items():
+            for d in set(deps):
+                users.setdefault(d, []).append(p)
+        ready = [p for p, n in indegree.items() if n == 0]
+        heapq.heapify(ready)
+        ordered: list[str] = []
+        while ready:
+            p = heapq.heappop(ready)
+            ordered.append(p)
+            for u in users.get(p, []):
+                indegree[u] -= 1
+                if indegree[u] == 0:
+                    heapq.heappush(ready, u)
+        if len(ordered) < len(nodes):
+            stuck = sorted(p for p in nodes if indegree[p] > 0)
+            for p in stuck:
+                cycle = self.cycle_from(nodes[p])
+                if cycle:
+                    raise cycle_error(self.repo, nodes[cycle[0]], cycle)
+            raise KonfigError("depends_on cycle among " + ", ".join(stuck))  # pragma: no cover
+        return [wanted[p] for p in ordered if p in wanted]
+
+
+def cycle_error(repo: "Repository", stack: "Stack", cycle: list[str]) -> KonfigError:
+    """``stack.yaml:4:3: depends_on: cycle a -> b -> a``, at the entry that starts it."""
+    line = col = None
+    keypath = "depends_on"
+    g = Graph.of(repo)
+    for i, name in enumerate(stack.depends_on):
+        d = g.dependency(name)
+        if d is not None and len(cycle) > 1 and d.path == cycle[1]:
+            line, col = repo.position(stack.file, ("depends_on", i))
+            keypath = f"depends_on[{i}]"
+            break
+    return KonfigError("depends_on cycle: " + " -> ".join(cycle), file=stack.file, line=line,
+                       col=col, keypath=keypath)
+
+
+# -- sharding ------------------------------------------------------------------------------
+
+def shard_count(n: int, size: int, max_shards: int) -> int:
+    """How many shards ``n`` stacks need: at most ``size`` each, at most ``max_shards``
+    (beyond that shards grow past ``size``)."""
+    if n <= 0:
+        return 0
+    return max(1, min(-(-n // max(1, size)), max(1, max_shards)))
+
+
+def split(items: list[Any], total: int) -> list[list[Any]]:
+    """``items`` in ``total`` contiguous chunks whose sizes differ by at most one."""
+    if total <= 0:
+        return []
+    q, r = divmod(len(items), total)
+    out, i = [], 0
+    for k in range(total):
+        n = q + (1 if k < r else 0)
+        out.append(items[i:i + n])
+        i += n
+    return out
+
+
+def shards(items: list[Any], size: int, max_shards: int) -> list[list[Any]]:
+    return split(items, shard_count(len(items), size, max_shards))
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"3/10"`` -> (3, 10); shard numbers count from 1."""
+    index, sep, total = text.strip().partition("/")
+    try:
+        i, n = int(index), int(total)
+    except ValueError:
+        i = n = 0
+    if not sep or n < 1 or not 1 <= i <= n:
+        raise UsageError(f"bad shard {text!r}: expected INDEX/TOTAL with 1 <= INDEX <= TOTAL, e.g. 2/5")
+    return i, n
+
+
+def shard(items: list[Any], spec: str) -> list[Any]:
+    """The ``INDEX/TOTAL`` shard of ``items`` (the same split ``shards`` makes)."""
+    i, n = parse_shard(spec)
+    return split(items, n)[i - 1]
+
+
+def _path(s: Any) -> str:
+    return str(s.path)
+
+
+def _stem(file: str) -> str:
+    return file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def _matches(sel: "Selector", stack: "Stack") -> bool:
+    try:
+        return sel.matches(stack)
+    except KonfigError:
+        return True
+

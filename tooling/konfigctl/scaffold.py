@@ -1,0 +1,284 @@
+"""Adding a project or a stack from the model's template (``konfig new``, ``konfig init``).
+
+A scaffold is planned first (the files, rendered from the template), checked
+in memory (``Repository.with_changes``: the new stacks resolve and validate as
+if the files were there), and only then written: into a temporary directory
+next to the target, renamed into place at once, so a failure leaves nothing
+behind and an existing directory is never overwritten.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+from . import paths
+from . import templates as tpl
+from .errors import KonfigError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from .repository import Repository
+
+PROJECT, STACK = "project", "stack"
+
+
+@dataclasses.dataclass
+class Scaffold:
+    """What ``konfig new`` creates: a directory and its files, and what validation said of them."""
+
+    kind: str  # project | stack
+    path: str  # the new directory, repo-relative
+    files: dict[str, str]  # repo-relative path -> text
+    stacks: list[str]  # the new stacks' paths
+    model: str
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    written: bool = False
+    test_failures: list[str] = dataclasses.field(default_factory=list)  # after writing: no golden file
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": self.path, "model": self.model, "stacks": self.stacks,
+                "files": sorted(self.files), "written": self.written,
+                "problems": [p.to_json() for p in self.problems]}
+
+
+# -- checks -------------------------------------------------------------------------------
+
+def check_owners(repo: "Repository", owners: list[str]) -> None:
+    """Every owner is a team of teams.yaml, or a user it knows (a member of a team, or under ``users``)."""
+    from .teams import Teams, is_user
+
+    if not owners:
+        raise UsageError("a project needs an owner: --owner TEAM (a team of teams.yaml, or @user)")
+    teams = Teams.load(repo)
+    for owner in owners:
+        if is_user(owner):
+            if teams.find_user(owner) is None:
+                raise UsageError(f"unknown user {owner!r}: not a member of any team in {repo.teams_file}",
+                                 hint="add them to their team first, or make a team the owner")
+        elif not teams.is_team(owner):
+            import difflib
+
+            names = sorted(teams.teams)
+            close = difflib.get_close_matches(owner, names, n=1)
+            raise UsageError(f"unknown team {owner!r} (teams in {repo.teams_file}: {', '.join(names)})",
+                             hint=f"did you mean {close[0]}?" if close else None)
+
+
+def repo_path(repo: "Repository", path: str, cwd: str | None = None) -> str:
+    """A directory named on the command line, relative to ``cwd`` or to the repository root."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    joined = os.path.normpath(os.path.join(cwd, path))
+    inside = joined == repo.root or joined.startswith(repo.root + os.sep)
+    if inside and cwd != repo.root:
+        rel = os.path.relpath(joined, repo.root).replace(os.sep, "/")
+        if any(paths.is_within(rel, r) for r in repo.roots):
+            return rel
+    try:
+        return paths.normalize(path.rstrip("/"))
+    except KonfigError:
+        if inside:
+            return os.path.relpath(joined, repo.root).replace(os.sep, "/")
+        raise
+
+
+def _check_free(repo: "Repository", rel: str) -> None:
+    if repo.source.isdir(rel):
+        abspath = paths.confine(repo.root, rel)
+        if os.listdir(abspath):
+            raise UsageError(f"{rel} already exists and is not empty: konfig new never overwrites")
+    elif repo.exists(rel):
+        raise UsageError(f"{rel} already exists (a file): konfig new never overwrites")
+
+
+def _check_name(name: str, what: str) -> None:
+    import re
+
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name) or len(name) > 63:
+        raise UsageError(f"bad {what} name {name!r}: lowercase letters, digits and dashes (a DNS label)")
+
+
+def stack_env(repo: "Repository", name: str, env: str | None) -> str:
+    """The env of a new stack: given, or the first segment of its name that is an env (last first)."""
+    envs = repo.settings["envs"]
+    if env:
+        if env not in envs:
+            raise UsageError(f"unknown env {env!r} (konfig.yaml envs: {', '.join(envs)})")
+        return env
+    for seg in reversed(name.split("/")):
+        if seg in envs:
+            return seg
+    raise UsageError(f"cannot tell the env of stack {name!r}: name it after one of {', '.join(envs)}, "
+                     "or give it (--env ENV, or NAME:ENV in --stacks)")
+
+
+# -- planning -------------------------------------------------------------------------------
+
+def plan_project(repo: "Repository", path: str, model: str, owners: list[str], *,
+                 stacks: list[str] | None = None, variables: dict[str, str] | None = None,
+                 description: str | None = None, cwd: str | None = None) -> Scaffold:
+    """The files of a new project and its stacks (nothing is written)."""
+    rel = repo_path(repo, path, cwd)
+    root = next((r for r in repo.roots if paths.is_within(rel, r) and rel != r), None)
+    if root is None:
+        raise UsageError(f"{rel}: a project must be in a directory under a root ({', '.join(repo.roots)})")
+    _check_name(rel.rsplit("/", 1)[-1], "project")
+    for project in repo.projects():
+        if rel == project.path:
+            raise UsageError(f"project {rel} already exists: konfig new never overwrites",
+                             hint=f"to add a stack to it: konfig new stack {rel}/STACK")
+        if paths.is_within(rel, project.path):
+            raise UsageError(f"{rel} is inside the project {project.path}; nested projects are not supported",
+                             hint=f"to add a stack to it: konfig new stack {rel}")
+        if paths.is_within(project.path, rel):
+            raise UsageError(f"{rel} holds the project {project.path} already; pick a new directory")
+    _check_free(repo, rel)
+    repo.model(model)  # unknown model: a clear error listing the models
+    check_owners(repo, owners)
+    template = tpl.load(repo, model)
+    values = tpl.project_values(repo, rel, model, owners, template, variables, description)
+    files = tpl.render_project(template, rel, values)
+    names = stacks if stacks is not None else (template.stacks or list(repo.settings["envs"]))
+    if not names:
+        raise UsageError("no stacks to create: --stacks dev,prod")
+    stack_paths = []
+    for spec in names:
+        name, _, env = spec.strip().partition(":")
+        name = name.strip("/")
+        for seg in name.split("/"):
+            _check_name(seg, "stack")
+        stack_rel = paths.join(rel, name)
+        if stack_rel in stack_paths:
+            raise UsageError(f"stack {name!r} given twice")
+        stack_paths.append(stack_rel)
+        files.update(tpl.render_stack(template, stack_rel, stack_env(repo, name, env or None), values))
+    return Scaffold(PROJECT, rel, files, stack_paths, model)
+
+
+def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variables: dict[str, str] | None = None,
+               cwd: str | None = None) -> Scaffold:
+    """The files of a new stack in an existing project (nothing is written)."""
+    rel = repo_path(repo, path, cwd)
+    project = next((p for p in repo.projects() if paths.is_within(rel, p.path)), None)
+    if project is None:
+        raise UsageError(f"{rel} is not inside a project (no project.yaml above it)",
+                         hint="create the project first: konfig new project PATH --model M --owner TEAM")
+    if rel == project.path:
+        raise UsageError(f"{rel} is the project directory; a stack lives in a directory of its own inside it")
+    for seg in rel[len(project.path) + 1:].split("/"):
+        _check_name(seg, "stack")
+    for stack in repo.stacks():
+        if rel == stack.path:
+            raise UsageError(f"stack {rel} already exists: konfig new never overwrites")
+        if paths.is_within(rel, stack.path):
+            raise UsageError(f"{rel} is inside the stack {stack.path}")
+        if paths.is_within(stack.path, rel):
+            raise UsageError(f"{rel} holds the stack {stack.path} already")
+    _check_free(repo, rel)
+    model = project.model_name
+    template = tpl.load(repo, model)
+    values = tpl.project_values(repo, project.path, model, project.owners, template, variables,
+                                project.description or None)
+    values["project"] = project.name
+    values["namespace"] = project.namespace
+    name = rel[len(project.path) + 1:]
+    files = tpl.render_stack(template, rel, stack_env(repo, name, env), values)
+    return Scaffold(STACK, rel, files, [rel], model)
+
+
+# -- checking and writing -------------------------------------------------------------------
+
+def check(repo: "Repository", scaffold: Scaffold) -> list[Problem]:
+    """Validate the new stacks as if the files were written (the repository is not touched)."""
+    from .validation import input_problem, validate
+
+    future = repo.with_changes({rel: text.encode("utf-8") for rel, text in scaffold.files.items()})
+    mine = [e for e in future.discovery_problems if e.file and paths.is_within(e.file, scaffold.path)]
+    if mine:
+        scaffold.problems = [input_problem(e) for e in mine]
+        return scaffold.problems
+    stacks = []
+    for path in scaffold.stacks:
+        stack = future.stack_at(path)
+        if stack is None:
+            scaffold.problems = [Problem(f"the template did not make {path} a stack", file=path, check="input")]
+            return scaffold.problems
+        stacks.append(stack)
+    scaffold.problems = validate(future, stacks)
+    return scaffold.problems
+
+
+def dir_mode() -> int:
+    """The mode a new directory gets from the user's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+def write(repo: "Repository", scaffold: Scaffold) -> None:
+    """Write the files: built in a temporary directory beside the target, renamed into place."""
+    target = paths.confine(repo.root, scaffold.path)
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".konfig-new-", dir=parent)
+    try:
+        for rel, text in scaffold.files.items():
+            inner = rel[len(scaffold.path) + 1:]
+            dest = os.path.join(tmp, *inner.split("/"))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "w", encoding="utf-8") as f:
+                f.write(text)
+        os.chmod(tmp, dir_mode())  # mkdtemp makes it private
+        try:
+            os.rename(tmp, target)  # atomic; fails rather than replace a non-empty directory
+        except OSError as e:
+            raise KonfigError(f"cannot create {scaffold.path}: {e.strerror}", file=scaffold.path) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    scaffold.written = True
+
+
+def after_write(repo: "Repository", scaffold: Scaffold) -> list[str]:
+    """Bring generated files up to date with the new project or stack; returns the files written.
+
+    The new stacks get their golden files (what ``konfig test --update``
+    writes), and the CODEOWNERS files the repository keeps get the new
+    project's owners, so the change passes CI as it is. A stack whose test
+    fails for another reason (its renderer) gets no golden file: see
+    ``scaffold.test_failures``.
+    """
+    from .repository import Repository
+
+    fresh = Repository(repo.root)
+    written, scaffold.test_failures = write_goldens(fresh, scaffold.stacks)
+    return written + update_codeowners(fresh)
+
+
+def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str], list[str]]:
+    """(golden files written, one line per stack whose other checks fail) -- ``konfig test --update``."""
+    from .testing import update_goldens
+
+    return update_goldens(repo, [s for s in (repo.stack_at(p) for p in stack_paths) if s is not None])
+
+
+def update_codeowners(repo: "Repository") -> list[str]:
+    """Regenerate the CODEOWNERS files the repository keeps (``konfig owners codeowners``)."""
+    from .codeowners import TARGETS, emit, target_settings
+    from .yamlio import atomic_write
+
+    written = []
+    for target in TARGETS:
+        rel = target_settings(repo, target)["path"]
+        if not repo.exists(rel):
+            continue
+        text = emit(repo, target)
+        if repo.read(rel) != text.encode("utf-8"):
+            atomic_write(paths.confine(repo.root, rel), text)
+            written.append(rel)
+    return written
