@@ -295,9 +295,8 @@ class Run:
             try:
                 path.write_text(original + "# a one-line change for the benchmark\n")
                 repo.git.commit("-q", "-am", f"bench: change {rel}")
-                r = measure(self.konfig("affected", "--base", base, "--head", "HEAD", "--format", "json"))
-                if r["exit_code"] == 2 and "format" in r["stderr"]:
-                    r = measure(self.konfig("affected", "--base", base, "--head", "HEAD"))
+                # the text format, as people and CI scripts run it (one stack a line)
+                r = measure(self.konfig("affected", "--base", base, "--head", "HEAD"))
                 self.m[key] = {**_public(r), "changed": rel, "stacks": _count_affected(r["stdout"])}
             finally:
                 repo.git.checkout("-q", "-f", "main")
@@ -418,9 +417,13 @@ def table(results: dict[str, Any]) -> str:
 def _pick_files(root: Path, stacks: list[Any]) -> tuple[str, str, str]:
     """A stack file, a project defaults file and a model schema to change for ``affected``."""
     stack = next((s for s in stacks if s.model == "webapp"), stacks[0])
-    defaults = next((f for s in stacks for f in s.layers
-                     if f.endswith("/defaults.yaml") and f.count("/") >= 4 and not f.startswith("konfig/base")),
-                    stack.layers[-1])
+    # the project defaults file (<root>/<org>/<project>/defaults.yaml) shared by the most stacks
+    users: dict[str, int] = {}
+    for s in stacks:
+        for f in s.layers:
+            if f.endswith("/defaults.yaml") and f.count("/") == 4 and not f.startswith("konfig/base"):
+                users[f] = users.get(f, 0) + 1
+    defaults = max(sorted(users), key=lambda f: users[f]) if users else stack.layers[-1]
     return f"{stack.path}/stack.yaml", defaults, f"konfig/base/models/{stack.model}/schema.yaml"
 
 
