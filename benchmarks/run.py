@@ -295,9 +295,13 @@ class Run:
             try:
                 path.write_text(original + "# a one-line change for the benchmark\n")
                 repo.git.commit("-q", "-am", f"bench: change {rel}")
-                # the text format, as people and CI scripts run it (one stack a line)
-                r = measure(self.konfig("affected", "--base", base, "--head", "HEAD"))
-                self.m[key] = {**_public(r), "changed": rel, "stacks": _count_affected(r["stdout"])}
+                # the text format, as people and CI scripts run it (one stack a line); the
+                # median of 3 runs after one that brings the new commit's files into memory
+                cmd = self.konfig("affected", "--base", base, "--head", "HEAD")
+                first = measure(cmd)
+                r = self.best(cmd, 3)
+                self.m[key] = {**_public(r), "first_run_seconds": first["seconds"], "changed": rel,
+                               "stacks": _count_affected(r["stdout"])}
             finally:
                 repo.git.checkout("-q", "-f", "main")
                 repo.git.branch("-q", "-D", f"bench-{key}")

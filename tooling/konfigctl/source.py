@@ -6,6 +6,7 @@ through a ``Source`` and never touches ``os`` directly.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -30,6 +31,9 @@ class Source(Protocol):
     def files(self) -> list[str]: ...
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 class WorkTree:
     """Files on disk under ``root``; symlinks may not lead outside it."""
 
@@ -38,6 +42,7 @@ class WorkTree:
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(root)
         self._real_root = os.path.realpath(self.root)
+        self._linked: dict[str, bool] = {}  # directory -> is a symlink (asked once per directory)
 
     def _abs(self, rel: str) -> str:
         return os.path.join(self.root, rel) if rel else self.root
@@ -50,10 +55,24 @@ class WorkTree:
     def read(self, rel: str) -> bytes:
         rel = paths.normalize(rel)
         abspath = self._abs(rel)
-        if os.path.islink(abspath) or os.path.islink(os.path.dirname(abspath)):
-            self._check_inside(rel, abspath)
+        parent = os.path.dirname(abspath)
+        linked = self._linked.get(parent)
+        if linked is None:
+            linked = self._linked[parent] = os.path.islink(parent)
         try:
-            with open(abspath, "rb") as f:
+            if linked or not _NOFOLLOW:
+                if linked or os.path.islink(abspath):
+                    self._check_inside(rel, abspath)
+                fd = os.open(abspath, os.O_RDONLY)
+            else:
+                try:  # a symlinked file fails here (ELOOP): one open instead of lstat + open
+                    fd = os.open(abspath, os.O_RDONLY | _NOFOLLOW)
+                except OSError as e:
+                    if e.errno != errno.ELOOP:
+                        raise
+                    self._check_inside(rel, abspath)
+                    fd = os.open(abspath, os.O_RDONLY)
+            with open(fd, "rb") as f:
                 return f.read()
         except FileNotFoundError:
             raise KonfigError("file not found", file=rel) from None
