@@ -484,7 +484,8 @@ def scaling(sizes: list[int], seed: int, workdir: Path | None) -> dict[str, Any]
         res = run(max(1, round(n * 0.3)), n, seed, workdir=workdir, write=False)
         m = res["measurements"]
         row = {"stacks": n}
-        for key in ("validate_all", "validate_all_j1", "kcl_compile", "test_cold", "test_warm"):
+        for key in ("validate_all", "validate_all_j1", "kcl_compile", "test_cold", "test_warm",
+                    "affected_stack", "affected_model", "start_list"):
             if m.get(key, {}).get("seconds"):
                 row[key] = m[key]["seconds"]
                 row[key + "_ms_per_stack"] = round(1000 * m[key]["seconds"] / n, 2)
