@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import random
 import re
 import shutil
@@ -39,7 +38,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `konfigctl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from konfigctl.yamlio import AppendList, ReplaceDict, ReplaceList  # noqa: E402
+from konfigctl.yamlio import AppendList, ReplaceDict, ReplaceList
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,7 +110,7 @@ def _plain(s: str) -> bool:
 
             try:
                 ok = load(f"k: {s}\n").data == {"k": s}
-            except Exception:  # noqa: BLE001
+            except Exception:
                 ok = False
         _plain_ok[s] = ok
     return ok

@@ -30,9 +30,7 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +42,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `konfigctl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generate import REPO_ROOT, generate  # noqa: E402
+from benchmarks.generate import REPO_ROOT, generate
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 SIZES = {"tiny": (8, 20), "small": (20, 50), "full": (1500, 5000)}
@@ -418,6 +416,43 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The targets and every measurement as markdown tables (for docs/performance.md)."""
+    lines = ["| figure | target | measured | met? |", "|---|---|---:|---|"]
+    for t in results["targets"]:
+        val = "not available yet" if t["measured"] is None else f"{t['measured']:.3g} {t['unit']}"
+        met = {True: "yes", False: "**no**", None: "-"}[t["met"]]
+        lines.append(f"| {t['figure']} | {t['target']} | {val} | {met} |")
+    lines += ["", "| measurement | command | wall | CPU | exit | largest process | process tree |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+    for key, v in results["measurements"].items():
+        if key == "agreement" or v.get("available") is False:
+            continue
+        pss = v.get("peak_tree_pss_mb")
+        lines.append(f"| {key} | `{_shown_cmd(v['cmd'])}` | {v['seconds']:.2f} s | "
+                     f"{v['cpu_seconds']:.2f} s | {v['exit_code']} | {v['peak_rss_mb']:.0f} MiB | "
+                     f"{'-' if pss is None else f'{pss:.0f} MiB'} |")
+    return "\n".join(lines)
+
+
+def _shown_cmd(cmd: str) -> str:
+    """A measured command without its temporary paths (``--repo DIR`` dropped, commits shortened)."""
+    out: list[str] = []
+    skip = False
+    for p in cmd.split():
+        if skip:
+            skip = False
+        elif p == "--repo":
+            skip = True
+        elif p.endswith("benchmarks/kcl/compile.py"):
+            out.append("benchmarks/kcl/compile.py")
+        elif p.startswith("/"):
+            out.append("DIR")
+        else:
+            out.append(p[:12] if len(p) == 40 else p)
+    return " ".join(out)
+
+
 def _pick_files(root: Path, stacks: list[Any]) -> tuple[str, str, str]:
     """A stack file, a project defaults file and a model schema to change for ``affected``."""
     stack = next((s for s in stacks if s.model == "webapp"), stacks[0])
@@ -509,7 +544,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scaling", metavar="N,N,...", help="measure at each size and report the cost per stack")
     ap.add_argument("--workdir", type=Path, help="where the temporary Konfig goes (default: $TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the generated Konfig")
+    ap.add_argument("--markdown", metavar="JSON", type=Path,
+                    help="print the tables of a results file as markdown, and exit")
     args = ap.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     if args.scaling:
         scaling([int(x) for x in args.scaling.split(",")], args.seed, args.workdir)
         return 0

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from benchmarks import generate as gen_mod
-from benchmarks import run as run_mod
 from konfigctl import yamlio
 from konfigctl.repository import Repository
 from konfigctl.validation import validate
+
+from benchmarks import generate as gen_mod
+from benchmarks import run as run_mod
 
 MEASUREMENTS = ("start_help", "start_list", "validate_all", "validate_all_j1", "kcl_compile",
                 "test_cold", "test_warm", "affected_stack", "affected_defaults", "affected_model")

@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from konfigctl import fastschema, schema
+from konfigctl import fastschema, schema, yamlio
 from konfigctl.repository import Repository
 from konfigctl.resolution import resolve
-from konfigctl import yamlio
 from konfigctl.yamlio import iter_paths
+
 from tests.conftest import REPO_ROOT
 
 

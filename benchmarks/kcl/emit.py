@@ -115,7 +115,7 @@ def kcl_path(rel: str) -> str:
     return rel.rsplit(".", 1)[0] + ".k"
 
 
-def _selects(when: dict[str, Any] | None, s: "StackSpec") -> bool:
+def _selects(when: dict[str, Any] | None, s: StackSpec) -> bool:
     from konfigctl.selector import Selector
 
     sel = Selector.from_mapping(when)
@@ -125,7 +125,7 @@ def _selects(when: dict[str, Any] | None, s: "StackSpec") -> bool:
                               labels=s.labels)
 
 
-def write(root: Path, stacks: list["StackSpec"], data: dict[str, Any]) -> Path:
+def write(root: Path, stacks: list[StackSpec], data: dict[str, Any]) -> Path:
     """Write ``root/kcl``: the library, models, policies, every layer, and ``stacks.json``."""
     out = root / "kcl"
     for sub in ("lib", "models", "policies"):
