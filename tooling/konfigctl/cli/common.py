@@ -102,8 +102,8 @@ def complete_model(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def format_option(default: str, choices: tuple[str, ...]) -> Any:
     return typer.Option(
-        default, "--format", "-f",
-        help=f"Output format: {', '.join(choices)}.",
+        default, "--format", "-f", metavar="|".join(choices),
+        help="Output format.",
         show_default=True,
     )
 
@@ -131,5 +131,5 @@ OVERRIDE_OPTION: Any = typer.Option(
     help="Override a value on top of every layer, e.g. -O replicas=4 (repeatable).",
 )
 JOBS_OPTION: Any = typer.Option(
-    None, "--jobs", "-j", min=1, help="Parallel workers (default: the number of CPUs).",
+    None, "--jobs", "-j", min=1, metavar="N", help="Parallel workers (default: the number of CPUs).",
 )
