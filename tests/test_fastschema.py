@@ -157,8 +157,9 @@ def _mutate(config: Any, data: Any) -> Any:
         if op == "delete":
             del parent[path[-1]]
         elif op == "add" and isinstance(parent[path[-1]], dict):
+            # a copy: later mutations must not change POOL (hypothesis replays draws)
             parent[path[-1]][data.draw(st.sampled_from(["name", "extra", "type", "min_replicas"]))] = \
-                data.draw(st.sampled_from(POOL))
+                copy.deepcopy(data.draw(st.sampled_from(POOL)))
         else:
             parent[path[-1]] = copy.deepcopy(data.draw(_near(parent[path[-1]])))
     return config
