@@ -157,3 +157,16 @@ def test_ref_escaping_the_base_dir(cli, mini, write):
     assert res.exit_code == 2
     assert "schemas may only come from konfig/base/" in res.output
     assert "Traceback" not in res.output
+
+
+def test_schema_ref_through_a_symlinked_directory_leading_outside(cli, mini, tmp_path):
+    """A link higher up than the file's own directory is caught too (O_NOFOLLOW checks only the last part)."""
+    outside = tmp_path / "outside" / "sub"
+    outside.mkdir(parents=True)
+    (outside / "units.yaml").write_text("$defs: {memory: {type: string}, storage: {type: string}}\n")
+    os.symlink(tmp_path / "outside", mini / "konfig/base/shared")
+    write_model = (mini / "konfig/base/models/app/schema.yaml")
+    write_model.write_text(write_model.read_text().replace("../../schemas/units.yaml", "../../shared/sub/units.yaml"))
+    res = cli("validate", "acme/web/dev", repo=mini)
+    assert res.exit_code == 2
+    assert "symlink leads outside the repository" in res.output

@@ -42,7 +42,7 @@ class WorkTree:
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(root)
         self._real_root = os.path.realpath(self.root)
-        self._linked: dict[str, bool] = {}  # directory -> is a symlink (asked once per directory)
+        self._linked: dict[str, bool] = {}  # directory -> it or a parent is a symlink (asked once)
 
     def _abs(self, rel: str) -> str:
         return os.path.join(self.root, rel) if rel else self.root
@@ -52,13 +52,21 @@ class WorkTree:
         if real != self._real_root and not real.startswith(self._real_root + os.sep):
             raise KonfigError(f"symlink leads outside the repository (to {real})", file=rel)
 
+    def _dir_linked(self, directory: str) -> bool:
+        """Whether ``directory`` or any directory above it (up to the root) is a symlink."""
+        linked = self._linked.get(directory)
+        if linked is None:
+            if len(directory) <= len(self.root):
+                linked = False
+            else:
+                linked = os.path.islink(directory) or self._dir_linked(os.path.dirname(directory))
+            self._linked[directory] = linked
+        return linked
+
     def read(self, rel: str) -> bytes:
         rel = paths.normalize(rel)
         abspath = self._abs(rel)
-        parent = os.path.dirname(abspath)
-        linked = self._linked.get(parent)
-        if linked is None:
-            linked = self._linked[parent] = os.path.islink(parent)
+        linked = self._dir_linked(os.path.dirname(abspath))
         try:
             if linked or not _NOFOLLOW:
                 if linked or os.path.islink(abspath):
