@@ -7,6 +7,7 @@ from konfigctl.errors import KonfigError, UsageError
 from konfigctl.graph import Graph
 from konfigctl.repository import Repository
 from tests import konfig_repos as k
+from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture
@@ -237,3 +238,38 @@ def test_byte_precheck_never_misses_an_escaped_value(repo, write):
     assert [s.path for s in g.dependencies(repo.stack_at("konfig/appops/acme/web/prod"))] == [
         "konfig/appops/acme/api/dev"]
     assert g.may_contain("konfig/appops/acme/api/dev/stack.yaml", "depends_on") is False
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("model: webapp\nowners: [payments]\n", "webapp"),
+    ("name: x\nmodel : cronjob  # the batch model\n", "cronjob"),
+    ("model: webapp\r\nowners: [a]\r\n", "webapp"),
+    # anything the parser could read differently is left to the parser
+    ('model: "webapp"\n', None),
+    ("model:\n  webapp\n", None),
+    ("model: webapp\nmodel: cronjob\n", None),
+    ("description: \"a\nmodel: webapp\"\nmodel: cronjob\n", None),
+    ("labels: {a: b,\nmodel: webapp}\nmodel: cronjob\n", None),
+    ("---\nmodel: webapp\n", None),
+    ("model: web\\x61pp\n", None),
+    ("model:\twebapp\n", None),
+    ("# model: webapp\nmodel: cronjob\n", "cronjob"),
+    ("model:webapp\n", None),
+])
+def test_peek_model(text, expected):
+    from konfigctl.graph import peek_model
+
+    assert peek_model(text.encode()) == expected
+
+
+def test_peek_model_agrees_with_the_parser_on_this_repository():
+    from konfigctl.graph import peek_model
+
+    repo = Repository(str(REPO_ROOT))
+    peeked = 0
+    for p in repo.projects():
+        got = peek_model(repo.read(p.file))
+        if got is not None:
+            peeked += 1
+            assert got == p.model_name, p.path
+    assert peeked >= len(repo.projects()) // 2

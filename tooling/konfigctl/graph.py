@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -177,6 +178,11 @@ class Graph:
             found = []
             for p in self.repo.projects():
                 if not self.may_contain(p.file, model):
+                    continue
+                peeked = peek_model(self.repo.read(p.file))
+                if peeked is not None:
+                    if peeked == model:
+                        found.append(p)
                     continue
                 try:
                     if p.model_name != model:
@@ -565,6 +571,32 @@ class Graph:
                     raise cycle_error(self.repo, nodes[cycle[0]], cycle)
             raise KonfigError("depends_on cycle among " + ", ".join(stuck))  # pragma: no cover
         return [wanted[p] for p in ordered if p in wanted]
+
+
+_MODEL_LINE = re.compile(rb"^model[ ]*:[ ]+([A-Za-z0-9][A-Za-z0-9_.-]*)[ ]*(?:#[^\n]*)?\r?$", re.M)
+
+
+def peek_model(raw: bytes) -> str | None:
+    """The ``model:`` of a project.yaml read from its text, when that is certain; else None.
+
+    Certain means block-style YAML with nothing that could make a column-0
+    ``model: name`` line mean anything else: no escapes, tabs or document
+    markers, flow brackets and quotes closed on the line they open, and exactly
+    one such line. Anything else is parsed (the caller falls back), so the
+    answer never differs from the parser's -- it only skips the parse.
+    """
+    if b"\\" in raw or b"\t" in raw:
+        return None
+    found = _MODEL_LINE.findall(raw)
+    if len(found) != 1:
+        return None
+    for line in raw.splitlines():
+        if line.startswith((b"---", b"...", b"%")):
+            return None
+        if (line.count(b"[") != line.count(b"]") or line.count(b"{") != line.count(b"}")
+                or line.count(b'"') % 2 or line.count(b"'") % 2):
+            return None
+    return found[0].decode()
 
 
 def cycle_error(repo: "Repository", stack: "Stack", cycle: list[str]) -> KonfigError:
