@@ -170,3 +170,13 @@ def test_schema_ref_through_a_symlinked_directory_leading_outside(cli, mini, tmp
     res = cli("validate", "acme/web/dev", repo=mini)
     assert res.exit_code == 2
     assert "symlink leads outside the repository" in res.output
+
+
+def test_broken_ref_in_a_model_is_reported_once_at_its_line(cli, mini):
+    schema = mini / "konfig/base/models/app/schema.yaml"
+    schema.write_text(schema.read_text().replace("units.yaml#/$defs/memory", "units.yaml#/$defs/nope"))
+    res = cli("validate", "--all", repo=mini)
+    assert res.exit_code == 2
+    assert res.stdout.splitlines() == [
+        "konfig/base/models/app/schema.yaml:11:5: $ref '../../schemas/units.yaml#/$defs/nope': "
+        "no #/$defs/nope in konfig/base/schemas/units.yaml (breaks 6 stacks)"]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import formats, paths
 from .errors import KonfigError
-from .model import Model, resolve_ref, uri_of
+from .model import Model, subschemas, uri_of
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -57,22 +57,9 @@ class Reference:
 
 # -- reading the schema ----------------------------------------------------------------
 
-def _parts(repo: "Repository", node: Any, uri: str, depth: int = 0) -> list[tuple[dict[str, Any], str]]:
+def _parts(repo: "Repository", node: Any, uri: str) -> list[tuple[dict[str, Any], str]]:
     """``node`` with what ``$ref`` and ``allOf`` add to it (not the conditional parts)."""
-    if not isinstance(node, dict) or depth > 32:
-        return []
-    out = [(node, uri)]
-    ref = node.get("$ref")
-    if isinstance(ref, str):
-        try:
-            target, turi = resolve_ref(repo, ref, uri)
-            out.extend(_parts(repo, target, turi, depth + 1))
-        except KonfigError:
-            pass
-    for sub in node.get("allOf") or []:
-        if isinstance(sub, dict) and not ("if" in sub and set(sub) <= {"if", "then", "else", "description"}):
-            out.extend(_parts(repo, sub, uri, depth + 1))
-    return out
+    return subschemas(repo, node, uri, conditional=False)
 
 
 def _merged(parts: list[tuple[dict[str, Any], str]], key: str) -> Any:

@@ -66,25 +66,13 @@ class Spec:
 
 def parse_spec(text: str) -> Spec:
     """Parse a ``set`` spec; ``UsageError`` (exit 2) if it is malformed."""
-    depth = 0
-    quote = ""
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "\"'":
-            quote = c
-        elif c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-        elif c == "=" and depth == 0:
-            raw = text[i + 1:]
-            if i > 0 and text[i - 1] == "+":
-                path = kp.parse(text[: i - 1])
-                return Spec(APPEND, path, parse_value(raw, f"value of {text[:i - 1]}"), text, raw)
-            path = kp.parse(text[:i])
-            return Spec(SET, path, parse_value(raw, f"value of {text[:i]}"), text, raw)
+    split = kp.split_assignment(text)
+    if split is not None:
+        lhs, raw = split
+        if lhs.endswith("+"):
+            lhs = lhs[:-1]
+            return Spec(APPEND, kp.parse(lhs), parse_value(raw, f"value of {lhs}"), text, raw)
+        return Spec(SET, kp.parse(lhs), parse_value(raw, f"value of {lhs}"), text, raw)
     stripped = text.strip()
     if stripped.endswith("-") and len(stripped) > 1:
         return Spec(DELETE, kp.parse(stripped[:-1]), None, text)

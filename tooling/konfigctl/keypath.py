@@ -117,6 +117,25 @@ def parse(text: str) -> KeyPath:
     return tuple(out)
 
 
+def split_assignment(text: str) -> tuple[str, str] | None:
+    """``("a.b[k=v]", "1")`` for ``a.b[k=v]=1``: the first ``=`` outside brackets and quotes."""
+    depth = 0
+    quote = ""
+    for i, c in enumerate(text):
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+        elif c == "=" and depth == 0:
+            return text[:i], text[i + 1:]
+    return None
+
+
 def format(path: tuple[Any, ...]) -> str:  # noqa: A001 - mirrors parse()
     """Render a key path (string keys, int indices, selectors) as text."""
     out = []

@@ -112,7 +112,7 @@ class Model:
 
 
 def build_merge_spec(repo: "Repository", schema: Any, base_uri: str) -> MergeSpec:
-    """Walk a schema (following ``$ref``) and record the arrays that merge by key."""
+    """Walk a schema (following ``$ref`` and combinators) and record the arrays that merge by key."""
     memo: dict[tuple[int, str], MergeSpec] = {}
 
     def walk(node: Any, uri: str, depth: int = 0) -> MergeSpec:
@@ -123,38 +123,20 @@ def build_merge_spec(repo: "Repository", schema: Any, base_uri: str) -> MergeSpe
         if key in memo:
             return memo[key]
         memo[key] = spec
-        parts = [(node, uri)]
-        for comb in ("allOf", "anyOf", "oneOf"):
-            for sub in node.get(comb) or []:
-                parts.append((sub, uri))
-        for cond in ("then", "else"):
-            if isinstance(node.get(cond), dict):
-                parts.append((node[cond], uri))
-        for part, puri in parts:
-            ref = part.get("$ref") if isinstance(part, dict) else None
-            if isinstance(ref, str):
-                target, turi = resolve_ref(repo, ref, puri)
-                _absorb(spec, walk(target, turi, depth + 1))
-            if not isinstance(part, dict):
-                continue
+        for part, puri in subschemas(repo, node, uri):
             if isinstance(part.get("x-merge-key"), str):
-                spec.key = part["x-merge-key"]
+                spec.key = spec.key or part["x-merge-key"]
             for name, sub in (part.get("properties") or {}).items():
                 child = walk(sub, puri, depth + 1)
                 if name in spec.props:
                     _absorb(spec.props[name], child)
                 elif not child.empty:
                     spec.props[name] = child
-            add = part.get("additionalProperties")
-            if isinstance(add, dict):
-                child = walk(add, puri, depth + 1)
-                if not child.empty:
-                    spec.additional = child
-            items = part.get("items")
-            if isinstance(items, dict):
-                child = walk(items, puri, depth + 1)
-                if not child.empty:
-                    spec.items = child
+            for kw in ("additionalProperties", "items"):
+                if isinstance(part.get(kw), dict):
+                    child = walk(part[kw], puri, depth + 1)
+                    if not child.empty:
+                        setattr(spec, "additional" if kw == "additionalProperties" else "items", child)
         return spec
 
     return walk(schema, base_uri)
@@ -190,8 +172,10 @@ def resolve_ref(repo: "Repository", ref: str, base_uri: str) -> tuple[Any, str]:
     return node, doc_uri
 
 
-def subschemas(repo: "Repository", node: Any, uri: str, depth: int = 0) -> list[tuple[dict[str, Any], str]]:
-    """``node`` and every schema it is combined with (``$ref``, ``allOf``/``anyOf``/``oneOf``, ``then``/``else``)."""
+def subschemas(repo: "Repository", node: Any, uri: str, depth: int = 0, *,
+               conditional: bool = True) -> list[tuple[dict[str, Any], str]]:
+    """``node`` and every schema it is combined with: ``$ref`` and ``allOf`` always;
+    with ``conditional``, also ``anyOf``/``oneOf`` and ``then``/``else`` (what *may* apply)."""
     if not isinstance(node, dict) or depth > 32:
         return []
     out = [(node, uri)]
@@ -200,14 +184,21 @@ def subschemas(repo: "Repository", node: Any, uri: str, depth: int = 0) -> list[
         try:
             target, turi = resolve_ref(repo, ref, uri)
         except KonfigError:
-            target, turi = None, uri
-        out.extend(subschemas(repo, target, turi, depth + 1))
-    for comb in ("allOf", "anyOf", "oneOf"):
+            target, turi = None, uri  # reported by the validator that compiles the schema
+        out.extend(subschemas(repo, target, turi, depth + 1, conditional=conditional))
+    for comb in ("allOf", "anyOf", "oneOf") if conditional else ("allOf",):
         for sub in node.get(comb) or []:
-            out.extend(subschemas(repo, sub, uri, depth + 1))
-    for cond in ("then", "else"):
-        out.extend(subschemas(repo, node.get(cond), uri, depth + 1))
+            if not conditional and _only_a_condition(sub):
+                continue
+            out.extend(subschemas(repo, sub, uri, depth + 1, conditional=conditional))
+    if conditional:
+        for cond in ("then", "else"):
+            out.extend(subschemas(repo, node.get(cond), uri, depth + 1))
     return out
+
+
+def _only_a_condition(sub: Any) -> bool:
+    return isinstance(sub, dict) and "if" in sub and set(sub) <= {"if", "then", "else", "description"}
 
 
 def schemas_at(repo: "Repository", schema: Any, uri: str, path: tuple[Any, ...]) -> list[tuple[dict[str, Any], str]]:

@@ -306,20 +306,21 @@ class Repository:
                 raise KonfigError(f"$ref to {uri} is not allowed: only files under {self.base}/", file=file)
             return self.schema_document(rel)
 
-        preload = {}
-        for rel in self.schema_closure(file):
-            if rel != file:  # the schema itself is the validator's root (it may sit inside its file)
-                try:
-                    preload[uri_of(rel)] = self.schema_document(rel)
-                except KonfigError:
-                    pass  # reported by retrieve() when a $ref needs it
+        # every $ref must resolve now, at file:line, not when a stack first reaches it
+        preload = {uri_of(rel): self.schema_document(rel)
+                   for rel in self.schema_closure(file, strict=True) if rel != file}
         return schema_mod.build(schema, uri_of(file), retrieve, preload)
 
-    def schema_closure(self, rel: str) -> list[str]:
-        """``rel`` and every schema file it references, transitively."""
+    def schema_closure(self, rel: str, strict: bool = False) -> list[str]:
+        """``rel`` and every schema file it references, transitively.
+
+        ``strict``: each ``$ref`` must resolve (file and fragment), else a
+        ``KonfigError`` at the line of the ``$ref``.
+        """
         from urllib.parse import urldefrag, urljoin
 
-        from .schema import iter_refs
+        from .model import resolve_ref
+        from .yamlio import iter_paths
 
         seen: list[str] = []
         todo = [rel]
@@ -331,8 +332,19 @@ class Repository:
             try:
                 data = self.schema_document(cur)
             except KonfigError:
+                if strict:
+                    raise
                 continue
-            for ref in iter_refs(data):
+            for path, ref in iter_paths(data):
+                if not path or path[-1] != "$ref" or not isinstance(ref, str):
+                    continue
+                if strict:
+                    try:
+                        resolve_ref(self, ref, uri_of(cur))
+                    except KonfigError as e:
+                        line, col = self.position(cur, path)
+                        msg = e.message if e.message.startswith("$ref") else f"$ref {ref!r}: {e.message}"
+                        raise KonfigError(msg, file=cur, line=line, col=col) from None
                 target = rel_of(urldefrag(urljoin(uri_of(cur), ref))[0])
                 if target and target not in seen:
                     todo.append(target)

@@ -200,21 +200,10 @@ class Resolution:
 
 def parse_override(text: str) -> tuple[kp.KeyPath, Any]:
     """``key.path=value`` (value as a YAML scalar or flow collection)."""
-    depth = 0
-    quote = ""
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "\"'":
-            quote = c
-        elif c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-        elif c == "=" and depth == 0:
-            path = kp.parse(text[:i])
-            return path, parse_value(text[i + 1:], f"value of {text[:i]}")
+    split = kp.split_assignment(text)
+    if split is not None:
+        lhs, rhs = split
+        return kp.parse(lhs), parse_value(rhs, f"value of {lhs}")
     raise UsageError(f"bad override {text!r}: expected KEY.PATH=VALUE")
 
 

@@ -196,7 +196,31 @@ def validate(repo: "Repository", stacks: list["Stack"], *, with_discovery: bool 
     for _stack, found in map_stacks(repo, stacks, one, jobs=jobs, progress=progress,
                                     label="validating"):
         problems.extend(found)
-    return problems
+    return once_per_shared_file(problems)
+
+
+def once_per_shared_file(problems: list[Problem]) -> list[Problem]:
+    """A broken shared file (a model schema, a defaults.yaml) breaks every stack that
+    reads it: say so once, with how many stacks, instead of once per stack."""
+    import dataclasses
+
+    counts: dict[tuple[Any, ...], int] = {}
+    for p in problems:
+        if p.check == INPUT and p.file and p.stack and not p.file.startswith(p.stack + "/"):
+            key = (p.file, p.line, p.col, p.message)
+            counts[key] = counts.get(key, 0) + 1
+    out = []
+    seen = set()
+    for p in problems:
+        key = (p.file, p.line, p.col, p.message)
+        n = counts.get(key, 0) if p.check == INPUT else 0
+        if n > 1:
+            if key in seen:
+                continue
+            seen.add(key)
+            p = dataclasses.replace(p, stack=None, message=f"{p.message} (breaks {n} stacks)")
+        out.append(p)
+    return out
 
 
 def _warm(repo: "Repository", stacks: list["Stack"], jobs: int | None = None) -> None:
