@@ -30,6 +30,23 @@ def location(file: str | None, line: int | None = None, col: int | None = None) 
     return out
 
 
+def kind_of(value: Any) -> str:
+    """How a value's type reads in a message about YAML: "a mapping", "a list", "null"..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
 class KonfigError(Exception):
     """Bad input or usage: printed as a single line, exit code 2."""
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import keypath as kp
-from .errors import KonfigError
+from .errors import KonfigError, kind_of
 from .yamlio import Document
 
 KONFIG_FILE = "konfig.yaml"
@@ -83,7 +83,7 @@ def check(name: str, doc: Document, what: str | None = None,
     if not isinstance(data, dict):
         line, col = pos_doc().position(()) or (None, None)
         raise KonfigError(
-            f"expected a mapping of {what or name} settings, got {_kind(data)}",
+            f"expected a mapping of {what or name} settings, got {kind_of(data)}",
             file=doc.filename, line=line, col=col,
         )
     from .schema import explain_error
@@ -94,18 +94,6 @@ def check(name: str, doc: Document, what: str | None = None,
         line, col = pos_doc().position(path) or (None, None)
         raise KonfigError(msg, file=doc.filename, line=line, col=col, keypath=kp.format(path) or None)
     return data
-
-
-def _kind(v: Any) -> str:
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    return type(v).__name__
 
 
 def settings_with_defaults(data: dict[str, Any]) -> dict[str, Any]:

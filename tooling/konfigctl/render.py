@@ -35,7 +35,7 @@ import math
 import types
 from typing import TYPE_CHECKING, Any
 
-from .errors import EXIT_FAILED, KonfigError
+from .errors import EXIT_FAILED, KonfigError, kind_of
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -194,11 +194,11 @@ def check_resources(result: Any, model: str, stack: str | None = None) -> list[d
         return RenderError(msg, model=model, stack=stack)
 
     if not isinstance(result, list):
-        raise fail(f"renderer must return a list of resources, got {_type(result)}")
+        raise fail(f"renderer must return a list of resources, got {kind_of(result)}")
     seen: dict[tuple[str, str, str, str], int] = {}
     for i, res in enumerate(result):
         if not isinstance(res, dict):
-            raise fail(f"resource {i}: expected a mapping, got {_type(res)}")
+            raise fail(f"resource {i}: expected a mapping, got {kind_of(res)}")
         for field in ("apiVersion", "kind"):
             if not isinstance(res.get(field), str) or not res[field]:
                 raise fail(f"resource {i}: {field} must be a non-empty string")
@@ -208,7 +208,7 @@ def check_resources(result: Any, model: str, stack: str | None = None) -> list[d
         bad = _not_plain(res)
         if bad is not None:
             path, value = bad
-            raise fail(f"{res['kind']} {meta['name']}: {path}: {_type(value)} is not plain data "
+            raise fail(f"{res['kind']} {meta['name']}: {path}: {kind_of(value)} is not plain data "
                        "(use strings, numbers, booleans, null, lists and mappings)")
         ident = (_group(res["apiVersion"]), res["kind"], str(meta.get("namespace") or ""), meta["name"])
         if ident in seen:
@@ -235,22 +235,6 @@ def in_apply_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _group(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-
-
-def _type(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, dict):
-        return "a mapping"
-    if isinstance(v, (list, tuple)):
-        return "a list"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, (int, float)):
-        return "a number"
-    return type(v).__name__
 
 
 def _not_plain(data: Any, path: str = "") -> tuple[str, Any] | None:
