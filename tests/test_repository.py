@@ -121,3 +121,24 @@ def test_git_revision_of_a_konfig_in_a_subdirectory(tmp_path):
     repo = Repository.at_revision(str(tmp_path / "ops" / "konfig-repo"), "HEAD")
     assert len(repo.stacks()) == 6
     assert repo.settings["roots"] == ["konfig/appops", "konfig/infra"]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("cache_dir: /tmp/elsewhere", "must be relative to the repository"),
+    ("cache_dir: ../elsewhere", "leaves the repository"),
+    ("cache_dir: .", "not the root itself"),
+    ("roots: [konfig/appops, ../outside]", "leaves the repository"),
+    ("base: konfig/../../base", "leaves the repository"),
+])
+def test_settings_paths_stay_inside_the_repository(mini, line, message):
+    """The cache directory is written to: one outside the repository would put files anywhere."""
+    key = line.split(":", 1)[0]
+    text = (mini / "konfig.yaml").read_text()
+    kept = [ln for ln in text.splitlines() if not ln.startswith(key + ":")]
+    (mini / "konfig.yaml").write_text("\n".join(kept) + "\n" + line + "\n")
+    with pytest.raises(KonfigError) as info:
+        Repository(str(mini)).settings
+    err = info.value
+    assert message in err.message and err.file == "konfig.yaml"
+    assert err.line == len(kept) + 1 and err.keypath.split(".")[0] == key
+    assert not (mini.parent / "elsewhere").exists()

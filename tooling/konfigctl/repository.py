@@ -132,7 +132,24 @@ class Repository:
     @cached_property
     def settings(self) -> dict[str, Any]:
         data = self.check_format("konfig", formats.KONFIG_FILE, "repository")
-        return formats.settings_with_defaults(data)
+        settings = formats.settings_with_defaults(data)
+        # every directory konfig reads or writes stays inside the repository
+        for key in ("base", "roots", "cache_dir"):
+            value = settings[key]
+            for i, item in enumerate(value if isinstance(value, list) else [value]):
+                path = (key, i) if isinstance(value, list) else (key,)
+                try:
+                    normal = paths.normalize(item)
+                except KonfigError as e:
+                    line, col = self.position(formats.KONFIG_FILE, path)
+                    raise KonfigError(e.message, file=formats.KONFIG_FILE, line=line, col=col,
+                                      keypath=".".join(map(str, path))) from None
+                if not normal and key == "cache_dir":  # its .gitignore says "*"
+                    line, col = self.position(formats.KONFIG_FILE, path)
+                    raise KonfigError("must be a directory below the repository root, not the root itself",
+                                      file=formats.KONFIG_FILE, line=line, col=col,
+                                      keypath=".".join(map(str, path)))
+        return settings
 
     @property
     def base(self) -> str:
