@@ -47,6 +47,7 @@ class Repository:
         self._schemas: dict[str, Any] = {}
         self._models: dict[str, Model] = {}
         self.memo: dict[Any, Any] = {}  # resolution's shared-layer merges
+        self.use_cache = True  # False (--no-cache): nothing read from or written to cache_dir
 
     @classmethod
     def discover(cls, start: str | None = None, repo: str | None = None) -> "Repository":
@@ -171,6 +172,10 @@ class Repository:
         stacks: dict[str, Stack] = {}
         defaults: set[str] = set()
         problems: list[KonfigError] = []
+        if self.use_cache and isinstance(self.source, WorkTree):
+            from .cache import Listings
+
+            self.source.remember_listings(Listings(os.path.join(self.cache_dir, "listings.json"), self.root))
         for root in self.roots:
             owner_of: dict[str, Project] = {}
             for rel, _dirs, files in self.source.walk(root, problems):

@@ -9,12 +9,15 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import time
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import paths
 from .errors import KonfigError
 
+if TYPE_CHECKING:
+    from .cache import Listings
 
 class Source(Protocol):
     root: str
@@ -43,6 +46,11 @@ class WorkTree:
         self.root = os.path.abspath(root)
         self._real_root = os.path.realpath(self.root)
         self._linked: dict[str, bool] = {}  # directory -> it or a parent is a symlink (asked once)
+        self._listings: Listings | None = None
+
+    def remember_listings(self, listings: Listings) -> None:
+        """Reuse directory listings from earlier runs while their directories are unchanged."""
+        self._listings = listings
 
     def _abs(self, rel: str) -> str:
         return os.path.join(self.root, rel) if rel else self.root
@@ -105,39 +113,67 @@ class WorkTree:
         top = paths.normalize(top)
         stack = [top]
         root = self.root
+        listings = self._listings
+        now_ns = time.time_ns()
+        seen: set[str] = set()
         while stack:
             rel = stack.pop()
-            try:
-                it = os.scandir(f"{root}/{rel}" if rel else root)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            dirs: list[str] = []
-            files: list[str] = []
-            with it:
-                for entry in it:  # d_type answers is_dir/is_symlink without a stat
-                    name = entry.name
-                    if name[0] == ".":
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        dirs.append(name)
-                    elif entry.is_symlink():
-                        child = f"{rel}/{name}" if rel else name
-                        if entry.is_dir():
-                            try:
-                                self._check_inside(child, entry.path)
-                            except KonfigError as e:
-                                if errors is None:
-                                    raise
-                                errors.append(e)
-                            continue  # a link to a directory inside the repo: walked there
-                        files.append(name)
+            path = f"{root}/{rel}" if rel else root
+            listed = None
+            if listings is not None:
+                try:
+                    st = os.stat(path)
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                listed = listings.get(rel, st)
+            if listed is not None:
+                dirs, files = listed
+            else:
+                try:
+                    dirs, files, linked = self._scan(rel, path, errors)
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                if listings is not None:
+                    if linked:
+                        listings.forget(rel)
                     else:
-                        files.append(name)
-            dirs.sort()
-            files.sort()
+                        listings.put(rel, st, dirs, files, now_ns)
+            seen.add(rel)
             yield rel, dirs, files
             for d in reversed(dirs):
                 stack.append(f"{rel}/{d}" if rel else d)
+        if listings is not None:
+            listings.finish(top, seen)
+
+    def _scan(self, rel: str, path: str, errors: list[KonfigError] | None) -> tuple[list[str], list[str], bool]:
+        """One directory's visible subdirectories and files, and whether it holds a symlink."""
+        dirs: list[str] = []
+        files: list[str] = []
+        linked = False
+        with os.scandir(path) as it:
+            for entry in it:  # d_type answers is_dir/is_symlink without a stat
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    dirs.append(name)
+                elif entry.is_symlink():
+                    linked = True
+                    child = f"{rel}/{name}" if rel else name
+                    if entry.is_dir():
+                        try:
+                            self._check_inside(child, entry.path)
+                        except KonfigError as e:
+                            if errors is None:
+                                raise
+                            errors.append(e)
+                        continue  # a link to a directory inside the repo: walked there
+                    files.append(name)
+                else:
+                    files.append(name)
+        dirs.sort()
+        files.sort()
+        return dirs, files, linked
 
     def files(self) -> list[str]:
         out = []
