@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `konfigctl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -206,15 +206,24 @@ class Run:
     def konfig(self, *args: str) -> list[str]:
         return KONFIG + ["--repo", str(self.root), *args]
 
-    def best(self, cmd: list[str], n: int, cwd: Path | None = None) -> dict[str, Any]:
-        """The median of ``n`` runs (start-time figures are noisy)."""
-        runs = [measure(cmd, cwd=cwd, sample_tree=False) for _ in range(n)]
+    def best(self, cmd: list[str], n: int, cwd: Path | None = None,
+             before: Callable[[], None] | None = None) -> dict[str, Any]:
+        """The median of ``n`` runs (start-time figures are noisy); ``before`` runs before each."""
+        runs = []
+        for _ in range(n):
+            if before:
+                before()
+            runs.append(measure(cmd, cwd=cwd, sample_tree=False))
         mid = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
         return {**mid, "runs": [r["seconds"] for r in runs]}
 
     def start(self) -> None:
         self.m["start_help"] = _public(self.best(KONFIG + ["--help"], 5))
         self.m["start_list"] = _public(self.best(self.konfig("list", "stacks"), 5))
+        # the same without the directory listings kept by the run before (a fresh clone)
+        listings = self.root / ".konfig-cache" / "listings.json"
+        self.m["start_list_no_listings"] = _public(self.best(
+            self.konfig("list", "stacks"), 5, before=lambda: listings.unlink(missing_ok=True)))
 
     def validate(self) -> None:
         runs = {}

@@ -20,7 +20,7 @@ from konfigctl.validation import validate
 from benchmarks import generate as gen_mod
 from benchmarks import run as run_mod
 
-MEASUREMENTS = ("start_help", "start_list", "validate_all", "validate_all_j1", "kcl_compile",
+MEASUREMENTS = ("start_help", "start_list", "start_list_no_listings", "validate_all", "validate_all_j1", "kcl_compile",
                 "test_cold", "test_warm", "affected_stack", "affected_defaults", "affected_model")
 
 
