@@ -97,6 +97,17 @@ def mini_git(mini: Path) -> tuple[Path, Any]:
 
 
 @pytest.fixture
+def kgit(mini: Path) -> tuple[Path, Any]:
+    """The two-model Konfig committed on ``main``, checked out on a new branch ``change``."""
+    from tests import konfig_repos
+
+    root = konfig_repos.two_models(mini)
+    g = git_init(root)
+    g.git.checkout("-b", "change")
+    return root, g
+
+
+@pytest.fixture
 def write(tmp_path: Path) -> Callable[..., Path]:
     """``write(root, "a/b.yaml", text)``: create a file (and its directories)."""
 

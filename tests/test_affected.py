@@ -14,14 +14,6 @@ from tests import konfig_repos as k
 from tests.conftest import commit_all, git_init
 
 
-@pytest.fixture
-def kgit(mini):
-    """The two-model Konfig committed on ``main``, checked out on a new branch ``change``."""
-    root = k.two_models(mini)
-    g = git_init(root)
-    g.git.checkout("-b", "change")
-    return root, g
-
 
 def affected_after(root, g, *edits, base="main"):
     for e in edits:
@@ -65,6 +57,22 @@ def test_a_shared_schema_affects_the_stacks_of_models_referencing_it(kgit):
     assert paths(affected_after(*kgit, "konfig/base/schemas/cron.yaml")) == k.BATCH
     root, g = kgit
     assert paths(affected_after(root, g, "konfig/base/schemas/units.yaml")) == sorted(k.APP + k.BATCH)
+
+
+def test_a_renderer_library_affects_the_stacks_of_models_importing_it(kgit):
+    root, g = kgit
+    render = "konfig/base/models/app/render.py"
+    k.edit(root, render, "from konfiglib import kube\n" + (root / render).read_text())
+    k.edit(root, "konfig/base/lib/kube.py", "X = 1\n")
+    commit_all(g, "a library")
+    r = affected_after(root, g, "konfig/base/lib/kube.py", base="HEAD~1")
+    assert paths(r) == sorted(k.APP)
+    assert r.stacks[0].reasons[0].text() == (
+        "model app: konfig/base/lib/kube.py changed (via konfig/base/models/app/render.py)")
+    # deleted while the renderer still imports it: those stacks must be tested (and fail)
+    r = affected_after(root, g, ("konfig/base/lib/kube.py", ""), base="HEAD~1")
+    assert paths(r) == sorted(k.APP)
+    assert r.stacks[0].reasons[0].change == "deleted"
 
 
 def test_an_env_profile_affects_the_stacks_with_that_env(kgit):

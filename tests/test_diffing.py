@@ -5,20 +5,12 @@ import re
 import sys
 import types
 
-import pytest
 
 from konfigctl import diffing
 from konfigctl.repository import Repository
 from tests import konfig_repos as k
-from tests.conftest import commit_all, git_init
+from tests.conftest import commit_all
 
-
-@pytest.fixture
-def kgit(mini):
-    root = k.two_models(mini)
-    g = git_init(root)
-    g.git.checkout("-b", "change")
-    return root, g
 
 
 def diff_after(root, g, *edits, **kw):

@@ -273,3 +273,43 @@ def test_peek_model_agrees_with_the_parser_on_this_repository():
             peeked += 1
             assert got == p.model_name, p.path
     assert peeked >= len(repo.projects()) // 2
+
+
+@pytest.fixture
+def lib_repo(repo, write):
+    """``two_models`` with the app renderer importing ``konfiglib.labels``, which imports ``names``."""
+    render = repo.root + "/konfig/base/models/app/render.py"
+    with open(render) as f:
+        text = f.read()
+    write(repo.root, "konfig/base/models/app/render.py", "from konfiglib import labels\n" + text)
+    write(repo.root, "konfig/base/lib/labels.py", "from konfiglib import names\n")
+    write(repo.root, "konfig/base/lib/names.py", "NAME = 'x'\n")
+    write(repo.root, "konfig/base/lib/unused.py", "NAME = 'y'\n")
+    return Repository(repo.root)
+
+
+def test_a_library_affects_the_stacks_of_models_whose_renderer_reaches_it(lib_repo):
+    assert deps(lib_repo, "konfig/base/lib/labels.py") == sorted(k.APP)
+    found = Graph.of(lib_repo).dependents("konfig/base/lib/names.py")
+    assert sorted({s.path for s, _ in found}) == sorted(k.APP)
+    assert {r.text() for _, r in found} == {
+        "model app: konfig/base/lib/names.py changed (via "
+        "konfig/base/models/app/render.py -> konfig/base/lib/labels.py)"}
+    assert rules(lib_repo, "konfig/base/lib/names.py") == {"library"}
+    assert deps(lib_repo, "konfig/base/lib/unused.py") == []
+
+
+def test_a_deleted_library_still_affects_its_importers(lib_repo):
+    import os
+
+    os.unlink(lib_repo.root + "/konfig/base/lib/names.py")
+    assert deps(Repository(lib_repo.root), "konfig/base/lib/names.py") == sorted(k.APP)
+
+
+def test_inputs_and_dependents_agree_with_libraries(lib_repo):
+    test_inputs_and_dependents_agree(lib_repo)
+    ins = {i.file: i.rule for i in Graph.of(lib_repo).inputs(lib_repo.stack_at("konfig/appops/acme/web/dev"))}
+    assert ins["konfig/base/lib/names.py"] == ins["konfig/base/lib/labels.py"] == "library"
+    assert "konfig/base/lib/unused.py" not in ins
+    batch = {i.file for i in Graph.of(lib_repo).inputs(lib_repo.stack_at("konfig/appops/acme/batch/dev"))}
+    assert not any(f.startswith("konfig/base/lib/") for f in batch)

@@ -14,7 +14,7 @@ from konfigctl.affected import compute
 from konfigctl.repository import Repository
 from konfigctl.yamlio import load
 from tests import konfig_repos as k
-from tests.conftest import REPO_ROOT, commit_all, git_init
+from tests.conftest import REPO_ROOT, commit_all
 
 SCHEMAS = {
     "github": ["vendor.github-workflows", "custom.github-workflows-require-timeout"],
@@ -180,13 +180,6 @@ def test_gitlab_fans_out_through_a_child_pipeline_from_an_artifact(mini):
     assert load(files[".gitlab-ci.yml"], "x").data == {
         "include": [{"local": "pipelines/gitlab/konfig.gitlab-ci.yml"}]}
 
-
-@pytest.fixture
-def kgit(mini):
-    root = k.two_models(mini)
-    g = git_init(root)
-    g.git.checkout("-b", "change")
-    return root, g
 
 
 def child(root, **kw) -> tuple[str, dict[str, Any]]:

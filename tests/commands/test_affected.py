@@ -6,15 +6,8 @@ import subprocess
 import pytest
 
 from tests import konfig_repos as k
-from tests.conftest import commit_all, git_init
+from tests.conftest import commit_all
 
-
-@pytest.fixture
-def kgit(mini):
-    root = k.two_models(mini)
-    g = git_init(root)
-    g.git.checkout("-b", "change")
-    return root, g
 
 
 def test_text_lists_affected_stacks_and_why(cli, kgit):

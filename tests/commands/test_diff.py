@@ -5,14 +5,13 @@ import json
 import pytest
 
 from tests import konfig_repos as k
-from tests.conftest import commit_all, git_init
+from tests.conftest import commit_all
 
 
 @pytest.fixture
-def kgit(mini):
-    root = k.two_models(mini)
-    g = git_init(root)
-    g.git.checkout("-b", "change")
+def kgit(kgit):
+    """conftest's ``kgit`` plus a commit on ``change``: the dev stack at two replicas."""
+    root, g = kgit
     k.edit(root, "konfig/appops/acme/web/dev/stack.yaml", "env: dev\nconfig:\n  replicas: 2\n  disk: 10Gi\n")
     commit_all(g, "two replicas")
     return root, g

@@ -253,6 +253,15 @@ def test_second_run_reads_the_cache_and_changes_invalidate_it(cli, mini, write):
     r = mini / RENDER
     r.write_text(r.read_text() + "\n# a comment changes the renderer's hash\n")
     assert json.loads(cli("test", "--all", "-f", "json", repo=mini).stdout)["cached"] == 0
+    # so does a library the renderer imports (konfiglib), and only one it imports
+    write(mini, "konfig/base/lib/util.py", "X = 1\n")
+    write(mini, "konfig/base/lib/other.py", "X = 1\n")
+    r.write_text("from konfiglib import util\n" + r.read_text())
+    assert json.loads(cli("test", "--all", "-f", "json", repo=mini).stdout)["cached"] == 0
+    write(mini, "konfig/base/lib/other.py", "X = 2\n")
+    assert json.loads(cli("test", "--all", "-f", "json", repo=mini).stdout)["cached"] == 6
+    write(mini, "konfig/base/lib/util.py", "X = 2\n")
+    assert json.loads(cli("test", "--all", "-f", "json", repo=mini).stdout)["cached"] == 0
     # safe to delete; --no-cache neither reads nor writes
     shutil.rmtree(mini / ".konfig-cache")
     nocache = json.loads(cli("test", "--all", "--no-cache", "-f", "json", repo=mini).stdout)

@@ -463,6 +463,11 @@ def model_page(ref: Reference, page_dir: str) -> str:
         lines.append(f"| Defaults (lowest layer) | {link(m.defaults_file)} |")
     if repo.exists(m.render_file):
         lines.append(f"| Renderer | {link(m.render_file)} |")
+        from .renderlib import closure
+
+        libs = sorted(f for f in closure(repo, m.render_file) if f != m.render_file and repo.exists(f))
+        if libs:
+            lines.append("| Renderer libraries | " + ", ".join(link(f) for f in libs) + " |")
     if ref.profiles:
         lines.append("| Env profiles | " + ", ".join(link(f) for _e, f, _v in ref.profiles) + " |")
     template = paths.join(repo.base, "templates", m.name)

@@ -12,6 +12,8 @@ stacks over CI jobs. The rules (DESIGN.md "Affected stacks"), a file affects:
 * ``env``       -- every stack with that env, for ``<base>/envs/<env>.yaml``;
 * ``schema``    -- every stack whose model schema (or a policy selecting it) ``$ref``\\s
   the file, transitively;
+* ``library``   -- every stack of a model whose renderer imports the file
+  (``<base>/lib/<name>.py``, as ``konfiglib.<name>``), transitively;
 * ``policy``    -- every stack the policy selects (callers add the base revision's selector);
 * ``global``    -- every stack, for ``konfig.yaml`` and files matching its ``global`` globs.
 
@@ -49,10 +51,11 @@ MODEL = "model"
 MODEL_ENV = "model env"
 ENV = "env"
 SCHEMA = "schema"
+LIBRARY = "library"
 POLICY = "policy"
 GLOBAL = "global"
 
-RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, POLICY, GLOBAL)
+RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, LIBRARY, POLICY, GLOBAL)
 PLACE_RULES = (STACK, PROJECT, DEFAULTS)  # go by where the file is: discovery only
 
 CHANGED = "changed"
@@ -106,6 +109,7 @@ class Graph:
         self._sorted: list[str] | None = None
         self._model_projects: dict[str, list["Project"]] = {}
         self._schema_users: list[tuple[str, str, dict[str, tuple[str, ...]]]] | None = None
+        self._library_users: dict[str, dict[str, tuple[str, ...]]] | None = None
         self._suffixes: dict[str, list[str]] | None = None
 
     @classmethod
@@ -271,6 +275,19 @@ class Graph:
             self._schema_users = users
         return self._schema_users
 
+    def library_users(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Model -> every library file its renderer imports, transitively, with the chain
+        of files that led there (``renderlib.closure``)."""
+        if self._library_users is None:
+            from . import renderlib
+
+            self._library_users = {}
+            for name in sorted(self.repo.model_names()):
+                render = self.repo.model(name).render_file
+                if self.repo.exists(render):
+                    self._library_users[name] = renderlib.closure(self.repo, render)
+        return self._library_users
+
     def _closure(self, start: str, data: Any) -> dict[str, tuple[str, ...]]:
         """Files reachable by ``$ref`` from ``start`` -> the files in between (breadth first)."""
         from urllib.parse import urldefrag, urljoin
@@ -355,6 +372,12 @@ class Graph:
                 out.extend(self._policy_dependents(path, change, extra_selectors))
         if SCHEMA in wanted:
             out.extend(self._schema_dependents(path, change))
+        if LIBRARY in wanted and rest[0] == "lib" and path.endswith(".py"):
+            for name, closure in self.library_users().items():
+                chain = closure.get(path)
+                if chain:
+                    reason = Reason(LIBRARY, f"model {name}", path, change, via=chain)
+                    out.extend((s, reason) for s in self.stacks_using(name))
         return out
 
     def _policy_dependents(self, path: str, change: str,
@@ -451,6 +474,10 @@ class Graph:
                 for f, chain in closure.items():
                     if chain and repo.exists(f):
                         add(f, SCHEMA, subject)
+        if model_name is not None:
+            for f, chain in self.library_users().get(model_name, {}).items():
+                if chain and repo.exists(f):
+                    add(f, LIBRARY, f"model {model_name}")
         for policy in repo.policies:
             sel = self.policy_selector(policy.file)
             if sel is None or _matches(sel, stack):

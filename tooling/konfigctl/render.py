@@ -10,7 +10,9 @@ every machine, in CI and in a golden file. So:
   imported from disk;
 * it runs with a reduced set of builtins (no ``open``, ``input``, ``exec``...)
   and may import only modules that cannot reach the clock, the network or the
-  filesystem (``json``, ``hashlib``, ``re``... and ``konfigctl.quantity``);
+  filesystem (``json``, ``hashlib``, ``re``... and ``konfigctl.quantity``),
+  and the platform's shared renderer code, ``konfiglib.<name>`` from
+  ``<base>/lib/`` (``renderlib``), which runs under the same rules;
 * it receives copies (a deep copy of the config, the ``StackInfo``), so it
   cannot change what other checks see;
 * what it returns is checked: a list of mappings of plain data, each with
@@ -35,6 +37,7 @@ import math
 import types
 from typing import TYPE_CHECKING, Any
 
+from . import renderlib
 from .errors import EXIT_FAILED, KonfigError, kind_of
 
 if TYPE_CHECKING:
@@ -84,25 +87,71 @@ class RenderError(KonfigError):
 class Renderer:
     model: str
     file: str
-    digest: str  # sha256 of the source
+    digest: str  # sha256 of the source and of the libraries it imports
     code: Any  # the compiled module
+    libs: dict[str, tuple[str, Any]] = dataclasses.field(default_factory=dict)  # name -> (file, code)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The renderer's file and its libraries' (where a failure can come from)."""
+        return (self.file, *(f for f, _ in self.libs.values()))
 
     def function(self) -> Any:
         """``render`` of a fresh module (``RenderError`` if the module fails to run)."""
         module = types.ModuleType(f"konfig_render_{self.model.replace('-', '_')}")
         module.__file__ = self.file
         namespace = module.__dict__
-        namespace["__builtins__"] = _builtins()
+        namespace["__builtins__"] = _LibImporter(self).builtins
         try:
             exec(self.code, namespace)  # noqa: S102 - trusted platform code, confined as above
         except Exception as e:  # noqa: BLE001 - any failure at load time is the renderer's
+            file, line = _where(e, self.files)
             raise RenderError(f"renderer failed to load: {type(e).__name__}: {e}", model=self.model,
-                              file=self.file, line=_line_in(e, self.file)) from None
+                              file=file or self.file, line=line) from None
         fn = namespace.get("render")
         if not callable(fn):
             raise RenderError("renderer defines no function render(config, stack)", model=self.model,
                               file=self.file)
         return fn
+
+
+class _LibImporter:
+    """The builtins of one run of a renderer, whose ``__import__`` makes ``konfiglib`` modules
+    fresh for that run (a ``sys.modules`` of its own): module-level state of a
+    library cannot leak from one stack into another either."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+        self.package = types.ModuleType(renderlib.PACKAGE)
+        self.package.__path__ = []  # a package: `from konfiglib import kube` asks for its modules
+        self.builtins = {k: v for k, v in vars(builtins).items() if k not in DENIED_BUILTINS}
+        self.builtins["__import__"] = self.load
+
+    def module(self, name: str) -> types.ModuleType:
+        loaded = getattr(self.package, name, None)
+        if isinstance(loaded, types.ModuleType):
+            return loaded
+        if name not in self.renderer.libs:  # load_renderer checked every import statement
+            raise ImportError(f"no renderer library {renderlib.PACKAGE}.{name}")
+        file, code = self.renderer.libs[name]
+        module = types.ModuleType(f"{renderlib.PACKAGE}.{name}")
+        module.__file__ = file
+        module.__dict__["__builtins__"] = self.builtins
+        setattr(self.package, name, module)  # before running it: import cycles behave as in Python
+        exec(code, module.__dict__)  # noqa: S102 - trusted platform code, confined as renderers are
+        return module
+
+    def load(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+             level: int = 0) -> Any:
+        if not level and (name == renderlib.PACKAGE or name.startswith(renderlib.PACKAGE + ".")):
+            sub = name[len(renderlib.PACKAGE) + 1:]
+            if sub:
+                module = self.module(sub)
+                return module if fromlist else self.package
+            for item in fromlist or ():
+                self.module(item)
+            return self.package
+        return _safe_import(name, globals, locals, fromlist, level)
 
 
 def _safe_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
@@ -113,15 +162,10 @@ def _safe_import(name: str, globals: Any = None, locals: Any = None, fromlist: A
     if level or not allowed:
         raise ImportError(
             f"a renderer may not import {name!r}: renderers are pure functions of the repository "
-            f"(allowed: {', '.join(sorted(ALLOWED_IMPORTS - {'__future__'}))})"
+            f"(allowed: {', '.join(sorted(ALLOWED_IMPORTS - {'__future__'}))}, "
+            f"and {renderlib.PACKAGE}.NAME from the base's lib/)"
         )
     return builtins.__import__(name, globals, locals, fromlist, level)
-
-
-def _builtins() -> dict[str, Any]:
-    out = {k: v for k, v in vars(builtins).items() if k not in DENIED_BUILTINS}
-    out["__import__"] = _safe_import
-    return out
 
 
 def load_renderer(repo: "Repository", model_name: str) -> Renderer:
@@ -136,26 +180,55 @@ def load_renderer(repo: "Repository", model_name: str) -> Renderer:
         raise RenderError(f"model {model_name} has no renderer: {file} does not exist",
                           model=model_name, file=file)
     source = repo.read(file)
-    try:
-        code = compile(source, file, "exec", dont_inherit=True)
-    except SyntaxError as e:
-        raise RenderError(f"renderer does not compile: {e.msg}", model=model_name,
-                          file=file, line=e.lineno) from None
-    renderer = Renderer(model_name, file, hashlib.sha256(source).hexdigest(), code)
+    code = _compile(source, file, model_name)
+    digest = hashlib.sha256(source)
+    libs: dict[str, tuple[str, Any]] = {}
+    for lib in sorted(renderlib.closure(repo, file)):
+        if lib != file and repo.exists(lib):  # a missing one: _check_lib_imports says where
+            lib_source = repo.read(lib)
+            libs[lib.rsplit("/", 1)[-1][: -len(".py")]] = (lib, _compile(lib_source, lib, model_name))
+            digest.update(b"\0" + lib.encode() + b"\0" + lib_source)
+    _check_lib_imports(repo, (file, *(f for f, _ in libs.values())), model_name)
+    renderer = Renderer(model_name, file, digest.hexdigest(), code, libs)
     renderer.function()  # fails now (once) if the module does not load
     repo.memo[key] = renderer
     return renderer
 
 
-def _line_in(exc: BaseException, file: str) -> int | None:
-    """The line of the innermost frame of ``exc``'s traceback that is in ``file``."""
-    line = None
+def _compile(source: bytes, file: str, model: str) -> Any:
+    try:
+        return compile(source, file, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        what = "renderer" if file.endswith("/render.py") else "renderer library"
+        raise RenderError(f"{what} does not compile: {e.msg}", model=model,
+                          file=file, line=e.lineno) from None
+
+
+def _check_lib_imports(repo: "Repository", files: tuple[str, ...], model: str) -> None:
+    """Every ``konfiglib`` import names a library that exists (else an error at the import)."""
+    for file in files:
+        for name, line in renderlib.imports(repo.read(file)):
+            problem = None
+            if not name:
+                problem = f"import a module of {renderlib.PACKAGE} (from {renderlib.PACKAGE} import NAME)"
+            elif not renderlib.valid_name(name):
+                problem = (f"{renderlib.PACKAGE}.{name}: renderer libraries are flat, one file "
+                           f"{renderlib.lib_dir(repo)}/NAME.py each")
+            elif not repo.exists(renderlib.lib_file(repo, name)):
+                problem = f"{renderlib.PACKAGE}.{name}: {renderlib.lib_file(repo, name)} does not exist"
+            if problem:
+                raise RenderError(problem, model=model, file=file, line=line)
+
+
+def _where(exc: BaseException, files: tuple[str, ...]) -> tuple[str | None, int | None]:
+    """The file and line of the innermost frame of ``exc``'s traceback in one of ``files``."""
+    found: tuple[str | None, int | None] = (None, None)
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == file:
-            line = tb.tb_lineno
+        if tb.tb_frame.f_code.co_filename in files:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
-    return line
+    return found
 
 
 def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -182,8 +255,9 @@ def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | No
         msg = str(e) or type(e).__name__
         if not isinstance(e, ValueError):
             msg = f"{type(e).__name__}: {msg}"
+        file, line = _where(e, renderer.files)
         raise RenderError(f"renderer failed: {msg}", model=model_name, stack=stack.path,
-                          file=renderer.file, line=_line_in(e, renderer.file)) from None
+                          file=file or renderer.file, line=line) from None
     return check_resources(result, model_name, stack.path)
 
 

@@ -23,7 +23,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
-from . import formats, golden, paths
+from . import formats, golden, paths, renderlib
 from .cache import Cache, file_digest
 from .errors import KonfigError
 
@@ -312,7 +312,8 @@ def _model_digest(repo: "Repository", name: str) -> str:
     d = repo.memo.get(key)
     if d is None:
         model = repo.model(name)
-        d = repo.memo[key] = cache_mod.files_digest(repo, model.files() + model.schema_files())
+        libs = [f for f in renderlib.closure(repo, model.render_file) if f != model.render_file]
+        d = repo.memo[key] = cache_mod.files_digest(repo, model.files() + model.schema_files() + libs)
     return d  # type: ignore[no-any-return]
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from konfiglib import kube
+
 # Storage classes from hot to cold: lifecycle rules may only move objects colder.
 CLASSES = ("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -15,14 +17,7 @@ DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 def render(config, stack):
     bucket = config.get("bucket_name") or f"{stack.project}-{stack.name}"
-    labels = {"app": stack.project, "managed-by": "konfig"}
-    if stack.env:
-        labels["env"] = stack.env
-    labels.update(config.get("labels") or {})
-    metadata = {"name": bucket, "namespace": stack.namespace, "labels": labels}
-    annotations = dict(config.get("annotations") or {})
-    if annotations:
-        metadata["annotations"] = annotations
+    metadata = kube.metadata(bucket, stack, kube.cloud_labels(stack, config), config.get("annotations"))
 
     spec = {}
     if not DNS_SUBDOMAIN.match(bucket):  # bucket names may hold `_`, object names may not

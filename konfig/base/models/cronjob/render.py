@@ -6,32 +6,22 @@ labels plus `env` and the config's `labels`.
 """
 from __future__ import annotations
 
-from konfigctl import quantity
+from konfiglib import kube
 
 
 def render(config, stack):
     name = stack.project
-    labels = {
-        "app.kubernetes.io/name": stack.project,
-        "app.kubernetes.io/instance": f"{stack.project}-{stack.name}",
-        "app.kubernetes.io/part-of": stack.org or stack.project,
-        "app.kubernetes.io/managed-by": "konfig",
-    }
-    if stack.env:
-        labels["env"] = stack.env
-    labels.update(config.get("labels") or {})
-    metadata = {"name": name, "namespace": stack.namespace, "labels": labels}
-    annotations = dict(config.get("annotations") or {})
-    if annotations:
-        metadata["annotations"] = annotations
+    labels = kube.app_labels(stack, config)
+    annotations = config.get("annotations") or {}
+    metadata = kube.metadata(name, stack, labels, annotations)
 
     container = {"name": name, "image": config["image"], "command": list(config["command"])}
     if config.get("args"):
         container["args"] = list(config["args"])
-    env = [_env_var(e) for e in config.get("env") or []]
+    env = [kube.env_var(e) for e in config.get("env") or []]
     if env:
         container["env"] = env
-    container["resources"] = _resources(config["resources"])
+    container["resources"] = kube.container_resources(config["resources"])
 
     pod_spec = {"restartPolicy": "Never"}
     if config.get("service_account"):
@@ -64,28 +54,3 @@ def render(config, stack):
     }
     return [{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": metadata, "spec": spec}]
 
-
-def _env_var(e):
-    if "secret" in e:
-        ref = e["secret"]
-        return {"name": e["name"], "valueFrom": {"secretKeyRef": {"name": ref["name"], "key": ref["key"]}}}
-    return {"name": e["name"], "value": e["value"]}
-
-
-def _resources(res):
-    for req, lim in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
-        if lim in res and quantity.parse(res[lim]) < quantity.parse(res[req]):
-            raise ValueError(f"resources.{lim} {res[lim]} is below the request resources.{req} {res[req]}")
-    requests = {"cpu": str(res["cpu"]), "memory": str(res["memory"])}
-    limits = {}
-    if "cpu_limit" in res:
-        limits["cpu"] = str(res["cpu_limit"])
-    if "memory_limit" in res:
-        limits["memory"] = str(res["memory_limit"])
-    if "disk" in res:
-        requests["ephemeral-storage"] = str(res["disk"])
-        limits["ephemeral-storage"] = str(res["disk"])
-    out = {"requests": requests}
-    if limits:
-        out["limits"] = limits
-    return out

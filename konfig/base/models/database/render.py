@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from konfigctl import quantity
+from konfiglib import kube
 
 DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 API = "sql.cnrm.cloud.google.com/v1beta1"
@@ -18,20 +19,14 @@ API = "sql.cnrm.cloud.google.com/v1beta1"
 
 def render(config, stack):
     instance = f"{stack.project}-{stack.name}"
-    labels = {"app": stack.project, "managed-by": "konfig"}
-    if stack.env:
-        labels["env"] = stack.env
-    labels.update(config.get("labels") or {})
+    labels = kube.cloud_labels(stack, config)
     annotations = dict(config.get("annotations") or {})
     if config.get("deletion_protection", True):
         # Deleting the Kubernetes object (or the whole stack) leaves the database alone.
         annotations["cnrm.cloud.google.com/deletion-policy"] = "abandon"
 
     def meta(name, with_annotations=False):
-        out = {"name": name, "namespace": stack.namespace, "labels": dict(labels)}
-        if with_annotations and annotations:
-            out["annotations"] = dict(annotations)
-        return out
+        return kube.metadata(name, stack, labels, annotations if with_annotations else None)
 
     backups = config.get("backups") or {}
     if config.get("high_availability") and not backups.get("enabled"):

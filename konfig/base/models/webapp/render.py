@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from konfigctl import quantity
+from konfiglib import kube
 
 CONFIG_DIR = "/etc/config"
 
@@ -61,10 +61,10 @@ def render(config, stack):
         {"name": p["name"], "containerPort": p["port"], "protocol": p.get("protocol", "TCP")}
         for p in ports
     ]
-    env = [_env_var(e) for e in config.get("env") or []]
+    env = [kube.env_var(e) for e in config.get("env") or []]
     if env:
         container["env"] = env
-    container["resources"] = _resources(config["resources"])
+    container["resources"] = kube.container_resources(config["resources"])
     for kind, probe in (config.get("probes") or {}).items():
         container[f"{kind}Probe"] = _probe(kind, probe, port_names)
     if config_files:
@@ -143,53 +143,13 @@ def render(config, stack):
 
 
 def _metadata(name, stack, config, track):
-    labels = {
-        "app.kubernetes.io/name": stack.project,
-        "app.kubernetes.io/instance": f"{stack.project}-{stack.name}",
-        "app.kubernetes.io/part-of": stack.org or stack.project,
-        "app.kubernetes.io/managed-by": "konfig",
-    }
-    if stack.env:
-        labels["env"] = stack.env
-    if track:
-        labels["track"] = track
-    labels.update(config.get("labels") or {})
-    meta = {"name": name, "namespace": stack.namespace, "labels": labels}
-    if config.get("annotations"):
-        meta["annotations"] = dict(config["annotations"])
-    return meta
+    return kube.metadata(name, stack, kube.app_labels(stack, config, track=track), config.get("annotations"))
 
 
 def _named(meta, name):
     out = {"name": name, "namespace": meta["namespace"], "labels": dict(meta["labels"])}
     if "annotations" in meta:
         out["annotations"] = dict(meta["annotations"])
-    return out
-
-
-def _env_var(e):
-    if "secret" in e:
-        ref = e["secret"]
-        return {"name": e["name"], "valueFrom": {"secretKeyRef": {"name": ref["name"], "key": ref["key"]}}}
-    return {"name": e["name"], "value": e["value"]}
-
-
-def _resources(res):
-    for req, lim in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
-        if lim in res and quantity.parse(res[lim]) < quantity.parse(res[req]):
-            raise ValueError(f"resources.{lim} {res[lim]} is below the request resources.{req} {res[req]}")
-    requests = {"cpu": str(res["cpu"]), "memory": str(res["memory"])}
-    limits = {}
-    if "cpu_limit" in res:
-        limits["cpu"] = str(res["cpu_limit"])
-    if "memory_limit" in res:
-        limits["memory"] = str(res["memory_limit"])
-    if "disk" in res:  # scratch space: asked for, and a pod using more is evicted
-        requests["ephemeral-storage"] = str(res["disk"])
-        limits["ephemeral-storage"] = str(res["disk"])
-    out = {"requests": requests}
-    if limits:
-        out["limits"] = limits
     return out
 
 
