@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .errors import YamlError
@@ -307,12 +308,12 @@ def _decode(content: str | bytes, filename: str) -> str:
     return content
 
 
-def load(content: str | bytes, filename: str = "<input>", *, positions: bool = False) -> Document:
-    """Safely load one YAML document (an empty file gives ``None``)."""
-    text = _decode(content, filename)
-    loader = _loader(text)
+@contextmanager
+def _composing(content: str | bytes, filename: str) -> Iterator[Any]:
+    """A loader for ``content`` whose errors become one ``YamlError`` with file:line:col."""
+    loader = _loader(_decode(content, filename))
     try:
-        node = loader.get_single_node()
+        yield loader
     except YamlError:
         raise
     except Exception as e:  # ruamel's MarkedYAMLError family, and ComposerError
@@ -322,6 +323,12 @@ def load(content: str | bytes, filename: str = "<input>", *, positions: bool = F
             loader.dispose()
         except Exception:  # pragma: no cover
             pass
+
+
+def load(content: str | bytes, filename: str = "<input>", *, positions: bool = False) -> Document:
+    """Safely load one YAML document (an empty file gives ``None``)."""
+    with _composing(content, filename) as loader:
+        node = loader.get_single_node()
     if node is None:
         return Document(None, {} if positions else None, filename)
     builder = _Builder(loader, filename, positions)
@@ -334,24 +341,12 @@ def load(content: str | bytes, filename: str = "<input>", *, positions: bool = F
 
 def load_all(content: str | bytes, filename: str = "<input>") -> list[Any]:
     """Safely load every document of a multi-document stream (e.g. ``golden.yaml``)."""
-    text = _decode(content, filename)
-    loader = _loader(text)
     out = []
-    try:
+    with _composing(content, filename) as loader:
         while loader.check_node():
             node = loader.get_node()
-            if node is None:
-                continue
-            out.append(_Builder(loader, filename, False).build(node, ()))
-    except YamlError:
-        raise
-    except Exception as e:
-        raise _mark_error(e, filename) from None
-    finally:
-        try:
-            loader.dispose()
-        except Exception:  # pragma: no cover
-            pass
+            if node is not None:
+                out.append(_Builder(loader, filename, False).build(node, ()))
     return out
 
 
