@@ -129,6 +129,8 @@ def test_git_revision_of_a_konfig_in_a_subdirectory(tmp_path):
     ("cache_dir: .", "not the root itself"),
     ("roots: [konfig/appops, ../outside]", "leaves the repository"),
     ("base: konfig/../../base", "leaves the repository"),
+    ("roots: [/abs/konfig/appops]", "must be relative to the repository"),  # was made relative silently
+    ("base: /abs/konfig/base", "must be relative to the repository"),
 ])
 def test_settings_paths_stay_inside_the_repository(mini, line, message):
     """The cache directory is written to: one outside the repository would put files anywhere."""
@@ -142,3 +144,10 @@ def test_settings_paths_stay_inside_the_repository(mini, line, message):
     assert message in err.message and err.file == "konfig.yaml"
     assert err.line == len(kept) + 1 and err.keypath.split(".")[0] == key
     assert not (mini.parent / "elsewhere").exists()
+
+
+def test_settings_paths_are_normalised(mini):
+    text = (mini / "konfig.yaml").read_text()
+    (mini / "konfig.yaml").write_text(text + "cache_dir: ./build//cache/\n")
+    repo = Repository(str(mini))
+    assert repo.settings["cache_dir"] == "build/cache"

@@ -100,10 +100,11 @@ def settings_with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: (list(v) if isinstance(v, list) else (dict(v) if isinstance(v, dict) else v))
            for k, v in DEFAULT_SETTINGS.items()}
     out.update(data)
-    base = out["base"].strip("/")
+    # only a trailing slash goes: a leading one (an absolute path) is refused by Repository.settings
+    base = out["base"].rstrip("/")
     out["base"] = base
     out["global"] = [g.replace("{base}", base) for g in out["global"]]
-    out["roots"] = [r.strip("/") for r in out["roots"]]
+    out["roots"] = [r.rstrip("/") for r in out["roots"]]
     return out
 
 

@@ -150,6 +150,10 @@ class Repository:
                     raise KonfigError("must be a directory below the repository root, not the root itself",
                                       file=formats.KONFIG_FILE, line=line, col=col,
                                       keypath=".".join(map(str, path)))
+                if isinstance(value, list):
+                    value[i] = normal
+                else:
+                    settings[key] = normal
         return settings
 
     @property
