@@ -50,6 +50,7 @@ def test_broken_yaml_is_exit_2_with_location(cli, mini, write):
     res = cli("fmt", "--check", repo=mini)
     assert res.exit_code == 2
     assert res.stdout.startswith(f"{STACK}:")
+    assert "✓" not in res.output and "1 file not readable" in res.output
     res = cli("fmt", "nope.yaml", repo=mini, cwd=mini)
     assert res.exit_code == 2
 

@@ -64,8 +64,11 @@ def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False,
     if not diff:
         for rel in changed:
             out.echo(rel if not write else f"formatted {rel}")
-    if not changed:
+    if not changed and not problems:
         out.info(out.style("✓ ", "green", err=True) + f"{plural(len(files), 'file')} already formatted")
+    elif not changed:  # no ✓ beside a file that could not be read
+        out.info(f"{plural(len(files) - len(problems), 'file')} already formatted, "
+                 f"{plural(len(problems), 'file')} not readable")
     elif write:
         out.info(f"formatted {plural(len(changed), 'file')} of {len(files)}")
     else:
