@@ -116,3 +116,13 @@ def test_render_unknown_stack_is_bad_input(cli, mini):
     res = cli("render", "acme/nope", repo=mini)
     assert res.exit_code == 2
     assert "unknown stack" in res.stderr
+
+
+def test_unwritable_out_dir_is_bad_input_not_a_crash(cli, mini, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    res = cli("render", "--all", "--out", str(a_file / "sub"), repo=mini)
+    assert res.exit_code == 2, res.output
+    assert f"cannot write --out {a_file / 'sub'}" in res.output and "internal error" not in res.output
+    res = cli("render", "--all", "--out", str(a_file), repo=mini)
+    assert res.exit_code == 2 and "is not a directory" in res.output

@@ -304,3 +304,15 @@ def test_selector_and_json_format(cli, mini):
     assert sorted(r["stack"] for r in json.loads(res.stdout)["results"]) == [
         "konfig/appops/acme/api/prod/eu", "konfig/appops/acme/api/prod/us",
         "konfig/appops/acme/web/prod", "konfig/infra/data/db/prod"]
+
+
+def test_unwritable_junit_path_is_bad_input_not_a_crash(cli, mini, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for target in (tmp_path, a_file / "report.xml"):  # a directory; below a file
+        res = cli("test", "acme/web/dev", "--junit", str(target), repo=mini)
+        assert res.exit_code == 2, res.output
+        assert f"cannot write the JUnit report {target}" in res.output and "internal error" not in res.output
+    # a missing parent directory is made, as CI report paths expect
+    res = cli("test", "acme/web/dev", "--junit", str(tmp_path / "reports" / "konfig.xml"), repo=mini)
+    assert res.exit_code == 0 and (tmp_path / "reports" / "konfig.xml").is_file()

@@ -68,4 +68,10 @@ def document(results: list["StackResult"], extra_failures: list[tuple[str, str]]
 
 def write(path: str, results: list["StackResult"], extra_failures: list[tuple[str, str]] = (),  # type: ignore[assignment]
           seconds: float = 0.0) -> None:
-    atomic_write(path, document(results, extra_failures, seconds=seconds))
+    """Write the report (missing parent directories are made, as CI report paths expect)."""
+    from .errors import KonfigError
+
+    try:
+        atomic_write(path, document(results, extra_failures, seconds=seconds))
+    except OSError as e:
+        raise KonfigError(f"cannot write the JUnit report {path}: {e.strerror or e}") from None

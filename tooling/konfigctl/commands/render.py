@@ -64,8 +64,12 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
     good = [(s, res) for s, res, _msg, _bad in rendered if res is not None]
 
     if out_dir:
-        return max(code, _write_tree(repo, out_dir, good, {s.path for s, _m, _b in failed}, prune,
-                                     targets.whole_repo, fmt, out))
+        try:
+            return max(code, _write_tree(repo, out_dir, good, {s.path for s, _m, _b in failed}, prune,
+                                         targets.whole_repo, fmt, out))
+        except OSError as e:
+            where = f" ({e.filename})" if e.filename and e.filename != out_dir else ""
+            raise KonfigError(f"cannot write --out {out_dir}: {e.strerror or e}{where}") from None
 
     single = len(stacks) == 1 and not targets.all
     if fmt == "json":
