@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from konfigctl import __version__
+from tests.conftest import REPO_ROOT
 
 
 def test_help_teaches(cli):
@@ -51,3 +52,14 @@ def test_internal_errors_are_one_line_not_tracebacks(cli, mini, monkeypatch):
     assert res.exit_code == 3
     assert "internal error: RuntimeError: kaput" in res.stderr
     assert "Traceback" not in res.output
+
+
+def test_stdout_closed_early_is_not_a_pass():
+    """`konfig ... | head -1` under pipefail: a verdict cut short exits 141, silently."""
+    proc = subprocess.Popen([sys.executable, "-m", "konfigctl", "--repo", str(REPO_ROOT), "render", "--all"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.read(100)
+    proc.stdout.close()  # the reader goes away; the rest (well over a pipe buffer) cannot be written
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141
+    assert b"Traceback" not in err and b"internal error" not in err

@@ -16,6 +16,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_SIGPIPE = 141  # stdout closed early (`| head`): 128 + SIGPIPE, as shell tools report it
 
 
 def location(file: str | None, line: int | None = None, col: int | None = None) -> str:

@@ -41,7 +41,7 @@ def output(ctx: typer.Context) -> "Output":
 
 def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) -> None:
     """Call ``fn(repo, out)`` (or ``fn(out)``), print errors as one line, exit with its code."""
-    from ..errors import EXIT_INTERNAL, KonfigError
+    from ..errors import EXIT_INTERNAL, EXIT_SIGPIPE, KonfigError
 
     out = output(ctx)
     try:
@@ -58,12 +58,12 @@ def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) 
     except KeyboardInterrupt:
         out.error("interrupted")
         code = 130
-    except BrokenPipeError:  # `konfig list | head`
+    except BrokenPipeError:  # `konfig list | head`: the reader left before the verdict
         try:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         except OSError:
             pass
-        code = 0
+        code = EXIT_SIGPIPE  # not 0: a check cut short must not pass under `set -o pipefail`
     except (typer.Exit, typer.Abort):
         raise
     except Exception as e:  # a bug, not bad input: say so, keep the traceback opt-in
