@@ -60,6 +60,12 @@ def test_a_side_that_cannot_resolve_is_shown_not_fatal(kgit):
     assert len(s["konfig/appops/acme/web/dev"].errors) == 1
     assert s["konfig/appops/acme/web/dev"].errors[0].startswith("head: konfig/appops/acme/web/dev/stack.yaml:")
     assert s["konfig/appops/acme/web/prod"].errors == []
+    # not compared with nothing: a broken file must not read as "every value removed"
+    broken = s["konfig/appops/acme/web/dev"]
+    assert broken.values == [] and broken.resources is None and broken.config_diff == ""
+    assert broken.summary() == ("not compared", "not compared") and broken.changed
+    assert broken.notes == ["not compared: the stack does not resolve at head"]
+    assert "removed" not in diffing.markdown(d)
 
 
 def test_head_is_read_from_git_objects_not_the_work_tree(kgit):

@@ -85,6 +85,7 @@ class StackDiff:
     resources: list[ResourceChange] | None  # None: not rendered (see notes)
     errors: list[str]
     notes: list[str]
+    compared: bool = True  # False: a side does not resolve, so nothing was compared
 
     @property
     def changed(self) -> bool:
@@ -92,6 +93,8 @@ class StackDiff:
 
     def summary(self) -> tuple[str, str]:
         """(config, resources) in a few words, for tables and headings."""
+        if not self.compared:
+            return "not compared", "not compared"
         if self.values:
             config = _counts(v.kind for v in self.values)
         else:
@@ -113,6 +116,7 @@ class StackDiff:
             "resources": None if self.resources is None else [r.to_json() for r in self.resources],
             "errors": self.errors,
             "notes": self.notes,
+            "compared": self.compared,
         }
 
 
@@ -160,6 +164,10 @@ def _stack_diff(a: "AffectedStack", base_repo: "Repository", head_repo: "Reposit
     after = _side(head_repo, head_repo.stack_at(a.path), render)
     errors = [f"{label}: {s.error}" for label, s in (("base", before), ("head", after)) if s.error]
     notes: list[str] = []
+    broken = [label for label, s in (("base", before), ("head", after)) if s.error]
+    if broken:  # compared with nothing, every value would read as removed (or added)
+        notes.append(f"not compared: the stack does not resolve at {' and '.join(broken)}")
+        return StackDiff(a.path, a.status, a.reasons, [], "", None, errors, notes, compared=False)
     old_cfg = before.config or {}
     new_cfg = after.config or {}
     values = value_changes(old_cfg, new_cfg)
