@@ -65,7 +65,8 @@ def test_a_side_that_cannot_resolve_is_shown_not_fatal(kgit):
     assert broken.values == [] and broken.resources is None and broken.config_diff == ""
     assert broken.summary() == ("not compared", "not compared") and broken.changed
     assert broken.notes == ["not compared: the stack does not resolve at head"]
-    assert "removed" not in diffing.markdown(d)
+    md = diffing.markdown(d)
+    assert "removed" not in md and "```diff\n```" not in md  # no empty diff block either
 
 
 def test_head_is_read_from_git_objects_not_the_work_tree(kgit):
@@ -204,7 +205,7 @@ def test_markdown_with_many_stacks_cuts_rows_and_sections():
 def test_markdown_escapes_what_came_from_the_repository(kgit):
     root, g = kgit
     evil = "konfig/appops/acme/web/@admin `x` <script>|*y*"
-    k.edit(root, f"{evil}/stack.yaml", "config: {replicas: 2, image: 'a```b'}\n")
+    k.edit(root, f"{evil}/stack.yaml", "name: evil\nconfig: {replicas: 2, image: 'a```b'}\n")
     d = diff_after(root, g)
     md = diffing.markdown(d)
     well_formed(md)

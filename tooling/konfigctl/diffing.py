@@ -445,7 +445,7 @@ def _section(s: StackDiff, budget: int) -> tuple[str | None, bool]:
     if room < 0:
         return None, False
     bodies: list[tuple[str, str]] = []
-    if s.values or s.status != CHANGED:
+    if s.config_diff and (s.values or s.status != CHANGED):
         bodies.append(("**Resolved config**\n\n", s.config_diff))
     for r in s.resources or []:
         bodies.append((f"**{esc(r.key)}** ({r.kind})\n\n", r.diff))
