@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from konfigctl.repository import Repository
 from konfigctl.validation import exit_code, validate, validate_stack
 
@@ -63,3 +65,25 @@ def test_depends_on_unknown_stack(mini, write):
 def test_overrides_are_validated(mini):
     (p,) = _problems(mini, "acme/web/dev", overrides=["disk=101Gi"])
     assert p.file == "<command line>" and p.message == "101Gi is above the maximum 100Gi"
+
+
+@pytest.mark.parametrize("directory, what", [
+    ("konfig/appops/acme/web/$(touch pwn)", "stack"),
+    ("konfig/appops/acme/web/Prod_EU", "stack"),
+    ("konfig/appops/acme/Web_App", "project"),
+])
+def test_a_default_name_that_is_not_a_dns_label_is_an_error(cli, mini, write, directory, what):
+    if what == "stack":
+        write(mini, f"{directory}/stack.yaml", "env: prod\nconfig: {}\n")
+        file = f"{directory}/stack.yaml"
+    else:
+        write(mini, f"{directory}/project.yaml", "model: app\nowners: [web]\n")
+        write(mini, f"{directory}/dev/stack.yaml", "env: dev\nconfig: {image: 'example/x:1.0.0'}\n")
+        file = f"{directory}/project.yaml"
+    res = cli("validate", "--all", repo=mini)
+    assert res.exit_code == 2, res.output
+    assert f"{file}: name: the {what}'s name defaults to its directory name" in res.output
+    # the other stacks are still checked; an explicit name: makes it valid
+    assert "konfig/appops/acme/web/dev" not in res.stdout.replace(directory, "")
+    write(mini, file, "name: fine\n" + (mini / file).read_text())
+    assert cli("validate", "--all", repo=mini).exit_code == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from importlib import resources
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,24 @@ TEAMS_FILE = "teams.yaml"
 FORMATS = ("konfig", "project", "stack", "policy", "teams")
 
 SCHEMA_URL = "https://konfig.dev/schemas/{name}.schema.json"
+# Project and stack names (namespaces, labels, resource names): the formats' `name` pattern.
+DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+def checked_name(meta: dict[str, Any], directory: str, what: str, file: str) -> dict[str, Any]:
+    """``meta`` when its name -- ``name:``, or the directory's name by default -- is a DNS label.
+
+    ``name:`` is checked by the format; the default needs the same rule, or a
+    directory called ``$(touch x)`` or ``Web_App`` would become a name.
+    """
+    if "name" not in meta:
+        default = directory.rsplit("/", 1)[-1]
+        if not DNS_LABEL.match(default):
+            raise KonfigError(
+                f"the {what}'s name defaults to its directory name {default!r}, which is not a DNS label "
+                "(lowercase letters, digits and dashes): rename the directory or set name:",
+                file=file, keypath="name")
+    return meta
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "kubernetes_version": "1.31",

@@ -28,7 +28,8 @@ class Project:
     @cached_property
     def meta(self) -> dict[str, Any]:
         """``project.yaml`` checked against its format (``KonfigError`` if it is not)."""
-        return self.repo.check_format("project", self.file)
+        return formats.checked_name(self.repo.check_format("project", self.file), self.path, "project",
+                                    self.file)
 
     @property
     def name(self) -> str:

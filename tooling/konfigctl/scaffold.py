@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from typing import TYPE_CHECKING, Any
 
-from . import paths
+from . import formats, paths
 from . import templates as tpl
 from .errors import KonfigError, Problem, UsageError
 
@@ -97,9 +97,7 @@ def _check_free(repo: "Repository", rel: str) -> None:
 
 
 def _check_name(name: str, what: str) -> None:
-    import re
-
-    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name) or len(name) > 63:
+    if not formats.DNS_LABEL.match(name) or len(name) > 63:
         raise UsageError(f"bad {what} name {name!r}: lowercase letters, digits and dashes (a DNS label)")
 
 

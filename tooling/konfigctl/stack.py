@@ -52,7 +52,7 @@ class Stack:
     @cached_property
     def meta(self) -> dict[str, Any]:
         """``stack.yaml`` checked against its format (``KonfigError`` if it is not)."""
-        meta = self.repo.check_format("stack", self.file)
+        meta = formats.checked_name(self.repo.check_format("stack", self.file), self.path, "stack", self.file)
         env = meta.get("env")
         envs = self.repo.settings["envs"]
         if env is not None and env not in envs:
