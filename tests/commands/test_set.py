@@ -167,3 +167,12 @@ def test_set_renders_the_golden_files_so_test_passes(cli, mini):
     res = cli("set", "acme/api/prod/eu", "image=example/api:2.2.0", "--no-golden", repo=mini)
     assert res.exit_code == 0 and "golden" not in res.stdout
     assert cli("test", "acme/api/prod/eu", repo=mini).exit_code == 1
+
+
+def test_deleting_a_list_item_set_below_names_the_layer_that_sets_it(cli, mini):
+    before = snapshot(mini / DEV)
+    res = cli("set", "acme/web/dev", "env[name=LOG_LEVEL]-", repo=mini)
+    assert res.exit_code == 2
+    assert (f"cannot delete env[name=LOG_LEVEL]: it is not set in {DEV} but in "
+            "konfig/appops/acme/web/defaults.yaml:3:") in res.output
+    assert snapshot(mini / DEV) == before

@@ -513,7 +513,8 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
             res = resolve(fresh, fresh_stack, track=True)
             model = fresh.model(fresh_stack.project.model_name)
             ctx = Context(resolved=res.config, merge_spec=model.merge_spec,
-                          describe=lambda p: _describe(res.locate(p, fresh)), types_at=model.types_at)
+                          describe=lambda p: _describe(res.locate(_concrete(res.config, p), fresh)),
+                          types_at=model.types_at)
         except KonfigError:
             pass  # a broken stack: key paths are taken literally
     after_text = apply_text(text, rel, prefix, specs, ctx)
@@ -541,6 +542,14 @@ def _decode(data: bytes, rel: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise KonfigError("not UTF-8 text", file=rel) from None
+
+
+def _concrete(config: Any, path: Any) -> Any:
+    """``path`` with ``[key=value]`` selectors as indices (provenance is kept by index)."""
+    try:
+        return kp.resolve(config, path)[1]
+    except KonfigError:
+        return path
 
 
 def _describe(loc: tuple[str, int | None, int | None]) -> str:
