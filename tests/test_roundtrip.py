@@ -37,6 +37,16 @@ def test_deleting_the_only_key_leaves_an_empty_flow_mapping_and_keeps_outer_comm
     assert load(out).data == {"m": {}, "z": 0}
 
 
+def test_deleting_the_only_item_of_a_nested_list_keeps_valid_yaml_and_the_comment():
+    from konfigctl.yamlio import load
+
+    for eol in ("", "  # trailing"):
+        text = f"c:\n  env:\n    # about the item\n    - name: A\n      value: x{eol}\n  replicas: 1\n"
+        out = edit(text, lambda d: rt.delete_item(d["c"]["env"], 0, d["c"], "env"))
+        assert out == "c:\n  env: []\n    # about the item\n  replicas: 1\n"
+        assert load(out).data == {"c": {"env": [], "replicas": 1}}
+
+
 def test_deleting_a_block_value_drops_its_inner_comments_only():
     text = "a:\n  x: 1\n  # inner, about a\n# about b\nb: 2\n"
     out = edit(text, lambda d: rt.delete_item(d, "a"))

@@ -212,6 +212,10 @@ def _take_pre(c: Container, parent: Container | None, pkey: Any) -> str:
     text = "".join(" " * (t.column or 0) + t.value for lst in lists[:1] for t in lst if t is not None)
     for lst in lists:
         lst.clear()
+    if isinstance(parent, CommentedMap) and pkey in parent.ca.items:
+        # an empty list left there makes ruamel pad the key's value and drop the newline
+        # at the end of the block (invalid YAML after a trailing comment)
+        parent.ca.items[pkey][3] = None
     return text
 
 
