@@ -32,7 +32,6 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
-import hashlib
 import math
 import types
 from typing import TYPE_CHECKING, Any
@@ -87,7 +86,6 @@ class RenderError(KonfigError):
 class Renderer:
     model: str
     file: str
-    digest: str  # sha256 of the source and of the libraries it imports
     code: Any  # the compiled module
     libs: dict[str, tuple[str, Any]] = dataclasses.field(default_factory=dict)  # name -> (file, code)
 
@@ -181,15 +179,12 @@ def load_renderer(repo: "Repository", model_name: str) -> Renderer:
                           model=model_name, file=file)
     source = repo.read(file)
     code = _compile(source, file, model_name)
-    digest = hashlib.sha256(source)
     libs: dict[str, tuple[str, Any]] = {}
     for lib in sorted(renderlib.closure(repo, file)):
         if lib != file and repo.exists(lib):  # a missing one: _check_lib_imports says where
-            lib_source = repo.read(lib)
-            libs[lib.rsplit("/", 1)[-1][: -len(".py")]] = (lib, _compile(lib_source, lib, model_name))
-            digest.update(b"\0" + lib.encode() + b"\0" + lib_source)
+            libs[lib.rsplit("/", 1)[-1][: -len(".py")]] = (lib, _compile(repo.read(lib), lib, model_name))
     _check_lib_imports(repo, (file, *(f for f, _ in libs.values())), model_name)
-    renderer = Renderer(model_name, file, digest.hexdigest(), code, libs)
+    renderer = Renderer(model_name, file, code, libs)
     renderer.function()  # fails now (once) if the module does not load
     repo.memo[key] = renderer
     return renderer
@@ -207,7 +202,7 @@ def _compile(source: bytes, file: str, model: str) -> Any:
 def _check_lib_imports(repo: "Repository", files: tuple[str, ...], model: str) -> None:
     """Every ``konfiglib`` import names a library that exists (else an error at the import)."""
     for file in files:
-        for name, line in renderlib.imports(repo.read(file)):
+        for name, line in renderlib.file_imports(repo, file):
             problem = None
             if not name:
                 problem = f"import a module of {renderlib.PACKAGE} (from {renderlib.PACKAGE} import NAME)"

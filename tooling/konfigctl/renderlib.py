@@ -67,6 +67,15 @@ def valid_name(name: str) -> bool:
     return bool(_NAME.match(name))
 
 
+def file_imports(repo: "Repository", rel: str) -> list[tuple[str, int]]:
+    """``imports`` of a repository file, parsed once per repository (``KonfigError`` if unreadable)."""
+    key = ("renderlib.imports", rel)
+    found = repo.memo.get(key)
+    if found is None:
+        found = repo.memo[key] = imports(repo.read(rel))
+    return found  # type: ignore[no-any-return]
+
+
 def closure(repo: "Repository", start: str) -> dict[str, tuple[str, ...]]:
     """Library files reachable by imports from ``start`` -> the files in between.
 
@@ -76,19 +85,23 @@ def closure(repo: "Repository", start: str) -> dict[str, tuple[str, ...]]:
     """
     from .errors import KonfigError
 
+    key = ("renderlib.closure", start)
+    if key in repo.memo:  # the renderer, the test cache key, the graph and the docs all ask
+        return repo.memo[key]  # type: ignore[no-any-return]
     chains: dict[str, tuple[str, ...]] = {start: ()}
     todo = [start]
     while todo:
         cur = todo.pop(0)
         try:
-            source = repo.read(cur)
+            found = file_imports(repo, cur)
         except KonfigError:
             continue
-        for name, _line in imports(source):
+        for name, _line in found:
             if not valid_name(name):
                 continue
             target = lib_file(repo, name)
             if target not in chains:
                 chains[target] = chains[cur] + (cur,)
                 todo.append(target)
+    repo.memo[key] = chains
     return chains
