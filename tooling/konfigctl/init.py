@@ -4,7 +4,8 @@ The skeleton (``konfigctl/skeleton/``, shipped with the package) holds a
 ``konfig.yaml``, one model with its renderer, an env profile, a policy, a
 template, ``teams.yaml``, a README, a pre-commit config and a ``.gitignore``.
 Files named ``*.init`` are rendered with ``string.Template`` (``${name}``,
-``${ci}``);
+``${ci}``, ``${install}``: the ``pipelines.install`` lines, from how the
+running konfig was installed, see ``pipelines.running_install``);
 ``dot-x`` becomes ``.x``; everything else (the template's own ``${...}``
 placeholders included) is copied as it is.
 
@@ -16,6 +17,7 @@ leaves a Konfig that passes its own checks, or nothing.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -42,10 +44,25 @@ class InitResult:
     stacks: list[str]
     git: bool
     notes: list[str] = dataclasses.field(default_factory=list)
+    install: str | None = None  # konfig.yaml pipelines.install as written (None: not set)
 
 
-def skeleton_files(name: str, ci: str = "github") -> dict[str, bytes]:
-    """The skeleton's files: repo-relative path -> content, with ``name`` and ``ci`` filled in."""
+def install_lines(requirement: str | None) -> str:
+    """konfig.yaml's ``pipelines.install`` for ``requirement``; None: a comment saying what to set.
+
+    Nothing is guessed: a requirement nobody configured (a bare package name
+    on a public index) would install whatever claims that name.
+    """
+    if requirement:
+        return ("  # What every CI job installs: the konfig that ran `konfig init` (a pip requirement).\n"
+                f"  install: {json.dumps(requirement, ensure_ascii=False)}\n")
+    return ("  # install: what every CI job installs, a pip requirement CI can reach, e.g.\n"
+            "  #   install: \"konfigctl @ git+https://HOST/REPO.git@COMMIT\"\n"
+            "  # (`konfig init` ran from a local install of konfig, which CI cannot reach.)\n")
+
+
+def skeleton_files(name: str, ci: str = "github", install: str | None = None) -> dict[str, bytes]:
+    """The skeleton's files: repo-relative path -> content, with ``name``, ``ci`` and ``install`` filled in."""
     out: dict[str, bytes] = {}
     top = resources.files("konfigctl").joinpath("skeleton")
 
@@ -61,7 +78,8 @@ def skeleton_files(name: str, ci: str = "github") -> dict[str, bytes]:
             data = child.read_bytes()
             if rel.endswith(RENDERED):
                 rel = rel[: -len(RENDERED)]
-                data = string.Template(data.decode("utf-8")).substitute(name=name, ci=ci).encode("utf-8")
+                data = string.Template(data.decode("utf-8")).substitute(
+                    name=name, ci=ci, install=install_lines(install)).encode("utf-8")
             out[rel] = data
 
     walk(top, "")
@@ -76,6 +94,41 @@ def _check_target(target: str) -> None:
                 os.path.join(target, ".git", "index")):
             raise UsageError(f"{target} is not empty: konfig init only creates new repositories",
                              hint="give a new directory, e.g. konfig init my-konfig")
+
+
+def _check_not_inside_a_konfig(target: str) -> None:
+    """Refuse a target inside another Konfig's roots, base or cache: that Konfig would adopt its files.
+
+    Elsewhere inside another Konfig (an ``examples/`` directory) is allowed:
+    each command finds the nearest ``konfig.yaml`` above it.
+    """
+    from . import formats
+    from .repository import Repository
+
+    real = os.path.realpath(target)
+    cur = os.path.dirname(real)
+    while True:
+        settings_file = os.path.join(cur, formats.KONFIG_FILE)
+        if os.path.isfile(settings_file):
+            shown = os.path.join(cur, formats.KONFIG_FILE)
+            try:
+                settings = Repository(cur).settings
+            except KonfigError as e:
+                raise UsageError(f"{target} is inside the Konfig of {shown}, whose settings do not load "
+                                 f"({e}): create the new Konfig outside it") from None
+            places = [(r, "root") for r in settings["roots"]] + [(settings["base"], "base"),
+                                                                 (settings["cache_dir"], "cache_dir")]
+            for rel, what in places:
+                inner = os.path.realpath(os.path.join(cur, *str(rel).split("/")))
+                if real == inner or real.startswith(inner + os.sep):
+                    raise UsageError(
+                        f"{target} is inside {rel}, the {what} of the Konfig of {shown}: that Konfig "
+                        f"would take the new one's files as its own",
+                        hint="create it outside that Konfig's roots and base, e.g. next to it")
+        up = os.path.dirname(cur)
+        if up == cur:
+            return
+        cur = up
 
 
 def repo_name(target: str) -> str:
@@ -99,14 +152,18 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
 
     if ci not in CI_TARGETS:
         raise UsageError(f"unknown CI platform {ci!r} (use github or gitlab)")
+    from .pipelines import install_hint, running_install
+
     target = os.path.abspath(target)
     _check_target(target)
+    _check_not_inside_a_konfig(target)
+    source = running_install()
     parent = os.path.dirname(target)
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".konfig-init-", dir=parent)
     os.chmod(tmp, scaffold.dir_mode())
     try:
-        for rel, data in skeleton_files(name or repo_name(target), ci).items():
+        for rel, data in skeleton_files(name or repo_name(target), ci, source.requirement).items():
             dest = os.path.join(tmp, *rel.split("/"))
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             with open(dest, "wb") as f:
@@ -126,6 +183,9 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
         if failures:
             raise KonfigError("the skeleton's example project does not render: " + "; ".join(failures))
         notes = _generated(Repository(tmp), ci)
+        hint = install_hint(source)
+        if hint:
+            notes.insert(0, hint)
         problems = validate(Repository(tmp), Repository(tmp).stacks(), with_discovery=True)
         if problems:
             raise KonfigError("the new repository does not validate: " + "; ".join(p.format() for p in problems))
@@ -143,7 +203,8 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
         dirnames[:] = [d for d in dirnames if d != ".git"]
         files.extend(os.path.relpath(os.path.join(dirpath, f), target).replace(os.sep, "/") for f in filenames)
     made_git = git and _git_init(target)
-    return InitResult(root=target, files=sorted(files), stacks=plan.stacks, git=made_git, notes=notes)
+    return InitResult(root=target, files=sorted(files), stacks=plan.stacks, git=made_git, notes=notes,
+                      install=source.requirement)
 
 
 def _git_init(target: str) -> bool:

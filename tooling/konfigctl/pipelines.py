@@ -25,16 +25,26 @@ Files (``pipelines/`` holds the emitted definitions; the CI systems read them wh
   copies in ``.github/workflows/`` (GitHub reads workflows only there);
 * ``pipelines/gitlab/konfig.gitlab-ci.yml``, and ``.gitlab-ci.yml`` including it
   (an existing ``.gitlab-ci.yml`` of your own is left alone; it must include the file).
+
+A file that carries the generated header but is no longer emitted (a job or a
+target turned off) is stale: ``emit`` removes it and ``--check`` fails on it,
+since GitHub would still run a stale workflow.
+
+Every job installs konfig with exactly ``pipelines.install`` (shell-quoted),
+and nothing else: ``konfig init`` writes it from how the running konfig was
+installed (:func:`running_install`); unset, the install step fails with a line
+naming the setting rather than guess a package name nobody configured.
 """
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import os
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, paths
+from . import paths
 from .errors import KonfigError, UsageError
 
 if TYPE_CHECKING:
@@ -53,7 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "max_shards": GITHUB_MAX_JOBS,
     "python": "3.11",
     "default_branch": "main",
-    "install": f"konfigctl=={__version__}",
+    "install": None,  # never a guess: see running_install() and install_problem()
     "runs_on": "ubuntu-latest",
     "image": "python:{python}",
     "timeout_minutes": 30,
@@ -72,6 +82,9 @@ GITLAB_FILE = "pipelines/gitlab/konfig.gitlab-ci.yml"
 GITLAB_ROOT = ".gitlab-ci.yml"
 
 CHECKOUT = "actions/checkout@v4"
+# every run: step under `bash --noprofile --norc -eo pipefail {0}` (the default shell has no pipefail)
+def _run_defaults() -> dict[str, Any]:
+    return {"run": {"shell": "bash"}}  # a fresh dict per file: a shared one would dump as a YAML alias
 SETUP_PYTHON = "actions/setup-python@v5"
 UPLOAD = "actions/upload-artifact@v4"
 
@@ -88,6 +101,130 @@ def settings(repo: "Repository") -> dict[str, Any]:
     return out
 
 
+# -- how CI installs konfig ---------------------------------------------------------------------
+
+DIST = "konfigctl"
+INSTALL_SETTING = "pipelines.install"
+INSTALL_EXAMPLE = "konfigctl @ git+https://HOST/REPO.git@COMMIT"
+
+
+@dataclasses.dataclass(frozen=True)
+class InstallSource:
+    """How the running konfig was installed, as a pip requirement CI could use.
+
+    ``requirement`` is None when there is none to give (a local directory or
+    file, or no installed distribution at all); ``local`` is true when what it
+    names is on this machine only (a ``file:`` URL), so CI cannot reach it.
+    """
+
+    kind: str  # index | vcs | archive | directory | file | source
+    requirement: str | None
+    local: bool
+    where: str = ""  # the URL or path it came from, for messages
+
+
+def running_install() -> InstallSource:
+    """The running konfig's origin, from its PEP 610 ``direct_url.json``.
+
+    No ``direct_url.json``: installed from an index, ``konfigctl==VERSION``.
+    A VCS URL: ``konfigctl @ git+URL@COMMIT`` (the commit, never the branch
+    it was asked for, so CI runs the very same code). A remote archive: its
+    URL (with its hash). A local directory (editable or not) or file has no
+    address CI can reach: no requirement.
+    """
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(DIST)
+    except metadata.PackageNotFoundError:
+        return InstallSource("source", None, True, "a source tree (konfigctl is not installed)")
+    raw = dist.read_text("direct_url.json")
+    if raw is None:
+        return InstallSource("index", f"{DIST}=={dist.version}", False)
+    try:
+        data = json.loads(raw)
+        url = str(data["url"])
+    except (ValueError, KeyError, TypeError):
+        return InstallSource("directory", None, True, "an unreadable direct_url.json")
+    local = url.startswith("file:")
+    subdir = data.get("subdirectory")
+    fragment = f"#subdirectory={subdir}" if subdir else ""
+    vcs = data.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
+        return InstallSource("vcs", f"{DIST} @ {vcs['vcs']}+{url}@{vcs['commit_id']}{fragment}", local, url)
+    archive = data.get("archive_info")
+    if isinstance(archive, dict):
+        if local:
+            return InstallSource("file", None, True, url)
+        hashes = archive.get("hashes") or {}
+        pin = f"#sha256={hashes['sha256']}" if "sha256" in hashes else (
+            f"#{archive['hash']}" if archive.get("hash") else "")  # legacy form: "sha256=<hex>"
+        return InstallSource("archive", f"{DIST} @ {url}{pin}", False, url)
+    return InstallSource("directory", None, True, url)
+
+
+def install_hint(source: InstallSource) -> str | None:
+    """The one line ``init`` prints when the requirement it wrote (or could not write) cannot serve CI."""
+    if source.requirement is None:
+        return (f"{INSTALL_SETTING} is not set: konfig was installed from {_shown_url(source.where)}, "
+                f"which CI cannot install from; set it in konfig.yaml to a pip requirement CI can reach "
+                f"(e.g. {INSTALL_EXAMPLE}), then run `konfig pipeline emit`")
+    if source.local:
+        return (f"{INSTALL_SETTING}: {source.requirement} is a repository on this machine, which CI cannot "
+                f"reach: change its URL in konfig.yaml to where CI can clone it (same commit), then run "
+                f"`konfig pipeline emit`")
+    return None
+
+
+def _shown_url(url: str) -> str:
+    if url.startswith("file://"):
+        return "the local path " + url[len("file://"):]
+    return url or "a local directory"
+
+
+def install_problem(repo: "Repository", conf: dict[str, Any] | None = None) -> str | None:
+    """A warning line when ``pipelines.install`` cannot serve CI (unset, or a path on this machine).
+
+    Relative paths (``.`` in the tool's own repository) are in the checkout CI
+    makes, so they are fine.
+    """
+    conf = conf or settings(repo)
+    value = conf.get("install")
+    if not value:
+        msg = (f"not set: the emitted jobs stop at 'Install konfig' until it names a pip requirement CI can "
+               f"reach (e.g. {INSTALL_EXAMPLE}, or konfigctl==VERSION from your package index)")
+        line, col = repo.position("konfig.yaml", ("pipelines",))
+    else:
+        text = str(value)
+        if not _on_this_machine(text):
+            return None
+        msg = (f"{text} is on this machine only: CI cannot install it (use a URL or package index CI "
+               f"can reach, e.g. {INSTALL_EXAMPLE})")
+        line, col = repo.position("konfig.yaml", ("pipelines", "install"))
+    return str(KonfigError(msg, file="konfig.yaml", line=line, col=col, keypath=INSTALL_SETTING))
+
+
+def _on_this_machine(requirement: str) -> bool:
+    """A requirement naming a ``file:`` URL, an absolute path or a home directory."""
+    target = requirement.split(" @ ", 1)[1] if " @ " in requirement else requirement
+    target = target.strip()
+    for prefix in ("git+", "hg+", "svn+", "bzr+"):
+        if target.startswith(prefix):
+            target = target[len(prefix):]
+    return (target.startswith(("file:", "/", "~")) or (len(target) > 2 and target[1] == ":"
+                                                        and target[2] in "\\/"))
+
+
+def _install(conf: dict[str, Any]) -> str:
+    """The install line of every job: exactly ``pipelines.install``, quoted; unset, a step that says so."""
+    value = conf.get("install")
+    if not value:
+        return ("echo 'konfig.yaml pipelines.install is not set: set it to a pip requirement CI can reach "
+                "(e.g. konfigctl @ git+https://HOST/REPO.git@COMMIT), then run konfig pipeline emit' >&2\n"
+                "exit 1\n")
+    return f"python -m pip install --disable-pip-version-check {shlex.quote(str(value))}"
+
+
 # -- GitHub Actions ------------------------------------------------------------------------------
 
 def _gh_setup(conf: dict[str, Any]) -> list[dict[str, Any]]:
@@ -97,10 +234,6 @@ def _gh_setup(conf: dict[str, Any]) -> list[dict[str, Any]]:
         {"uses": SETUP_PYTHON, "with": {"python-version": str(conf["python"])}},
         {"name": "Install konfig", "run": _install(conf)},
     ]
-
-
-def _install(conf: dict[str, Any]) -> str:
-    return f"python -m pip install --disable-pip-version-check {shlex.quote(str(conf['install']))}"
 
 
 def _gh_job(conf: dict[str, Any], name: str, steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -135,10 +268,30 @@ python -c 'import json, sys; print("shards=%d" % len(json.load(sys.stdin)["inclu
   < "$RUNNER_TEMP/matrix.json" >> "$GITHUB_OUTPUT"
 """
 
+NOTE_MARK = "<!-- konfig-diff -->"  # finds the comment/note this job owns, to update it in place
+
+DIFF_SCRIPT = """\
+konfig diff --base "$KONFIG_BASE" --format markdown > "$RUNNER_TEMP/konfig-diff.md"
+# kept in the run whatever happens to the comment: a fork's read-only token cannot post one
+cat "$RUNNER_TEMP/konfig-diff.md" >> "$GITHUB_STEP_SUMMARY"
+"""
+
 COMMENT_SCRIPT = """\
-# Update the previous konfig diff comment, or add one (read-only tokens of forks cannot).
-gh pr comment "$PR_NUMBER" --edit-last --body-file "$RUNNER_TEMP/konfig-diff.md" \\
-  || gh pr comment "$PR_NUMBER" --body-file "$RUNNER_TEMP/konfig-diff.md"
+# The job's own comment (a bot's, starting with the marker) is updated; a new one only the first time.
+body="$RUNNER_TEMP/konfig-comment.md"
+{ printf '%s\\n' '<!-- konfig-diff -->'; cat "$RUNNER_TEMP/konfig-diff.md"; } > "$body"
+id="$(gh api --paginate "repos/$GH_REPO/issues/$PR_NUMBER/comments" \\
+  --jq '.[] | select(.user.type == "Bot" and (.body | startswith("<!-- konfig-diff -->"))) | .id' \\
+  | tail -n 1)" || id=""
+if [ -n "$id" ]; then
+  posted=0; gh api --method PATCH "repos/$GH_REPO/issues/comments/$id" -F "body=@$body" > /dev/null || posted=$?
+else
+  posted=0; gh pr comment "$PR_NUMBER" --body-file "$body" || posted=$?
+fi
+if [ "$posted" != 0 ]; then
+  echo "::warning::could not comment on the pull request (a fork's read-only token?): the diff is in this run's summary and in its konfig-diff artifact"
+  exit 1
+fi
 """
 
 GATE_SCRIPT = """\
@@ -209,8 +362,12 @@ def github_workflow(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
         jobs["diff"] = _gh_job(
             conf, "Config diff comment", [
                 {"name": "konfig diff", "env": {"KONFIG_BASE": "${{ needs.detect.outputs.base }}"},
-                 "run": 'konfig diff --base "$KONFIG_BASE" --format markdown '
-                        '> "$RUNNER_TEMP/konfig-diff.md"\n'},
+                 "run": DIFF_SCRIPT},
+                {"name": "Keep the diff", "if": "always()", "uses": UPLOAD, "with": {
+                    "name": "konfig-diff",
+                    "path": "${{ runner.temp }}/konfig-diff.md",
+                    "if-no-files-found": "ignore",
+                }},
                 {"name": "Comment on the pull request", "continue-on-error": True, "env": {
                     "GH_TOKEN": "${{ github.token }}",
                     "GH_REPO": "${{ github.repository }}",
@@ -250,6 +407,7 @@ def github_workflow(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
             "push": {"branches": [str(conf["default_branch"])]},
         },
         "permissions": {"contents": "read"},
+        "defaults": _run_defaults(),
         "concurrency": {
             "group": "konfig-${{ github.event.pull_request.number || github.sha }}",
             "cancel-in-progress": True,
@@ -267,6 +425,7 @@ def github_review_workflow(repo: "Repository", conf: dict[str, Any]) -> dict[str
             "pull_request_review": {"types": ["submitted", "dismissed"]},
         },
         "permissions": {"contents": "read", "pull-requests": "read"},
+        "defaults": _run_defaults(),
         "concurrency": {
             "group": "konfig-review-${{ github.event.pull_request.number }}",
             "cancel-in-progress": True,
@@ -301,30 +460,67 @@ else
 fi
 """
 
+# The GitLab API from a job, in Python (the image has it: konfig runs on it): no JSON parsing in shell,
+# pagination followed, and an HTTP error said in words naming the variable to fix.
+GITLAB_API_PY = """\
+import json, os, sys, urllib.error, urllib.parse, urllib.request
+API = os.environ["CI_API_V4_URL"]
+MR = "%s/projects/%s/merge_requests/%s" % (API, os.environ["CI_PROJECT_ID"], os.environ["CI_MERGE_REQUEST_IID"])
+def call(method, url, form=None):
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"PRIVATE-TOKEN": os.environ["KONFIG_GITLAB_TOKEN"]})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.load(resp), resp.headers.get("X-Next-Page")
+    except urllib.error.HTTPError as e:
+        sys.exit("%s %s: GitLab answered %s %s: KONFIG_GITLAB_TOKEN must be a token of a member of this "
+                 "project with the %s scope" % (method, url.split("?")[0], e.code, e.reason, SCOPE))
+    except urllib.error.URLError as e:
+        sys.exit("%s %s: %s" % (method, url.split("?")[0], e.reason))
+def pages(url):
+    page = "1"
+    while page:
+        items, page = call("GET", "%s%sper_page=100&page=%s" % (url, "&" if "?" in url else "?", page))
+        yield from items
+"""
+
 GITLAB_NOTE_SCRIPT = """\
-# Needs a CI/CD variable KONFIG_GITLAB_TOKEN (a token with the api scope) to comment.
+# The MR note is this job's own (its author's, starting with the marker): updated in place on every push.
+# It needs a CI/CD variable KONFIG_GITLAB_TOKEN (a token with the api scope).
 if [ -z "${KONFIG_GITLAB_TOKEN:-}" ]; then
-  echo "KONFIG_GITLAB_TOKEN is not set: the diff is in the job's artifacts only"
+  echo "KONFIG_GITLAB_TOKEN is not set: the diff is in the job's artifacts only (add that CI/CD variable, a token with the api scope, to get it as a merge request note)"
   exit 0
 fi
-curl --fail --silent --show-error --request POST \\
-  --header "PRIVATE-TOKEN: $KONFIG_GITLAB_TOKEN" \\
-  --data-urlencode "body@konfig-diff.md" \\
-  "$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID/notes" > /dev/null
+python - konfig-diff.md <<'EOF'
+SCOPE = "api"
+""" + GITLAB_API_PY + """\
+MARK = "<!-- konfig-diff -->"
+body = MARK + "\\n" + open(sys.argv[1], encoding="utf-8").read()
+me = call("GET", API + "/user")[0]["id"]
+own = [n["id"] for n in pages(MR + "/notes?sort=asc&order_by=created_at")
+       if (n.get("author") or {}).get("id") == me and str(n.get("body", "")).startswith(MARK)]
+if own:
+    call("PUT", "%s/notes/%s" % (MR, own[-1]), {"body": body})
+    print("updated the konfig diff note of the merge request")
+else:
+    call("POST", MR + "/notes", {"body": body})
+    print("added the konfig diff note to the merge request")
+EOF
 """
 
 GITLAB_REVIEW_SCRIPT = """\
-# Approvals and the author from the API (a token with read_api: KONFIG_GITLAB_TOKEN).
-mr="$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID"
-auth="PRIVATE-TOKEN: ${KONFIG_GITLAB_TOKEN:-}"
+# Approvals and the author come from the API: a CI/CD variable KONFIG_GITLAB_TOKEN (read_api scope).
+if [ -z "${KONFIG_GITLAB_TOKEN:-}" ]; then
+  echo "KONFIG_GITLAB_TOKEN is not set: add that CI/CD variable (a token with the read_api scope) so that this job can read the merge request's author and approvals" >&2
+  exit 1
+fi
 tmp="${TMPDIR:-/tmp}"
-curl --fail --silent --show-error --header "$auth" "$mr" > "$tmp/mr.json"
-curl --fail --silent --show-error --header "$auth" "$mr/approvals" > "$tmp/approvals.json"
-python - "$tmp" > "$tmp/review.txt" <<'EOF'
-import json, sys
-mr = json.load(open(sys.argv[1] + "/mr.json", encoding="utf-8"))
-approved = json.load(open(sys.argv[1] + "/approvals.json", encoding="utf-8")).get("approved_by") or []
-print(mr["author"]["username"])
+python - > "$tmp/review.txt" <<'EOF'
+SCOPE = "read_api"
+""" + GITLAB_API_PY + """\
+print(call("GET", MR)[0]["author"]["username"])
+approved = call("GET", MR + "/approvals")[0].get("approved_by") or []
 print(",".join(sorted(a["user"]["username"] for a in approved)))
 EOF
 { read -r author; read -r approvers; } < "$tmp/review.txt"
@@ -447,28 +643,55 @@ def gitlab_child(repo: "Repository", result: "Affected", shard_size: int | None 
 
 @dataclasses.dataclass
 class Emitted:
-    """One file ``emit`` manages: its path, the text it should have, and what was found."""
+    """One file ``emit`` manages: its path, the text it should have, and what was found.
+
+    ``stale``: a file with the generated header that is no longer emitted (a job
+    or target turned off); ``text`` is then empty and ``emit`` removes the file.
+    """
 
     path: str
     text: str
     current: str | None  # None: missing
     owned: bool = True  # False: a file of the user's that must only include ours
     problem: str | None = None
+    stale: bool = False
 
     @property
     def drifted(self) -> bool:
-        return self.problem is not None or (self.owned and self.current != self.text)
+        return self.problem is not None or self.stale or (self.owned and self.current != self.text)
+
+    @property
+    def status(self) -> str:
+        """current | missing | outdated | stale | problem (what ``--check`` finds)."""
+        if self.problem is not None:
+            return "problem"
+        if self.stale:
+            return "stale"
+        if not self.owned or self.current == self.text:
+            return "current"
+        return "missing" if self.current is None else "outdated"
 
     def diff(self) -> str:
         if not self.owned:
             return ""
         before = (self.current or "").splitlines(keepends=True)
         after = self.text.splitlines(keepends=True)
-        return "".join(difflib.unified_diff(before, after, f"a/{self.path}", f"b/{self.path}"))
+        return "".join(difflib.unified_diff(before, after, f"a/{self.path}",
+                                            "/dev/null" if self.stale else f"b/{self.path}"))
+
+
+# where emitted files live, per target: a generated file there that is not emitted any more is stale
+TARGET_DIRS = {"github": (GITHUB_DIR, GITHUB_WORKFLOWS), "gitlab": (os.path.dirname(GITLAB_FILE),)}
+TARGET_ROOT_FILES = {"github": (), "gitlab": (GITLAB_ROOT,)}
 
 
 def render(repo: "Repository", targets: list[str] | None = None) -> list[Emitted]:
-    """The files ``konfig pipeline emit`` writes for ``targets`` (default: konfig.yaml's)."""
+    """The files ``konfig pipeline emit`` writes for ``targets`` (default: konfig.yaml's).
+
+    With the default targets, generated files of every target are looked at
+    (a target dropped from konfig.yaml leaves stale files); with explicit
+    ``targets``, only theirs.
+    """
     from .yamlio import dump
 
     conf = settings(repo)
@@ -503,16 +726,55 @@ def render(repo: "Repository", targets: list[str] | None = None) -> list[Emitted
                 f"{GITLAB_ROOT} is your own and does not include {GITLAB_FILE}: add "
                 f"`include: [{{local: {GITLAB_FILE}}}]` to it")
             files.append(Emitted(GITLAB_ROOT, include, current, owned=False, problem=problem))
+    emitted = {f.path for f in files}
+    for target in (chosen if targets else TARGETS):
+        for rel in _generated_files(repo, target):
+            if rel not in emitted:
+                files.append(Emitted(rel, "", _read(repo, rel), stale=True))
+                emitted.add(rel)
     return files
 
 
+def _generated_files(repo: "Repository", target: str) -> list[str]:
+    """Files of ``target``'s places that start with the generated header (symlinks left alone)."""
+    candidates = list(TARGET_ROOT_FILES[target])
+    for rel_dir in TARGET_DIRS[target]:
+        d = os.path.join(repo.root, *rel_dir.split("/"))
+        try:
+            names = sorted(os.listdir(d))
+        except OSError:
+            continue
+        candidates.extend(paths.join(rel_dir, n) for n in names)
+    out = []
+    for rel in candidates:
+        p = os.path.join(repo.root, *rel.split("/"))
+        if os.path.islink(p) or not os.path.isfile(p):
+            continue
+        try:
+            with open(p, encoding="utf-8") as fh:
+                head = fh.read(len(GENERATED_MARK))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if head == GENERATED_MARK:
+            out.append(rel)
+    return out
+
+
 def write(repo: "Repository", files: list[Emitted]) -> list[Emitted]:
-    """Write the files that differ (atomically); return them."""
+    """Write the files that differ and remove the stale ones (atomically); return them."""
     from .yamlio import atomic_write
 
     changed = []
     for f in files:
-        if f.owned and f.current != f.text:
+        if f.stale:
+            try:
+                os.unlink(paths.confine(repo.root, f.path))
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                raise KonfigError(f"cannot remove: {e.strerror or e}", file=f.path) from None
+            changed.append(f)
+        elif f.owned and f.current != f.text:
             atomic_write(paths.confine(repo.root, f.path), f.text)
             changed.append(f)
     return changed

@@ -13,7 +13,7 @@ def init(target: str, out: Output, *, name: str | None = None, git: bool = True,
     result = init_repo(target, name=name, git=git, ci=ci)
     if fmt == "json":
         out.json({"root": result.root, "files": result.files, "stacks": result.stacks, "git": result.git,
-                  "notes": result.notes})
+                  "install": result.install, "notes": result.notes})
         return EXIT_OK
     for rel in result.files:
         out.echo(f"created {rel}")
