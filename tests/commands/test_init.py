@@ -90,3 +90,76 @@ def test_init_emits_the_pipelines_of_its_platform(cli, tmp_path):
     assert res.exit_code == 0
     assert "no pipelines written" in res.stderr and not (outer / "konfig/pipelines").exists()
     assert not (outer / "konfig/.git").exists()
+
+
+def test_init_inside_another_konfigs_roots_or_base_is_refused_naming_it(cli, tmp_path):
+    outer = tmp_path / "outer"
+    assert cli("init", str(outer), "--no-git").exit_code == 0
+    before = sorted(str(p.relative_to(outer)) for p in outer.rglob("*"))
+    for inside in ("konfig/appops/nested", "konfig/appops/example/hello/nested", "konfig/base/nested",
+                   ".konfig-cache/nested"):
+        res = cli("init", str(outer / inside), "--no-git")
+        assert res.exit_code == 2, (inside, res.output)
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"{outer}/konfig.yaml" in lines[0], lines
+        assert "would take the new one's files as its own" in lines[0]
+    assert sorted(str(p.relative_to(outer)) for p in outer.rglob("*")) == before
+    assert cli("list", "stacks", repo=outer).stdout.split() == [
+        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
+    # elsewhere in it (an examples/ directory) is fine: each Konfig finds its own konfig.yaml
+    res = cli("init", str(outer / "examples" / "demo"), "--no-git")
+    assert res.exit_code == 0, res.output
+    assert cli("list", "stacks", repo=outer).stdout.split() == [
+        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
+
+
+def test_init_says_in_one_line_that_a_local_install_cannot_serve_ci(cli, tmp_path):
+    """The tests run an editable install: CI cannot install that, so nothing is guessed."""
+    res = cli("init", str(tmp_path / "k"), "--no-git", "-f", "json")
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    assert data["install"] is None
+    assert [n for n in data["notes"] if "pipelines.install" in n] == [data["notes"][0]]
+    assert "install" not in Repository(str(tmp_path / "k")).settings["pipelines"]
+    res = cli("init", str(tmp_path / "k2"), "--no-git")
+    assert [line for line in res.stderr.splitlines() if "pipelines.install" in line] == [
+        line for line in res.stderr.splitlines() if line.startswith("konfig: warning: pipelines.install is not set")]
+    # pipeline emit says the same, at konfig.yaml, naming the setting
+    res = cli("pipeline", "emit", "--check", repo=tmp_path / "k")
+    assert res.exit_code == 0
+    (line,) = [x for x in res.stderr.splitlines() if "pipelines.install" in x]
+    assert line.startswith("konfig: warning: konfig.yaml:") and ": pipelines.install: not set" in line
+
+
+def test_the_starter_rules_can_be_met_for_every_stack_and_author(cli, tmp_path):
+    """Each member of each team, changing each stack: the suggested reviewers satisfy the verdict."""
+    import git
+
+    target = tmp_path / "k"
+    assert cli("init", str(target)).exit_code == 0
+    g = git.Repo(target)
+    with g.config_writer() as cw:
+        cw.set_value("user", "name", "t")
+        cw.set_value("user", "email", "t@example.com")
+    g.git.add("-A")
+    g.git.commit("-q", "-m", "init")
+    teams = {"example": ["@example-dev", "@example-lead", "@example-sre"],
+             "platform": ["@platform-lead", "@platform-dev", "@platform-sre"]}
+    changes = {"konfig/appops/example/hello/prod": "example", "konfig/appops/example/hello/dev": "example",
+               "konfig/base/models/webapp/defaults.yaml": "platform"}
+    for i, (path, team) in enumerate(changes.items()):
+        g.git.checkout("-q", "-b", f"change-{i}", "main")
+        if path.endswith(".yaml"):
+            f = target / path
+            f.write_text(f.read_text() + "# reviewed\n")
+        else:
+            assert cli("set", path, f"image=registry.example.com/hello:{i}", repo=target).exit_code == 0
+        g.git.commit("-q", "-am", f"change {i}")
+        for author in teams[team]:
+            res = cli("review", "--base", "main", "--author", author, "-f", "json", repo=target)
+            assert res.exit_code == 1, res.output
+            suggested = json.loads(res.stdout)["suggested_reviewers"]
+            assert author not in suggested and suggested
+            res = cli("review", "--base", "main", "--author", author, "--approved-by", ",".join(suggested),
+                      repo=target)
+            assert res.exit_code == 0, (path, author, res.output)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from tests.conftest import git_init
 
 FILES = ["pipelines/github/konfig.yml", "pipelines/github/konfig-review.yml",
@@ -80,3 +82,88 @@ def test_a_konfig_below_the_top_of_git_is_refused_clearly(cli, tmp_path, mini):
 def test_help_teaches(cli):
     res = cli("pipeline", "emit", "--help")
     assert res.exit_code == 0 and "Examples:" in res.stdout and "--check" in res.stdout
+
+
+def add_settings(mini, text: str) -> None:
+    (mini / "konfig.yaml").write_text((mini / "konfig.yaml").read_text() + text + "\n")
+
+
+def test_a_generated_file_no_longer_emitted_is_stale_and_removed(cli, mini):
+    """Turning the review job off leaves a workflow GitHub would still run: --check fails, emit removes it."""
+    cli("pipeline", "emit", repo=mini)
+    own = mini / ".github/workflows/build.yml"  # a workflow of the user's: never touched
+    own.write_text("on: push\njobs: {}\n")
+    add_settings(mini, "pipelines: {jobs: {review: false}}")
+    res = cli("pipeline", "emit", "--check", repo=mini)
+    assert res.exit_code == 1
+    for f in ("pipelines/github/konfig-review.yml", ".github/workflows/konfig-review.yml"):
+        assert f"{f}: stale (generated, but no longer emitted from konfig.yaml)" in res.stderr
+        assert f"--- a/{f}\n+++ /dev/null" in res.stdout
+        assert (mini / f).exists()  # --check writes nothing
+    res = cli("pipeline", "emit", repo=mini)
+    assert res.exit_code == 0
+    assert "removed .github/workflows/konfig-review.yml (no longer emitted)" in res.stderr
+    assert not (mini / ".github/workflows/konfig-review.yml").exists()
+    assert not (mini / "pipelines/github/konfig-review.yml").exists()
+    assert own.read_text() == "on: push\njobs: {}\n"
+    assert cli("pipeline", "emit", "--check", repo=mini).exit_code == 0
+
+
+def test_a_target_dropped_from_konfig_yaml_leaves_stale_files_unless_targets_are_explicit(cli, mini):
+    cli("pipeline", "emit", repo=mini)
+    add_settings(mini, "pipelines: {targets: [github]}")
+    # --target github: only GitHub's files are looked at
+    assert cli("pipeline", "emit", "--check", "--target", "github", repo=mini).exit_code == 0
+    res = cli("pipeline", "emit", "--check", repo=mini)
+    assert res.exit_code == 1
+    assert "pipelines/gitlab/konfig.gitlab-ci.yml: stale" in res.stderr
+    assert ".gitlab-ci.yml: stale" in res.stderr
+    cli("pipeline", "emit", repo=mini)
+    assert not (mini / ".gitlab-ci.yml").exists() and not (mini / "pipelines/gitlab/konfig.gitlab-ci.yml").exists()
+    # a .gitlab-ci.yml of the user's is theirs, whatever the targets
+    (mini / ".gitlab-ci.yml").write_text("build:\n  script: [make]\n")
+    assert cli("pipeline", "emit", "--check", repo=mini).exit_code == 0
+
+
+def test_emit_json(cli, mini):
+    res = cli("pipeline", "emit", "--check", "-f", "json", repo=mini)
+    assert res.exit_code == 1
+    data = json.loads(res.stdout)
+    assert data["ok"] is False and data["written"] is False and data["install"] is None
+    assert {f["path"]: f["status"] for f in data["files"]} == dict.fromkeys(FILES, "missing")
+    assert sorted(data["changed"]) == sorted(FILES) and data["removed"] == []
+    assert len(data["warnings"]) == 1 and "pipelines.install: not set" in data["warnings"][0]
+    assert res.stderr == ""  # JSON alone: the warning is in it
+    res = cli("pipeline", "emit", "-f", "json", repo=mini)
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    assert data["ok"] and data["written"] and sorted(data["changed"]) == sorted(FILES)
+    add_settings(mini, "pipelines: {install: konfigctl==1.2.3, jobs: {review: false}}")
+    res = cli("pipeline", "emit", "--check", "-f", "json", repo=mini)
+    data = json.loads(res.stdout)
+    assert res.exit_code == 1 and data["install"] == "konfigctl==1.2.3" and data["warnings"] == []
+    assert sorted(data["removed"]) == [".github/workflows/konfig-review.yml", "pipelines/github/konfig-review.yml"]
+    assert res.stdout.count("konfig-review.yml") == 2  # the stale files are not also listed as files
+    res = cli("pipeline", "emit", "--check", "-f", "yaml", repo=mini)
+    assert res.exit_code == 2 and "--format yaml is not available" in res.stderr
+
+
+def test_install_setting_reaches_every_job_and_a_local_one_is_named(cli, mini):
+    add_settings(mini, "pipelines: {install: 'konfigctl @ git+https://git.example.com/k.git@0123abc'}")
+    res = cli("pipeline", "emit", repo=mini)
+    assert res.exit_code == 0 and "pipelines.install" not in res.stderr
+    line = "python -m pip install --disable-pip-version-check 'konfigctl @ git+https://git.example.com/k.git@0123abc'"
+    gh = (mini / ".github/workflows/konfig.yml").read_text()
+    assert gh.count(line) == 6 and gh.count("pip install") == 6  # every job but the gate, which installs nothing
+    gl = (mini / "pipelines/gitlab/konfig.gitlab-ci.yml").read_text()
+    assert gl.count(line) == 1 and gl.count("pip install") == 1  # default before_script
+    text = (mini / "konfig.yaml").read_text().replace("https://git.example.com/k.git", "/home/me/konfig")
+    for local in ("/home/me/konfig", "file:///home/me/konfig", "~/konfig", "konfigctl @ file:///home/me/k"):
+        (mini / "konfig.yaml").write_text(text.replace("'konfigctl @ git+/home/me/konfig@0123abc'", repr(local)))
+        res = cli("pipeline", "emit", repo=mini)
+        lines = [x for x in res.stderr.splitlines() if "pipelines.install" in x]
+        assert len(lines) == 1 and "is on this machine only: CI cannot install it" in lines[0], (local, res.stderr)
+        assert "konfig.yaml:" in lines[0]
+    (mini / "konfig.yaml").write_text(text.replace("'konfigctl @ git+/home/me/konfig@0123abc'", "."))
+    res = cli("pipeline", "emit", repo=mini)  # the checkout: the tool's own repository does this
+    assert "pipelines.install" not in res.stderr

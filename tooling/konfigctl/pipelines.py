@@ -221,7 +221,9 @@ def _install(conf: dict[str, Any]) -> str:
     if not value:
         return ("echo 'konfig.yaml pipelines.install is not set: set it to a pip requirement CI can reach "
                 "(e.g. konfigctl @ git+https://HOST/REPO.git@COMMIT), then run konfig pipeline emit' >&2\n"
-                "exit 1\n")
+                # not `exit 1`: GitLab runs before_script and script as one script (errexit stops it here,
+                # and nothing after reads as unreachable code)
+                "false\n")
     return f"python -m pip install --disable-pip-version-check {shlex.quote(str(value))}"
 
 
