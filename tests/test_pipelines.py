@@ -389,3 +389,89 @@ def test_this_repositorys_workflows_pass_actionlint_and_shellcheck():
             for shell in shells:
                 found += shellcheck(script, shell, name)
     assert found == []
+
+
+# -- the GitLab jobs' API scripts, run as the runner would, against a local fake of the API --------
+
+def run_script(script: str, cwd, env: dict[str, str]):
+    import os
+    import subprocess
+    import sys
+
+    path = f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"  # python and konfig of this env
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("KONFIG_", "CI_"))}
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**base, "PATH": path, "NO_COLOR": "1", **env})
+
+
+def gitlab_env(api, token: str | None = "glpat-test") -> dict[str, str]:
+    env = {"CI_API_V4_URL": api.url, "CI_PROJECT_ID": "5", "CI_MERGE_REQUEST_IID": "7"}
+    if token:
+        env["KONFIG_GITLAB_TOKEN"] = token
+    return env
+
+
+def test_gitlab_diff_note_is_updated_in_place_and_only_its_own(tmp_path):
+    from tests.fake_gitlab import FakeGitLab
+
+    (tmp_path / "konfig-diff.md").write_text("first diff\n")
+    with FakeGitLab(token="glpat-test", project=5, mr=7, author="dev", approved_by=[]) as api:
+        api.add_note("dev", "looks good")
+        api.add_note("mallory", "<!-- konfig-diff -->\nnot the bot's")  # the marker alone is not enough
+        api.add_note("dev", "another")
+        res = run_script(pipelines.GITLAB_NOTE_SCRIPT, tmp_path, gitlab_env(api))
+        assert res.returncode == 0, res.stderr
+        assert "added the konfig diff note" in res.stdout
+        (tmp_path / "konfig-diff.md").write_text("second diff\n")
+        for _ in range(2):  # every later push updates it
+            res = run_script(pipelines.GITLAB_NOTE_SCRIPT, tmp_path, gitlab_env(api))
+            assert res.returncode == 0, res.stderr
+            assert "updated the konfig diff note" in res.stdout
+        ours = [n for n in api.notes if n["author"]["username"] == "konfig-bot"]
+        assert [n["body"] for n in ours] == ["<!-- konfig-diff -->\nsecond diff\n"]
+        assert api.notes[1]["body"] == "<!-- konfig-diff -->\nnot the bot's"
+        assert len(api.notes) == 4
+        # pagination was followed: the bot's note is on page 2 (2 a page)
+        assert ("PUT", "/api/v4/projects/5/merge_requests/7/notes/4") in api.requests
+        # without the variable: said, and the job passes (the diff is an artifact)
+        res = run_script(pipelines.GITLAB_NOTE_SCRIPT, tmp_path, gitlab_env(api, token=None))
+        assert res.returncode == 0 and "KONFIG_GITLAB_TOKEN is not set" in res.stdout
+        # a refused token: one line naming the variable and the scope, no traceback
+        res = run_script(pipelines.GITLAB_NOTE_SCRIPT, tmp_path, gitlab_env(api, token="wrong"))
+        assert res.returncode == 1 and "Traceback" not in res.stderr
+        assert res.stderr.strip().endswith("GitLab answered 401 Unauthorized: KONFIG_GITLAB_TOKEN must be a "
+                                           "token of a member of this project with the api scope")
+
+
+def test_gitlab_review_job_reads_approvals_and_names_the_variable_it_lacks(cli, tmp_path):
+    import git
+
+    from tests.fake_gitlab import FakeGitLab
+
+    target = tmp_path / "k"
+    assert cli("init", str(target), "--ci", "gitlab").exit_code == 0
+    g = git.Repo(target)
+    with g.config_writer() as cw:
+        cw.set_value("user", "name", "t")
+        cw.set_value("user", "email", "t@example.com")
+    g.git.add("-A")
+    g.git.commit("-q", "-m", "init")
+    base = g.head.commit.hexsha
+    g.git.checkout("-q", "-b", "bump")
+    assert cli("set", "example/hello/prod", "image=registry.example.com/hello:2", repo=target).exit_code == 0
+    g.git.commit("-q", "-am", "bump")
+    env = {"KONFIG_BASE": base}
+    with FakeGitLab(token="glpat-test", project=5, mr=7, author="example-dev",
+                    approved_by=["example-lead"]) as api:
+        res = run_script(pipelines.GITLAB_REVIEW_SCRIPT, target, {**gitlab_env(api), **env})
+        assert res.returncode == 1 and "1 more approval from owners example (@example-sre)" in res.stdout
+        api.approved_by.append("example-sre")
+        res = run_script(pipelines.GITLAB_REVIEW_SCRIPT, target, {**gitlab_env(api), **env})
+        assert res.returncode == 0, res.stdout + res.stderr
+        res = run_script(pipelines.GITLAB_REVIEW_SCRIPT, target, {**gitlab_env(api, token=None), **env})
+        assert res.returncode == 1 and "curl" not in res.stderr
+        assert res.stderr.strip() == (
+            "KONFIG_GITLAB_TOKEN is not set: add that CI/CD variable (a token with the read_api scope) so "
+            "that this job can read the merge request's author and approvals")
+        res = run_script(pipelines.GITLAB_REVIEW_SCRIPT, target, {**gitlab_env(api, token="wrong"), **env})
+        assert res.returncode == 1 and "read_api scope" in res.stderr and "Traceback" not in res.stderr
