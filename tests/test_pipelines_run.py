@@ -34,8 +34,9 @@ def git(*args: str, cwd: Path) -> str:
     return sh("git", *args, cwd=cwd, env=GIT_ENV).strip()
 
 
-def run_pipeline(repo: Path, home: Path, py: Path, api: FakeGitLab, base: str) -> tuple[int, str]:
-    """One merge-request pipeline; its exit code and log."""
+def run_pipeline(repo: Path, home: Path, py: Path, api: FakeGitLab, base: str,
+                 *jobs: str) -> tuple[int, str]:
+    """One merge-request pipeline (or only ``jobs`` and what they need); its exit code and log."""
     variables = {
         "CI_PIPELINE_SOURCE": "merge_request_event",
         "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
@@ -48,6 +49,8 @@ def run_pipeline(repo: Path, home: Path, py: Path, api: FakeGitLab, base: str) -
             "--home", str(home), "--no-color", "--ignore-predefined-vars", ",".join(sorted(variables))]
     for k, v in variables.items():
         args += ["--variable", f"{k}={v}"]
+    if jobs:
+        args += [*jobs, "--needs"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KONFIG_", "CI_", "GITLAB_"))}
     env.update({"PATH": f"{py.parent}:{env['PATH']}", "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",
                 "PIP_DISABLE_PIP_VERSION_CHECK": "1", "NO_COLOR": "1", "HOME": str(home)})
@@ -100,10 +103,11 @@ def test_the_emitted_gitlab_pipeline_runs_a_merge_request_end_to_end(cli, tmp_pa
         (note,) = api.notes
         assert note["body"].startswith("<!-- konfig-diff -->\n")
         assert "example/hello/prod" in note["body"] and "registry.example.com/hello:2.0" in note["body"]
-        # the next push updates the note instead of adding one
+        # the next push updates the note instead of adding one (only the diff job, and detect it needs)
         assert cli("set", "example/hello/prod", "image=registry.example.com/hello:2.1", repo=repo).exit_code == 0
         git("commit", "-q", "-am", "hello 2.1", cwd=repo)
-        code, log = run_pipeline(repo, home, jobs_env, api, base)
+        code, log = run_pipeline(repo, home, jobs_env, api, base, "konfig-diff")
         assert code == 0, log[-6000:]
+        assert verdicts(log) == {"konfig-detect": "PASS", "konfig-diff": "PASS"}, log[-6000:]
         (note,) = api.notes
         assert "registry.example.com/hello:2.1" in note["body"]
