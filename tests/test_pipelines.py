@@ -210,6 +210,8 @@ def test_gitlab_child_pipeline_shards_within_the_parallel_limit(kgit):
     assert job["script"] == ['konfig test --affected "$KONFIG_BASE" '
                              '--shard "${CI_NODE_INDEX:-1}/${CI_NODE_TOTAL:-1}" --junit junit.xml']
     assert re.fullmatch(r"[0-9a-f]{40}", doc["variables"]["KONFIG_BASE"])
+    # the shards install konfig exactly as every other job does
+    assert job["before_script"] == [pipelines._install(pipelines.settings(Repository(str(root))))]
     _, doc = child(root, shard_size=1, max_shards=1000)
     assert doc["konfig-test"]["parallel"] == 8
     _, doc = child(root, shard_size=100)
