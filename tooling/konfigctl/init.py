@@ -62,7 +62,7 @@ def install_lines(requirement: str | None) -> str:
 
 
 def skeleton_files(name: str, ci: str = "github", install: str | None = None) -> dict[str, bytes]:
-    """The skeleton's files: repo-relative path -> content, with ``name``, ``ci`` and ``install`` filled in."""
+    """The skeleton's files: repo-relative path -> content, with ``name``, ``ci``, ``install`` filled in."""
     out: dict[str, bytes] = {}
     top = resources.files("konfigctl").joinpath("skeleton")
 
