@@ -12,7 +12,7 @@ from typing import Any
 
 from . import formats, paths
 from .errors import KonfigError, UsageError
-from .model import Model, rel_of, uri_of
+from .model import Model, check_usable, rel_of, uri_of
 from .policy import Policy
 from .project import Project
 from .source import GitTree, Overlay, Source, WorkTree
@@ -45,6 +45,7 @@ class Repository:
         self._docs: dict[tuple[str, bool], Document] = {}
         self._bytes: dict[str, bytes] = {}
         self._schemas: dict[str, Any] = {}
+        self.schema_findings: dict[Any, Any] = {}  # model.schema_findings, once per schema
         self._models: dict[str, Model] = {}
         self.memo: dict[Any, Any] = {}  # resolution's shared-layer merges
         self.use_cache = True  # False (--no-cache): nothing read from or written to cache_dir
@@ -335,6 +336,8 @@ class Repository:
         # every $ref must resolve now, at file:line, not when a stack first reaches it
         preload = {uri_of(rel): self.schema_document(rel)
                    for rel in self.schema_closure(file, strict=True) if rel != file}
+        # ... and every pattern compile, no $ref loop forever (model.check_usable)
+        check_usable(self, file, schema, prefix)
         return schema_mod.build(schema, uri_of(file), retrieve, preload)
 
     def schema_closure(self, rel: str, strict: bool = False) -> list[str]:
