@@ -194,14 +194,18 @@ def _absorb(into: MergeSpec, other: MergeSpec) -> None:
     into.items = into.items or other.items
 
 
-def resolve_ref(repo: "Repository", ref: str, base_uri: str) -> tuple[Any, str]:
-    """(target schema node, its document URI) of a ``$ref`` written in ``base_uri``."""
+def resolve_ref(repo: "Repository", ref: str, base_uri: str, root: Any = None) -> tuple[Any, str]:
+    """(target schema node, its document URI) of a ``$ref`` written in ``base_uri``.
+
+    ``root``: the schema ``base_uri`` names, when it is not the whole document
+    (a policy's ``schema:``): references into that document resolve in it.
+    """
     full = urljoin(base_uri, ref)
     doc_uri, fragment = urldefrag(full)
     rel = rel_of(doc_uri)
     if rel is None:
         raise KonfigError(f"$ref {quote(ref)} must point to a file of the repository", file=rel_of(base_uri))
-    node: Any = repo.schema_document(rel)
+    node: Any = root if root is not None and doc_uri == urldefrag(base_uri)[0] else repo.schema_document(rel)
     if fragment:
         for part in fragment.lstrip("/").split("/"):
             part = part.replace("~1", "/").replace("~0", "~")

@@ -335,16 +335,20 @@ class Repository:
 
         # every $ref must resolve now, at file:line, not when a stack first reaches it
         preload = {uri_of(rel): self.schema_document(rel)
-                   for rel in self.schema_closure(file, strict=True) if rel != file}
+                   for rel in self.schema_closure(file, strict=True, root=schema if prefix else None,
+                                                  prefix=prefix) if rel != file}
         # ... and every pattern compile, no $ref loop forever (model.check_usable)
         check_usable(self, file, schema, prefix)
         return schema_mod.build(schema, uri_of(file), retrieve, preload)
 
-    def schema_closure(self, rel: str, strict: bool = False) -> list[str]:
+    def schema_closure(self, rel: str, strict: bool = False, root: Any = None,
+                       prefix: tuple[Any, ...] = ()) -> list[str]:
         """``rel`` and every schema file it references, transitively.
 
         ``strict``: each ``$ref`` must resolve (file and fragment), else a
-        ``KonfigError`` at the line of the ``$ref``.
+        ``KonfigError`` at the line of the ``$ref``. ``root``: the schema is the
+        node at ``prefix`` in ``rel`` (a policy's ``schema:``), which its own
+        ``#...`` references resolve in, as jsonschema resolves them.
         """
         from urllib.parse import urldefrag, urljoin
 
@@ -358,8 +362,9 @@ class Repository:
             if cur in seen:
                 continue
             seen.append(cur)
+            own = root is not None and cur == rel
             try:
-                data = self.schema_document(cur)
+                data = root if own else self.schema_document(cur)
             except KonfigError:
                 if strict:
                     raise
@@ -369,9 +374,9 @@ class Repository:
                     continue
                 if strict:
                     try:
-                        resolve_ref(self, ref, uri_of(cur))
+                        resolve_ref(self, ref, uri_of(cur), root if own else None)
                     except KonfigError as e:
-                        line, col = self.position(cur, path)
+                        line, col = self.position(cur, (prefix if own else ()) + path)
                         msg = e.message if e.message.startswith("$ref") else f"$ref {ref!r}: {e.message}"
                         raise KonfigError(msg, file=cur, line=line, col=col) from None
                 target = rel_of(urldefrag(urljoin(uri_of(cur), ref))[0])

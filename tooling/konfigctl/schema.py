@@ -674,7 +674,7 @@ def lint(root: Any, uri: str, load: Load, prefix: tuple[Any, ...] = ()) -> list[
                     todo.append(tkey)
     cycle = _in_place_cycle(edges, (uri, prefix))
     if cycle is not None:
-        findings.append(cycle_finding(cycle, uri))
+        findings.append(cycle_finding(cycle, uri, prefix))
     return findings
 
 
@@ -708,10 +708,14 @@ def _in_place_cycle(edges: dict[Any, list[Any]], start: Any) -> list[tuple[Any, 
     return None
 
 
-def cycle_finding(cycle: list[tuple[tuple[str, tuple[Any, ...]], str | None]], uri: str) -> Finding:
-    """The error for a loop: at the first ``$ref`` on it, naming every schema it goes through."""
+def cycle_finding(cycle: list[tuple[tuple[str, tuple[Any, ...]], str | None]], uri: str,
+                  prefix: tuple[Any, ...] = ()) -> Finding:
+    """The error for a loop: at the first ``$ref`` on it, naming every schema it goes through
+    as a ``$ref`` would (``#/$defs/a``, ``units.yaml#/$defs/b``)."""
     def name(key: tuple[str, tuple[Any, ...]]) -> str:
         doc, path = key
+        if doc == uri and path[:len(prefix)] == prefix:
+            path = path[len(prefix):]
         pointer = "#" + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
         where = doc.rsplit("/", 1)[-1] if doc != uri else ""
         return where + pointer
