@@ -81,7 +81,6 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
     the models these stacks use and of the policies. For the whole repository,
     also a model no project uses and a policy whose ``when`` selects no stack.
     """
-    from .graph import Graph, peek_model
     from .model import schema_findings
     from .teams import Teams
 
@@ -92,21 +91,14 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
         out.append(Problem(f"{e.message} (konfig owners, codeowners and review refuse teams.yaml until "
                            "it loads)", file=e.file, line=e.line, col=e.col, keypath=e.keypath or "",
                            severity="warning", check="teams"))
-    graph = Graph.of(repo)
     models = set(repo.model_names())
     if whole_repo:
-        for name in sorted(models):
-            if not graph.projects_using(name):
-                out.append(Problem(f"model {name} is used by no project", file=repo.model(name).schema_file,
-                                   severity="warning", check="usage"))
+        used = _models_used(repo, models)
+        for name in sorted(models - used):
+            out.append(Problem(f"model {name} is used by no project", file=repo.model(name).schema_file,
+                               severity="warning", check="usage"))
     else:
-        used: set[str] = set()
-        for project in {s.project.path: s.project for s in stacks}.values():
-            try:
-                used.add(peek_model(repo.read(project.file)) or project.model_name)
-            except KonfigError:
-                continue
-        models &= used
+        models &= {_model_of(repo, p) for p in {s.project.path: s.project for s in stacks}.values()}
     for name in sorted(models):
         m = repo.model(name)
         try:
@@ -132,20 +124,48 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
     return unique
 
 
+def _model_of(repo: "Repository", project: Any) -> str | None:
+    """A project's model, from its text when that is certain (``graph.peek_model``); None if
+    unreadable. Remembered per repository: the usage warnings ask for many projects twice."""
+    known: dict[str, str | None] = repo.memo.setdefault("project_models", {})
+    if project.path not in known:
+        from .graph import peek_model
+
+        try:
+            known[project.path] = peek_model(repo.read(project.file)) or project.model_name
+        except KonfigError:
+            known[project.path] = None
+    return known[project.path]
+
+
+def _models_used(repo: "Repository", models: set[str]) -> set[str]:
+    """Which of ``models`` some project uses; stops once each is found (all of them, usually
+    within the first projects), so only an unused model costs a look at every project."""
+    used: set[str] = set()
+    for project in repo.projects():
+        name = _model_of(repo, project)
+        if name is None:
+            return set(models)  # unreadable: it may use any; the stacks' checks report it
+        used.add(name)
+        if models <= used:
+            break
+    return used & models
+
+
 def _selects_some(repo: "Repository", policy: "Policy") -> bool:
-    """Whether a policy's ``when`` selects a stack, parsing as few files as it can:
-    models from ``project.yaml`` text (``Graph.projects_using``), a literal env only
-    in stack files that spell it, and the first match ends the search."""
+    """Whether a policy's ``when`` selects a stack, parsing as few files as it can: the first
+    match ends the search, models come from ``project.yaml`` text, and a literal env is looked
+    for only in stack files that spell it (``Graph.may_contain``)."""
     from .graph import Graph
 
     graph = Graph.of(repo)
     sel = policy.selector
     literal = not any(c in v for v in sel.model + sel.env for c in "*?[{")
-    if sel.model and literal:
-        stacks = [s for m in sel.model for p in graph.projects_using(m) for s in p.stacks]
-    else:
-        stacks = repo.stacks()
-    for stack in stacks:
+    for stack in repo.stacks():
+        if sel.model and literal:
+            model = _model_of(repo, stack.project)
+            if model is not None and model not in sel.model:
+                continue
         if sel.env and literal and not any(graph.may_contain(stack.file, e) for e in sel.env):
             continue
         try:
