@@ -421,3 +421,60 @@ def test_a_huge_value_is_quoted_in_at_most_about_200_characters(cli, mini):
     assert len(lines) == 2 and all(len(ln) < 400 for ln in lines), [len(ln) for ln in lines]
     assert "(2,000,000 characters) is not one of web, worker" in lines[0]
     assert "port: expected integer, got string '999" in lines[1] and "(1,000,000 characters)" in lines[1]
+
+
+# -- library level --------------------------------------------------------------------------------
+
+def test_quote_and_shown_clip_long_values():
+    from konfigctl.errors import KonfigError, Problem, clip, quote, shown
+
+    assert quote("short") == "'short'" and shown("short") == "short"
+    assert shown("dev\n") == "'dev\\n'" and shown(" padded") == "' padded'" and shown("a\tb") == "'a\\tb'"
+    big = "x" * 1_000_000
+    assert quote(big) == repr("x" * 200) + "... (1,000,000 characters)"
+    assert shown(big) == quote(big)
+    assert clip("y" * 300) == "y" * 200 + "... (300 characters)"
+    assert len(quote(list(range(100_000)))) < 250
+    assert len(str(KonfigError("bad " + big, file="f.yaml", keypath="k" * 10_000))) < 2_600
+    assert len(Problem("bad " + big, keypath="k" * 10_000).format()) < 2_600
+
+
+def _lint(node):
+    from konfigctl.schema import lint
+
+    return [(f.path, f.severity, f.message) for f in lint(node, "file:///m.yaml", lambda uri: None)]
+
+
+def test_lint_accepts_recursion_that_descends_into_values():
+    tree = {"$defs": {"node": {"type": "object", "properties": {
+        "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+        "parent": {"$ref": "#/$defs/node"}}}}, "$ref": "#/$defs/node"}
+    assert _lint(tree) == []
+    assert _lint({"properties": {"next": {"$ref": "#"}}, "additionalProperties": {"$ref": "#"}}) == []
+
+
+@pytest.mark.parametrize("node, at", [
+    ({"$ref": "#"}, ("$ref",)),
+    ({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}}, ("$defs", "a", "$ref")),
+    ({"anyOf": [{"type": "string"}, {"$ref": "#"}]}, ("anyOf", 1, "$ref")),
+    ({"if": {"$ref": "#"}}, ("if", "$ref")),
+    ({"not": {"not": {"$ref": "#"}}}, ("not", "not", "$ref")),
+    ({"dependentSchemas": {"x": {"$ref": "#"}}}, ("dependentSchemas", "x", "$ref")),
+])
+def test_lint_finds_cycles_that_stay_on_the_same_value(node, at):
+    found = _lint(node)
+    assert [(p, s) for p, s, _ in found] == [(at, "error")], found
+    assert "is a cycle that never reaches a value" in found[0][2]
+
+
+def test_lint_finds_each_bad_pattern_and_unknown_keyword_where_it_is():
+    node = {"properties": {"a": {"pattern": "("}, "pattern": {"type": "string"}},
+            "patternProperties": {"[": {}}, "items": [{"pattern": "(?i)x"}],
+            "minimun": 1, "x-ok": 1, "enum": [{"pattern": "("}], "default": {"minimun": 1}}
+    found = _lint(node)
+    assert sorted((p, s) for p, s, _ in found) == sorted([
+        (("properties", "a", "pattern"), "error"),
+        (("patternProperties", "["), "error"),
+        (("items", 0, "pattern"), "error"),
+        (("minimun",), "warning"),
+    ])
