@@ -448,20 +448,46 @@ def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, st
     rel = paths.normalize(rel)
     parsed = parse_specs(specs)
     with locked(repo, rel):
-        result = _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
-        if result.written and update_golden:
-            _refresh_goldens(repo, result)
+        result, changed = _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
+        if changed is None or result.refused:
+            return result
+        files = {rel: result.after}
+        if update_golden:
+            files.update(_plan_goldens(changed, result))
+            if result.refused:
+                return result
+        if not dry_run:
+            write_files(repo, files)  # the layer and its goldens: all of them or none
+            result.written = True
         return result
 
 
-def _refresh_goldens(repo: "Repository", result: EditResult) -> None:
-    """Render the edited stacks' golden files anew (those that have one): still under the file's lock."""
-    from .testing import update_goldens
+def _plan_goldens(changed: "Repository", result: EditResult) -> dict[str, str]:
+    """The edited stacks' golden files rendered anew from the edited text (those that have one).
 
-    after = repo.with_changes({})  # the written file, read from disk
-    stacks = [s for s in (after.stack_at(p) for p in result.stacks) if s is not None and after.exists(s.golden_file)]
-    if stacks:
-        result.goldens, result.golden_failures = update_goldens(after, stacks)
+    A stack that no longer renders (its renderer raises or runs past its time
+    limit, or a resource fails its Kubernetes schema) is a problem of the
+    edit: it is refused like an invalid value, and nothing is written.
+    Stacks with validation problems the edit did not introduce (or forced)
+    keep their golden file, as ``konfig test --update`` would.
+    """
+    from .testing import failure_line, plan_goldens
+
+    stacks = [s for s in (changed.stack_at(p) for p in result.stacks)
+              if s is not None and changed.exists(s.golden_file)]
+    if not stacks:
+        return {}
+    texts, failed = plan_goldens(changed, stacks)
+    for r in failed:
+        bad = next(c for c in r.checks if c.failed)
+        if bad.name == "validate":
+            result.golden_failures.append(failure_line(r))  # reported (or forced) by validation
+        elif result.forced:
+            result.golden_failures.append(failure_line(r))
+        else:
+            result.problems.append(Problem(f"{bad.name}: {bad.message}", stack=r.stack, check=bad.name))
+    result.goldens = sorted(texts)
+    return texts
 
 
 @contextlib.contextmanager
@@ -479,25 +505,25 @@ def locked(repo: "Repository", rel: str) -> Iterator[None]:
                           f"{LOCK_TIMEOUT:.0f}s", file=rel) from None
 
 
-def write_file(abspath: str, data: bytes, rel: str) -> None:
-    """``atomic_write``, with a full disk or a read-only file as one line instead of a traceback."""
-    from .yamlio import atomic_write
+def write_files(repo: "Repository", files: dict[str, bytes | str]) -> list[str]:
+    """Write repository files together (``transaction``): a full disk or a read-only
+    file is one line of error, and then none of them changed."""
+    from .transaction import write_files as write
 
-    try:
-        atomic_write(abspath, data)
-    except OSError as e:
-        raise KonfigError(f"cannot write: {e.strerror or e} (the file is unchanged)", file=rel) from None
+    return write(repo, files)
 
 
 def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack | None", force: bool,
-                 dry_run: bool, create: bool, new_text: str) -> EditResult:
+                 dry_run: bool, create: bool, new_text: str) -> tuple[EditResult, "Repository | None"]:
+    """The edit checked in memory (nothing written), and the repository as it would be after it
+    (None when nothing changes)."""
     from .resolution import resolve
 
     # Every file is read again under the lock: an edit that waited for another
     # one applies on top of it instead of overwriting it. (Which stacks exist is
     # taken from ``repo``: file contents are what concurrent edits change.)
     fresh = repo.with_changes({})
-    abspath = paths.confine(fresh.root, rel)
+    paths.confine(fresh.root, rel)  # a symlink out of the repository is refused before any work
     if fresh.exists(rel):
         before: bytes | None = fresh.read(rel)
         text = _decode(before, rel)
@@ -523,18 +549,14 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
         after = before
     result = EditResult(file=rel, before=before, after=after, dry_run=dry_run, forced=force)
     if not result.changed:
-        return result
+        return result, None
     changed = fresh.with_changes({rel: after})
     stacks = stacks_using(changed, rel)
     result.stacks = [s.path for s in stacks]
     result.problems, result.preexisting = _new_problems(fresh, changed, stacks)
     if fresh_stack is not None:
         result.notes = _no_effect(changed, fresh_stack.path, specs, rel)
-    if result.refused or dry_run:
-        return result
-    write_file(abspath, after, rel)
-    result.written = True
-    return result
+    return result, changed
 
 
 def _decode(data: bytes, rel: str) -> str:
