@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import formats, paths
 from . import templates as tpl
 from .errors import KonfigError, Problem, UsageError
+from .yamlio import quote_retyped
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -152,7 +153,7 @@ def plan_project(repo: "Repository", path: str, model: str, owners: list[str], *
             raise UsageError(f"stack {name!r} given twice")
         stack_paths.append(stack_rel)
         files.update(tpl.render_stack(template, stack_rel, stack_env(repo, name, env or None), values))
-    return Scaffold(PROJECT, rel, files, stack_paths, model)
+    return Scaffold(PROJECT, rel, _quoted(files), stack_paths, model)
 
 
 def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variables: dict[str, str] | None = None,
@@ -183,7 +184,13 @@ def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variabl
     values["namespace"] = project.namespace
     name = rel[len(project.path) + 1:]
     files = tpl.render_stack(template, rel, stack_env(repo, name, env), values)
-    return Scaffold(STACK, rel, files, [rel], model)
+    return Scaffold(STACK, rel, _quoted(files), [rel], model)
+
+
+def _quoted(files: dict[str, str]) -> dict[str, str]:
+    """Rendered YAML with the strings a YAML 1.1 reader would retype quoted (a ``--var`` of ``on``)."""
+    return {rel: quote_retyped(text, rel) if rel.endswith((".yaml", ".yml")) else text
+            for rel, text in files.items()}
 
 
 # -- checking and writing -------------------------------------------------------------------

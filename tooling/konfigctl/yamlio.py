@@ -370,29 +370,73 @@ def plain(data: Any) -> Any:
 
 # -- output -------------------------------------------------------------------
 
-# Plain scalars a YAML 1.1 reader (PyYAML; go-yaml v2 behind kubectl, Argo CD
-# and Flux) takes for booleans or base-60 numbers, while ruamel (YAML 1.2)
-# would write them unquoted: `value: on` would reach the cluster as `true`.
-_YAML11_BOOLS = frozenset(
-    v for w in ("y", "yes", "n", "no", "true", "false", "on", "off")
-    for v in (w, w.capitalize(), w.upper())
-)
+# Plain scalars that konfig (YAML 1.2) reads as strings but a YAML 1.1 reader
+# retypes: PyYAML and yamllint, go-yaml v2 (behind kubectl, Helm, Argo CD and
+# Flux). `value: on` would reach the cluster as `true`, `mode: 0755` as 493,
+# `time: 1:30` as 90. Taken from the YAML 1.1 type repository (bool, null, int
+# with base 2/8/16/60 and `_`, float with base 60, .inf/.nan, timestamp, merge
+# `<<`, value `=`) and from what go-yaml v2 accepts beyond it (`1e3`, `0o17`,
+# `2001-1-2`); words in any letter case. Quoting a few strings no reader would
+# retype costs nothing; missing one changes a value.
+_YAML11_WORDS = frozenset(("y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "", "<<", "="))
+_YAML11_NUMBER = re.compile(r"""[-+]?(?:
+      0b[01_]+ | 0o?[0-7_]+ | 0x[0-9a-f_]+                      # base 2, 8, 16 (0o: go-yaml)
+    | [0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?              # base 60: 1:30, 1:30:00.5
+    | [0-9][0-9_]* (?:\.[0-9_]*)? (?:e[-+]?[0-9]+)?            # 1_000, 1., 1.5, 1e3
+    | \.[0-9][0-9_]* (?:e[-+]?[0-9]+)?                          # .5
+    | \.inf | \.nan
+    )""", re.X | re.I)
+_YAML11_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?")
 
 
-def _yaml11_ambiguous(data: str) -> bool:
-    if data in _YAML11_BOOLS:
-        return True
-    # sexagesimal: 01:30, 1:30:00, -1:30.5 (digits and colons only)
-    head, _, frac = data.lstrip("+-").partition(".")
-    parts = head.split(":")
-    return len(parts) > 1 and all(p.replace("_", "").isdigit() for p in parts) and (
-        not frac or frac.replace("_", "").isdigit())
+def yaml11_retyped(data: str) -> bool:
+    """Whether a YAML 1.1 reader would read ``data``, written as a plain scalar, as something
+    other than this string (so konfig writes it quoted)."""
+    if len(data) > 64:
+        return False  # no such value is this long (and the regexes stay cheap)
+    return (data.lower() in _YAML11_WORDS or _YAML11_NUMBER.fullmatch(data) is not None
+            or _YAML11_TIMESTAMP.fullmatch(data) is not None)
+
+
+def quote_retyped(text: str, filename: str = "<output>") -> str:
+    """``text`` (YAML) with every plain scalar that konfig reads as a string but a YAML 1.1
+    reader would retype written in single quotes; nothing else in it changes.
+
+    For files konfig writes from text (templates) or reformats (``fmt``): the
+    parser's marks say where each plain scalar is, so layout and comments stay.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import ScalarEvent
+
+    spans = []
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            if (isinstance(event, ScalarEvent) and event.style is None and event.tag is None
+                    and yaml11_retyped(event.value) and isinstance(_plain_type(event.value), str)):
+                spans.append((event.start_mark.index, event.end_mark.index, event.value))
+    except Exception:  # noqa: BLE001 - not YAML: the caller's own check reports it
+        return text
+    for start, end, value in reversed(spans):
+        if text[start:end] == value:  # a one-line plain scalar, as read
+            text = text[:start] + "'" + value.replace("'", "''") + "'" + text[end:]
+    return text
+
+
+def _plain_type(value: str) -> Any:
+    """What konfig reads a plain scalar as (YAML 1.2)."""
+    try:
+        return load(f"- {value}\n", "<scalar>").data[0]
+    except YamlError:
+        return None
 
 
 def _str_representer(dumper: Any, data: str) -> Any:
     if "\n" in data:
         style: str | None = "|"
-    elif _yaml11_ambiguous(data):
+    elif yaml11_retyped(data):
         style = "'"
     else:
         style = None
