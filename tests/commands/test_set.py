@@ -67,9 +67,14 @@ def test_delete_and_append(cli, mini):
     assert "args: [--region, eu, --verbose]" in eu.read_text()
     assert cli("set", "acme/api/prod/eu", "args-", repo=mini).exit_code == 0
     assert load(eu.read_text()).data == {"env": "prod", "labels": {"region": "eu"}, "config": {}}
-    # deleting what is not there is a no-op
+    # deleting what is not there anywhere is a typo, not a silent success
+    before = eu.read_bytes()
     res = cli("set", "acme/api/prod/eu", "args-", repo=mini)
-    assert res.exit_code == 0 and "unchanged" in res.stderr
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.splitlines() == [
+        "konfig: error: konfig/appops/acme/api/prod/eu/stack.yaml: args: cannot delete args: it is not set "
+        "in konfig/appops/acme/api/prod/eu/stack.yaml nor in any layer of the stack"]
+    assert eu.read_bytes() == before
 
 
 def test_keyed_list_item_is_created_by_selector(cli, mini):

@@ -208,16 +208,20 @@ def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filen
                     hint = ("a higher layer cannot remove one item of a list: edit the layer "
                             "that sets it (--layer FILE), or set the whole list here")
                 raise UsageError(f"cannot delete {shown}: it is not set in {filename} but in {where}",
-                                 hint=hint) from None
-            return  # already absent: deleting is idempotent
+                                 file=filename, keypath=text, hint=hint) from None
+            # nowhere at all: a typo (`replcas-`), never a silent success
+            anywhere = " nor in any layer of the stack" if ctx.resolved is not None else ""
+            raise UsageError(f"cannot delete {text}: it is not set in {filename}{anywhere}",
+                             file=filename, keypath=text, hint=_near(config, ctx.resolved, spec.path)) from None
         node, parent, pkey = _walk(config, cparent, ckey, path[:-1], spec.path, then=path[-1], create=False)
         _, last = kp._step(node, path[-1], text)
         rt.delete_item(node, last, parent, pkey)
         return
     if spec.op == APPEND:
+        _check_appendable(config, path, spec.path, ctx, filename)
         node, parent, pkey = _walk(config, cparent, ckey, path, spec.path, then=_LIST)
         if not isinstance(node, list):
-            raise UsageError(f"cannot append to {text}: it is not a list", file=filename, keypath=text)
+            raise UsageError(f"`+=` appends to a list, but {text} is {_kind(node)}", file=filename, keypath=text)
         rt.append_item(node, spec.value, parent, pkey)
         return
     node, parent, pkey = _walk(config, cparent, ckey, path[:-1], spec.path, then=path[-1])
@@ -248,6 +252,81 @@ def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filen
 
 
 _LIST = object()  # "the container at the end of the walk is a list"
+
+
+def _kind(value: Any) -> str:
+    """``value``'s type in words, with the value when it is short (for one-line messages)."""
+    if isinstance(value, bool):
+        kind = "a boolean"
+    elif isinstance(value, int):
+        kind = "an integer"
+    elif isinstance(value, float):
+        kind = "a number"
+    elif isinstance(value, str):
+        kind = "a string"
+    elif isinstance(value, dict):
+        return "a mapping"
+    elif value is None:
+        return "null"
+    else:
+        return "not a list"
+    shown = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    return f"{kind} ({shown})" if len(shown) <= 40 else kind
+
+
+_JSON_KINDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
+               "object": "a mapping", "null": "null"}
+
+
+def _check_appendable(config: Any, path: kp.KeyPath, full: kp.KeyPath, ctx: Context, filename: str) -> None:
+    """``+=`` only appends to lists: a value that is something else here, in a lower layer or in
+    the schema is a usage error (exit 2), not a list created in its place that validation refuses."""
+    text = kp.format(full)
+    try:
+        here = kp.resolve(config, path)[0]
+    except (kp.PathNotFound, UsageError):
+        here = _MISSING
+    if here is not _MISSING and here is not None:
+        if not isinstance(here, list):
+            raise UsageError(f"`+=` appends to a list, but {text} is {_kind(here)}", file=filename, keypath=text)
+        return
+    if ctx.resolved is not None:
+        try:
+            value = kp.resolve(ctx.resolved, full)[0]
+        except (kp.PathNotFound, UsageError):
+            value = _MISSING
+        if value is not _MISSING and value is not None and not isinstance(value, list):
+            where = ctx.describe(full) if ctx.describe else "a lower layer"
+            raise UsageError(f"`+=` appends to a list, but {text} is {_kind(value)} (set in {where})",
+                             file=filename, keypath=text)
+    if ctx.types_at is not None:
+        try:
+            types = ctx.types_at(full)
+        except KonfigError:
+            types = set()
+        if types and "array" not in types:
+            kinds = " or ".join(sorted(_JSON_KINDS.get(t, t) for t in types))
+            raise UsageError(f"`+=` appends to a list, but the model's schema says {text} is {kinds}",
+                             file=filename, keypath=text)
+
+
+_MISSING = object()
+
+
+def _near(config: Any, resolved: Any, path: kp.KeyPath) -> str | None:
+    """A hint naming the keys next to a missing one that look like it (``replcas`` -> ``replicas``)."""
+    if not path or not isinstance(path[-1], str):
+        return None
+    names: set[str] = set()
+    for data in (config, resolved):
+        try:
+            parent = kp.resolve(data, path[:-1])[0] if path[:-1] else data
+        except (kp.PathNotFound, UsageError):
+            continue
+        if isinstance(parent, dict):
+            names.update(str(k) for k in parent)
+    close = difflib.get_close_matches(path[-1], sorted(names), n=3, cutoff=0.6)
+    return "did you mean " + " or ".join(kp.format(path[:-1] + (c,)) for c in close) + "?" if close else None
 
 
 def _walk(config: Any, parent: Any, pkey: Any, segs: kp.KeyPath, full: kp.KeyPath, *, then: Any,
