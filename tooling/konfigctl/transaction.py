@@ -195,17 +195,14 @@ class Transaction:
         entries = self._entries()
         if not entries:
             return []
-        from .cache import _prepare
-
-        staging = os.path.join(self.cache_dir, STAGING)
         try:
-            _prepare(self.cache_dir)  # the cache directory and its .gitignore
-            os.makedirs(staging, exist_ok=True)
-            txn = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=staging)
+            session = _session(self.cache_dir)
+            # one file: staged in the session directory, its rename is the whole transaction;
+            # several: a directory of their own for the journal
+            txn = tempfile.mkdtemp(dir=session) if len(entries) > 1 else session
         except OSError as e:
             raise KonfigError(f"cannot write into the cache directory: {e.strerror}; nothing was changed",
                               file=os.path.relpath(self.cache_dir, self.root)) from None
-        lock = _lock(txn)
         current = entries[0]
         try:
             try:
@@ -225,21 +222,28 @@ class Transaction:
                     _apply(entry)
                     entry.applied = True
                     _hook(f"renamed:{n}")
-                for d in sorted({os.path.dirname(e.target) for e in entries}):
-                    _fsync_dir(d)
+                if len(entries) > 1:  # the renames are durable before the journal goes
+                    for d in sorted({os.path.dirname(e.target) for e in entries}):
+                        _fsync_dir(d)
             except OSError as e:
                 _undo(entries)
                 raise KonfigError(f"cannot write: {e.strerror}; nothing was changed", file=current.rel) from None
             _hook("done")
-            _discard(txn)
         except BaseException:
-            if not any(e.applied for e in entries) or not os.path.exists(os.path.join(txn, JOURNAL)):
-                _discard(txn)
+            if any(e.applied for e in entries) and os.path.exists(os.path.join(txn, JOURNAL)):
+                raise  # committed (an interrupt half-way): the next run rolls the journal forward
+            self._end(txn, session, entries)
             raise
-        finally:
-            if lock is not None:
-                os.close(lock)
+        self._end(txn, session, entries)
         return [e.rel for e in entries]
+
+    @staticmethod
+    def _end(txn: str, session: str, entries: list[_Entry]) -> None:
+        if txn == session:
+            _discard(txn, [e.staged for e in entries if e.staged and not e.applied])
+        else:
+            _discard(txn)
+
 
     def _stage(self, txn: str, i: int, entry: _Entry, dev: int, backup: bool) -> None:
         entry.staged = os.path.join(txn, f"{i}.new")
@@ -320,19 +324,84 @@ def _undo(entries: list[_Entry]) -> None:
         entry.applied = False
 
 
-def _discard(txn: str) -> None:
-    """Remove a transaction directory and any file it staged beside a target."""
+def _discard(txn: str, staged: list[str] | None = None) -> None:
+    """Remove what a transaction staged, and the files it staged beside their targets.
+
+    ``staged`` given: a one-file transaction in the session directory (remove
+    those files only); otherwise ``txn`` is a transaction's own directory.
+    """
+    manifest = os.path.join(txn, BESIDE)
     try:
-        with open(os.path.join(txn, BESIDE), encoding="utf-8") as f:
+        with open(manifest, encoding="utf-8") as f:
             beside = [ln.strip() for ln in f if ln.strip()]
     except OSError:
         beside = []
-    for p in beside:
+    for p in beside + list(staged or ()):
         try:
             os.unlink(p)
         except OSError:
             pass
-    shutil.rmtree(txn, ignore_errors=True)
+    if staged is None:
+        shutil.rmtree(txn, ignore_errors=True)
+    elif beside:
+        try:
+            os.unlink(manifest)
+        except OSError:
+            pass
+
+
+# -- the session directory --------------------------------------------------------------
+
+_SESSIONS: dict[str, tuple[int, str, int]] = {}  # cache_dir -> (pid, directory, locked fd)
+
+
+def _session(cache_dir: str) -> str:
+    """This process's staging directory ``<cache_dir>/tmp/<pid>-<random>/``, locked while it lives.
+
+    Made once per process (a forked worker makes its own) and removed at exit; a
+    killed process leaves it locked by nobody, which is how ``recover`` knows.
+    """
+    found = _SESSIONS.get(cache_dir)
+    if found is not None and found[0] == os.getpid() and os.path.isdir(found[1]):
+        return found[1]
+    from .cache import _prepare
+
+    _prepare(cache_dir)  # the cache directory, its .gitignore ("*") and CACHEDIR.TAG
+    staging = os.path.join(cache_dir, STAGING)
+    os.makedirs(staging, exist_ok=True)
+    directory = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=staging)
+    fd = _lock(directory)
+    if fd is None:  # pragma: no cover - a directory nobody else knows yet
+        raise OSError(errno.EAGAIN, "cannot lock the staging directory")
+    if not _SESSIONS:
+        import atexit
+
+        atexit.register(_end_sessions)
+    while len(_SESSIONS) >= 16:  # a long-lived process (a bot, a test run) opening many repositories
+        _end_session(next(iter(_SESSIONS)))
+    _SESSIONS[cache_dir] = (os.getpid(), directory, fd)
+    return directory
+
+
+def _end_session(cache_dir: str) -> None:
+    pid, directory, fd = _SESSIONS.pop(cache_dir)
+    if pid != os.getpid():
+        return  # a forked worker's copy: the parent's to end
+    if not any(os.path.exists(os.path.join(directory, n, JOURNAL)) for n in _listdir(directory)):
+        shutil.rmtree(directory, ignore_errors=True)
+    os.close(fd)
+
+
+def _end_sessions() -> None:
+    for cache_dir in list(_SESSIONS):
+        _end_session(cache_dir)
+
+
+def _listdir(directory: str) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
 
 
 # -- recovery ---------------------------------------------------------------------------
@@ -375,17 +444,25 @@ def recover(root: str, cache_dir: str) -> list[str]:
         if lock is None:
             continue  # its writer is running
         try:
-            if os.path.exists(os.path.join(txn, JOURNAL)):
-                try:
-                    n = _roll_forward(txn)
-                except (OSError, ValueError, KeyError) as e:
-                    notes.append(f"could not finish an interrupted write ({txn}): {e}; "
-                                 "its files are listed in journal.json there")
+            stuck = False
+            for sub in [txn] + [os.path.join(txn, n) for n in _listdir(txn)]:
+                if not os.path.isdir(sub) or os.path.islink(sub):
                     continue
-                if n:
-                    notes.append(f"finished an interrupted write of {n} file(s) (konfig was stopped "
-                                 "while writing)")
-            _discard(txn)
+                if os.path.exists(os.path.join(sub, JOURNAL)):
+                    try:
+                        n = _roll_forward(sub)
+                    except (OSError, ValueError, KeyError) as e:
+                        notes.append(f"could not finish an interrupted write ({sub}): {e}; "
+                                     "its files are listed in journal.json there")
+                        stuck = True
+                        continue
+                    if n:
+                        notes.append(f"finished an interrupted write of {n} file(s) (konfig was stopped "
+                                     "while writing)")
+                    os.unlink(os.path.join(sub, JOURNAL))
+                _discard(sub)  # also the files it staged beside their targets
+            if not stuck:
+                shutil.rmtree(txn, ignore_errors=True)
         finally:
             os.close(lock)
     return notes
@@ -403,8 +480,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_WORK_TREES: dict[str, str] = {}  # real root of an opened work tree -> its cache_dir
+
+
 def recover_repo(repo: "Repository") -> None:
-    """``recover`` for an opened work tree; never fails (a broken konfig.yaml is reported later)."""
+    """``recover`` for an opened work tree; never fails (a broken konfig.yaml is reported later).
+
+    The work tree is remembered, so that ``yamlio.atomic_write`` into it (CODEOWNERS,
+    pipelines, docs, ``render --out``) goes through a ``Transaction`` too.
+    """
     from .source import WorkTree
 
     if not isinstance(repo.source, WorkTree):
@@ -413,8 +497,23 @@ def recover_repo(repo: "Repository") -> None:
         cache_dir = repo.cache_dir
     except KonfigError:
         return
+    _WORK_TREES[os.path.realpath(repo.root)] = cache_dir
     for note in recover(repo.root, cache_dir):
         print(f"konfig: {note}", file=sys.stderr)
+
+
+def work_tree_of(path: str) -> tuple[str, str, str] | None:
+    """(root, cache_dir, repo-relative path) if ``path`` is in an opened work tree, outside its cache."""
+    if not _WORK_TREES:
+        return None
+    real = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+    for root, cache_dir in _WORK_TREES.items():
+        if real.startswith(root + os.sep):
+            cache = os.path.realpath(cache_dir)
+            if real == cache or real.startswith(cache + os.sep):
+                return None  # the cache's own files: a lost entry is a miss
+            return root, cache_dir, os.path.relpath(real, root).replace(os.sep, "/")
+    return None
 
 
 def write_files(repo: "Repository", files: dict[str, str | bytes]) -> list[str]:

@@ -11,7 +11,7 @@ in one place:
   how a schema error in a resolved stack points at the layer file that set it.
 
 Edits use ruamel's round-trip mode, which keeps comments, key order and quoting;
-writes are atomic (temporary file in the same directory, fsync, rename).
+writes are atomic (``atomic_write``; files of a work tree through ``transaction``).
 """
 from __future__ import annotations
 
@@ -610,13 +610,28 @@ def dump_roundtrip(y: Any, data: Any) -> str:
 def atomic_write(path: str, text: str | bytes, durable: bool = True) -> None:
     """Replace ``path`` with ``text`` all at once: readers see the old or the new file.
 
+    A file of a work tree konfig has opened (``Repository.discover``) goes
+    through ``transaction.Transaction``: staged in the cache directory, a
+    symlink inside the repository written through, errors as one
+    ``KonfigError``. Other files (the cache's own, ``--junit`` reports outside
+    the repository) get a temporary file beside them.
+
     ``durable=False`` skips the fsync, for files that may be lost in a crash
     but never seen half-written (cache entries: a missing one is a miss; one
     fsync costs ~2 ms here, 10 s over 5,000 stacks).
     """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    from .transaction import Transaction, work_tree_of
+
+    inside = work_tree_of(path)
+    if inside is not None:  # a repository's file: staged in its cache directory, never beside it
+        root, cache_dir, rel = inside
+        txn = Transaction(root, cache_dir)
+        txn.add(rel, data)
+        txn.commit()
+        return
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=".konfig-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
