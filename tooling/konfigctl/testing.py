@@ -371,12 +371,19 @@ def plan_goldens(repo: "Repository", stacks: list[Any]) -> tuple[dict[str, str],
     and whose other checks pass; the results of the stacks that fail a check
     other than ``golden``, which keep their golden file). ``repo`` may be an
     in-memory ``with_changes`` view: an edit renders its goldens before
-    anything is written, so the layer and the goldens go in together.
+    anything is written, so the layer and the goldens go in together. A golden
+    file that cannot be read (a directory, a symlink out of the repository) is
+    a ``KonfigError``: it would not be replaced either.
     """
     results, _ = run(repo, stacks, use_cache=False)
     texts: dict[str, str] = {}
     failed = []
     for s, r in zip(stacks, results):
+        if r.check("golden").message.startswith(UNREADABLE):
+            try:  # bad input (a directory, a symlink out of the repository): the read's own error
+                repo.read(s.golden_file)
+            except KonfigError as e:
+                raise KonfigError(f"{e.message}; nothing was changed", file=e.file) from None
         if any(c.failed for c in r.checks if c.name != "golden"):
             failed.append(r)
             continue

@@ -165,7 +165,7 @@ class Transaction:
             entry = _Entry(rel, target, data)
             try:
                 st = os.stat(target)
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 entry.created, entry.mode = True, 0o666 & ~mask
                 anc = _existing_ancestor(os.path.dirname(target))
                 if not os.path.isdir(anc):
@@ -445,7 +445,7 @@ def recover(root: str, cache_dir: str) -> list[str]:
             continue  # its writer is running
         try:
             stuck = False
-            for sub in [txn] + [os.path.join(txn, n) for n in _listdir(txn)]:
+            for sub in [os.path.join(txn, n) for n in _listdir(txn)] + [txn]:  # its transactions first
                 if not os.path.isdir(sub) or os.path.islink(sub):
                     continue
                 if os.path.exists(os.path.join(sub, JOURNAL)):
