@@ -26,7 +26,7 @@ from ruamel.yaml.scalarstring import (DoubleQuotedScalarString, FoldedScalarStri
                                       LiteralScalarString, SingleQuotedScalarString)
 from ruamel.yaml.tokens import CommentToken
 
-from .yamlio import yaml11_retyped
+from .yamlio import UNPRINTABLE, block_ok, needs_quotes
 
 Container = Any  # CommentedMap | CommentedSeq
 _QUOTED = (DoubleQuotedScalarString, SingleQuotedScalarString)
@@ -57,11 +57,13 @@ def commented(value: Any, like: Any = None) -> Any:
         out = CommentedSeq(commented(v) for v in value)
         same_kind = isinstance(like, list)
     elif isinstance(value, str):
+        if UNPRINTABLE.search(value) or ("\n" in value and not block_ok(value)):
+            return DoubleQuotedScalarString(value)  # escapes: other readers refuse the raw characters
         if "\n" in value:
             return FoldedScalarString(value) if isinstance(like, FoldedScalarString) else LiteralScalarString(value)
         if isinstance(like, _QUOTED):
             return type(like)(value)
-        if yaml11_retyped(value) and not isinstance(value, _QUOTED):
+        if needs_quotes(value) and not isinstance(value, _QUOTED):
             return SingleQuotedScalarString(value)  # `on` would be `true` to a YAML 1.1 reader
         return value
     else:
@@ -77,7 +79,7 @@ def commented(value: Any, like: Any = None) -> Any:
 
 def key(k: Any) -> Any:
     """A new mapping key, quoted if a YAML 1.1 reader would retype it (``on:`` is ``true:``)."""
-    if isinstance(k, str) and not isinstance(k, _QUOTED) and yaml11_retyped(k):
+    if isinstance(k, str) and not isinstance(k, _QUOTED) and needs_quotes(k):
         return SingleQuotedScalarString(k)
     return k
 

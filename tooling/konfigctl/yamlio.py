@@ -77,6 +77,19 @@ _loader_cls: Any = None
 _TAG_TEXT: dict[int, str] = {}  # id of a shared resolver tag -> its text (read per node)
 
 
+_IMPLICIT: dict[str, Any] = {}  # the loader's implicit-resolver table (for writers: what reads as a str)
+
+
+def reads_as_str(value: str) -> bool:
+    """Whether konfig's reader takes ``value``, written as a plain scalar, for a string."""
+    if not _IMPLICIT:
+        _loader("")
+    for tag, regexp in _IMPLICIT["table"].get(value[:1], _IMPLICIT["anywhere"]):
+        if regexp.match(value):
+            return tag is _IMPLICIT["str"]
+    return True
+
+
 def _loader(stream: str) -> Any:
     global _loader_cls
     if _loader_cls is None:  # built on first use: the C parser is a heavy import
@@ -118,6 +131,7 @@ def _make_loader() -> Any:
     anywhere = by_first.pop(None, [])
     table = {ch: rs + anywhere for ch, rs in by_first.items()}
     str_tag = shared(_STR)
+    _IMPLICIT.update(table=table, anywhere=anywhere, str=str_tag)
     defaults = {ScalarNode: str_tag, SequenceNode: shared(_SEQ), MappingNode: shared(_MAP)}
 
     class _Loader(CParser):  # type: ignore[misc,valid-type]
@@ -401,6 +415,11 @@ def yaml11_retyped(data: str) -> bool:
             or _YAML11_TIMESTAMP.fullmatch(data) is not None)
 
 
+def needs_quotes(data: str) -> bool:
+    """Whether ``data`` must be quoted to read back as this string, in konfig and in YAML 1.1."""
+    return yaml11_retyped(data) or not reads_as_str(data)
+
+
 def quote_retyped(text: str, filename: str = "<output>") -> str:
     """``text`` (YAML) with every plain scalar that konfig reads as a string but a YAML 1.1
     reader would retype written in single quotes; nothing else in it changes.
@@ -415,7 +434,7 @@ def quote_retyped(text: str, filename: str = "<output>") -> str:
     try:
         for event in YAML(typ="safe", pure=True).parse(text):
             if (isinstance(event, ScalarEvent) and event.style is None and event.tag is None
-                    and yaml11_retyped(event.value) and isinstance(_plain_type(event.value), str)):
+                    and yaml11_retyped(event.value) and reads_as_str(event.value)):
                 spans.append((event.start_mark.index, event.end_mark.index, event.value))
     except Exception:  # noqa: BLE001 - not YAML: the caller's own check reports it
         return text
@@ -425,18 +444,26 @@ def quote_retyped(text: str, filename: str = "<output>") -> str:
     return text
 
 
-def _plain_type(value: str) -> Any:
-    """What konfig reads a plain scalar as (YAML 1.2)."""
-    try:
-        return load(f"- {value}\n", "<scalar>").data[0]
-    except YamlError:
-        return None
+# Characters a YAML 1.1 reader refuses or reads as line breaks in a plain or block
+# scalar (PyYAML: "special characters are not allowed"; NEL, LS, PS are breaks):
+# written double-quoted, where they are escapes.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def block_ok(data: str) -> bool:
+    """Whether a multi-line string reads back exactly from a literal block (``|``): no
+    characters that need escapes, no tabs or leading spaces the block's indentation would
+    swallow, no trailing spaces on a line."""
+    return (not UNPRINTABLE.search(data) and "\t" not in data and not data.startswith(" ")
+            and " \n" not in data and not data.endswith(" "))
 
 
 def _str_representer(dumper: Any, data: str) -> Any:
-    if "\n" in data:
+    if "\n" in data and block_ok(data):
         style: str | None = "|"
-    elif yaml11_retyped(data):
+    elif UNPRINTABLE.search(data) or "\n" in data:
+        style = '"'
+    elif needs_quotes(data):
         style = "'"
     else:
         style = None
