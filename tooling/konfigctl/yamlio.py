@@ -392,6 +392,7 @@ def plain(data: Any) -> Any:
 # `<<`, value `=`) and from what go-yaml v2 accepts beyond it (`1e3`, `0o17`,
 # `2001-1-2`); words in any letter case. Quoting a few strings no reader would
 # retype costs nothing; missing one changes a value.
+_YAML11_FIRST = frozenset("0123456789+-.~=<yYnNtTfFoO")
 _YAML11_WORDS = frozenset(("y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "", "<<", "="))
 _YAML11_NUMBER = re.compile(r"""[-+]?(?:
       0b[01_]+ | 0o?[0-7_]+ | 0x[0-9a-f_]+                      # base 2, 8, 16 (0o: go-yaml)
@@ -409,8 +410,8 @@ _YAML11_TIMESTAMP = re.compile(
 def yaml11_retyped(data: str) -> bool:
     """Whether a YAML 1.1 reader would read ``data``, written as a plain scalar, as something
     other than this string (so konfig writes it quoted)."""
-    if len(data) > 64:
-        return False  # no such value is this long (and the regexes stay cheap)
+    if len(data) > 64 or (data and data[0] not in _YAML11_FIRST):
+        return False  # no such value is this long or starts so (most strings: one set lookup)
     return (data.lower() in _YAML11_WORDS or _YAML11_NUMBER.fullmatch(data) is not None
             or _YAML11_TIMESTAMP.fullmatch(data) is not None)
 
