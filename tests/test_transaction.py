@@ -323,3 +323,70 @@ def test_a_live_writer_is_never_recovered_by_another_run(repo):
     assert (Path(session) / "0.new").exists()
     transaction._end_session(str(repo / ".konfig-cache"))
     assert not Path(session).exists()
+
+
+# -- symlinks, fmt and test --update ----------------------------------------------------------------
+
+def test_set_on_a_symlinked_stack_file_writes_through_to_its_target(cli, repo):
+    """A stack.yaml that is a symlink inside the repository (two paths sharing one file) stays a
+    symlink: the file it points to gets the change, so both paths keep sharing it."""
+    shared = repo / "konfig/appops/acme/web/dev.stack.yaml"
+    os.replace(repo / LAYER, shared)
+    os.symlink("../dev.stack.yaml", repo / LAYER)
+    git_commit(repo)
+    res = cli("set", "acme/web/dev", "replicas=2", repo=repo)
+    assert res.exit_code == 0, res.output
+    assert (repo / LAYER).is_symlink() and "replicas: 2" in shared.read_text()
+    assert sorted(status(repo).splitlines()) == [" M konfig/appops/acme/web/dev.stack.yaml", f" M {GOLDEN}"]
+
+
+def test_set_on_a_stack_file_leading_outside_is_refused(cli, repo, tmp_path):
+    outside = tmp_path / "stack.yaml"
+    outside.write_bytes((repo / LAYER).read_bytes())
+    (repo / LAYER).unlink()
+    os.symlink(outside, repo / LAYER)
+    before = outside.read_bytes()
+    res = cli("set", "acme/web/dev", "replicas=2", repo=repo)
+    assert res.exit_code == 2 and "leads outside the repository" in res.stderr
+    assert outside.read_bytes() == before
+
+
+def test_test_update_writes_stack_by_stack_and_never_an_unreadable_golden(cli, repo):
+    """One stack's golden file is a directory: it is reported (bad input) and left alone; the
+    other stacks' golden files are written, each on its own."""
+    for s in ("dev", "prod/us"):
+        g = repo / API / s / "golden.yaml"
+        g.write_text(g.read_text().replace("replicas:", "replicas: 99 #"))
+    (repo / GOLDEN).unlink()
+    (repo / GOLDEN).mkdir()
+    res = cli("test", "--all", "--update", repo=repo)
+    assert res.exit_code == 2
+    assert f"{GOLDEN}: is a directory" in res.output
+    assert (repo / GOLDEN).is_dir()
+    for s in ("dev", "prod/us"):  # written back to what the stacks render (what git has)
+        assert "99" not in (repo / API / s / "golden.yaml").read_text()
+    assert status(repo).splitlines() == [f" D {GOLDEN}"]  # git sees a directory where the file was
+    assert staged_files(repo) == []
+
+
+def test_test_update_keeps_the_golden_file_of_a_stack_that_fails(cli, repo):
+    break_renderer(repo, 'stack.path.endswith("/dev")')
+    for g in (repo / f"{API}/prod/us/golden.yaml", repo / f"{API}/dev/golden.yaml"):
+        g.write_text(g.read_text().replace("replicas:", "replicas: 99 #"))
+    git_commit(repo)
+    res = cli("test", "--all", "--update", repo=repo)
+    assert res.exit_code == 1
+    assert status(repo).splitlines() == [f" M {API}/prod/us/golden.yaml"]  # not the failing dev stack's
+
+
+def test_fmt_writes_each_file_through_the_writer(cli, repo):
+    p = repo / f"{API}/defaults.yaml"
+    p.write_text("image:   example/api:1.0.0\nlabels:\n    tier: on\n")
+    bad = repo / f"{API}/prod/defaults.yaml"
+    bad.write_text("replicas: [\n")  # cannot be read: never written
+    git_commit(repo)
+    res = cli("fmt", repo=repo)
+    assert res.exit_code == 2 and f"{API}/prod/defaults.yaml" in res.output
+    assert p.read_text() == "image: example/api:1.0.0\nlabels:\n  tier: 'on'\n"
+    assert bad.read_text() == "replicas: [\n"
+    assert status(repo).splitlines() == [f" M {API}/defaults.yaml"] and staged_files(repo) == []
