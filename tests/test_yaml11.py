@@ -136,3 +136,14 @@ def test_owner_names_yaml11_would_retype_are_quoted_in_templates():
     from konfigctl.templates import flow_list
 
     assert yaml.safe_load(flow_list(["on", "data", "y"])) == ["on", "data", "y"]
+
+
+def test_a_new_konfig_means_the_same_to_pyyaml(cli, tmp_path):
+    """Every YAML file `konfig init` writes (skeleton, templates, goldens, pipelines) reads alike."""
+    target = tmp_path / "k"
+    assert cli("init", str(target), "--no-git").exit_code == 0
+    files = sorted(p for p in target.rglob("*") if p.suffix in (".yaml", ".yml") and ".konfig-cache" not in p.parts)
+    assert len(files) >= 15
+    for p in files:
+        text = p.read_text()
+        assert yamlio.load_all(text, str(p)) == list(yaml.safe_load_all(text)), p
