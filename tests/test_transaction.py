@@ -390,3 +390,15 @@ def test_fmt_writes_each_file_through_the_writer(cli, repo):
     assert p.read_text() == "image: example/api:1.0.0\nlabels:\n  tier: 'on'\n"
     assert bad.read_text() == "replicas: [\n"
     assert status(repo).splitlines() == [f" M {API}/defaults.yaml"] and staged_files(repo) == []
+
+
+def test_api_set_that_the_renderer_refuses_raises_and_writes_nothing(repo):
+    from konfigctl import api
+
+    break_renderer(repo)
+    before = snapshot(repo)
+    with pytest.raises(api.EditRefused) as info:
+        api.set("acme/web/dev", ["image=example/web:boom"], repo=repo)
+    assert [p.check for p in info.value.problems] == ["render"]
+    assert info.value.problems[0].stack == DEV and not info.value.result.written
+    assert snapshot(repo) == before
