@@ -20,10 +20,13 @@ Before anything is written, every stack that uses the file is resolved and
 validated against the edited text (``Repository.with_changes``): a change that
 introduces an error is refused unless forced, and the file is not touched.
 Problems that were already there before the edit are reported but do not block
-it (an image bump must not wait for an unrelated fix). Writes hold a lock
+it (an image bump must not wait for an unrelated fix). The golden files of the
+stacks the edit changes are rendered from the edited text too, and a stack that
+no longer renders refuses the edit the same way. Writes hold a lock
 (``<cache_dir>/locks/``, outside version control) and re-read the file under
-it, so concurrent edits of one file never lose an update; the write itself is
-atomic (temporary file + rename).
+it, so concurrent edits of one file never lose an update; the layer and its
+golden files are then written as one ``transaction`` (all or none, even
+across a crash).
 """
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ if the writer dies.
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import shutil
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 STAGING = "tmp"  # under cache_dir
 JOURNAL = "journal.json"
 BESIDE = "beside.txt"  # temporary files staged beside their target (another filesystem)
+_NAMES = itertools.count()
 STALE_AFTER = 10.0  # seconds: an unlocked transaction directory this old has no owner
 
 
@@ -207,9 +209,9 @@ class Transaction:
         try:
             try:
                 dev = os.stat(txn).st_dev
-                for i, entry in enumerate(entries):
+                for entry in entries:
                     current = entry
-                    self._stage(txn, i, entry, dev, backup=len(entries) > 1)
+                    self._stage(txn, entry, dev, backup=len(entries) > 1)
                 _hook("staged")
                 if len(entries) > 1:
                     self._journal(txn, entries)
@@ -244,15 +246,16 @@ class Transaction:
         else:
             _discard(txn)
 
-
-    def _stage(self, txn: str, i: int, entry: _Entry, dev: int, backup: bool) -> None:
-        entry.staged = os.path.join(txn, f"{i}.new")
+    @staticmethod
+    def _stage(txn: str, entry: _Entry, dev: int, backup: bool) -> None:
+        n = next(_NAMES)  # unique in the session directory, which one-file transactions share
+        entry.staged = os.path.join(txn, f"{n}.new")
         parent = os.path.dirname(entry.target)
         if os.stat(_existing_ancestor(parent)).st_dev != dev:
             # another filesystem: rename(2) cannot bring a file from the cache; stage beside it,
             # after saying so in the transaction directory (a later run removes it if we die)
             os.makedirs(parent, exist_ok=True)
-            entry.staged = os.path.join(parent, f".konfig-txn-{os.path.basename(txn)}-{i}.tmp")
+            entry.staged = os.path.join(parent, f".konfig-txn-{os.path.basename(txn)}-{n}.tmp")
             with open(os.path.join(txn, BESIDE), "a", encoding="utf-8") as f:
                 f.write(entry.staged + "\n")
                 f.flush()
@@ -264,7 +267,7 @@ class Transaction:
             os.fsync(f.fileno())
         os.chmod(entry.staged, entry.mode)
         if backup and not entry.created:  # one file needs no undo: its rename is all or nothing
-            entry.backup = os.path.join(txn, f"{i}.old")
+            entry.backup = os.path.join(txn, f"{n}.old")
             try:
                 os.link(entry.target, entry.backup)
             except OSError:  # another filesystem: a copy does for undoing in-process
