@@ -61,8 +61,13 @@ class Repository:
                     f"not a Konfig repository: no {formats.KONFIG_FILE} in {os.path.abspath(repo)}",
                     hint="run `konfig init DIR` to create one",
                 )
-            return cls(repo)
-        return cls(find_root(start))
+            found = cls(repo)
+        else:
+            found = cls(find_root(start))
+        from .transaction import recover_repo
+
+        recover_repo(found)  # a run that was killed while writing: finish its writes first
+        return found
 
     @classmethod
     def at_revision(cls, root: str, rev: str, git_repo: Any | None = None) -> "Repository":

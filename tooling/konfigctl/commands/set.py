@@ -88,9 +88,11 @@ def report(result: EditResult, out: Output) -> None:
     elif result.refused:
         errors = sum(1 for p in result.problems if p.is_error)
         failed = len({p.stack for p in result.problems if p.is_error})
+        rendering = any(p.check != "validate" for p in result.problems if p.is_error)
         out.info(out.style("✗ ", "red", err=True)
                  + f"refused: the change introduces {plural(errors, 'problem')} in {plural(failed, 'stack')}; "
-                 f"{result.file} is untouched (--force writes it anyway)")
+                 f"{result.file} is untouched (--force writes it anyway"
+                 + (", --no-golden writes it without rendering the golden files" if rendering else "") + ")")
     elif result.dry_run:
         out.info(f"would {'create' if result.before is None else 'update'} {result.file} ({checked} checked)")
     else:
