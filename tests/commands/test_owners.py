@@ -167,6 +167,29 @@ def test_owners_check_prints_each_problem_once(cli, owned, write):  # noqa: F811
     assert data["errors"] == len(data["problems"]) == 1
 
 
+def test_owners_of_a_stack_suffix(cli, owned):  # noqa: F811
+    res = cli("owners", "acme/web/prod", "web/prod/stack.yaml", "api/new-file.yaml", "-f", "json",
+              repo=owned)
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert [(r["path"], r["owners"], r["exists"]) for r in rows] == [
+        ("konfig/appops/acme/web/prod", ["web"], True),
+        ("konfig/appops/acme/web/prod/stack.yaml", ["web"], True),
+        ("konfig/appops/acme/api/new-file.yaml", ["web", "@erin"], False),
+    ]
+    # a suffix of several is an error, not a guess; a path that is nothing is its path rules', said so
+    res = cli("owners", "prod/stack.yaml", repo=owned)
+    assert res.exit_code == 2
+    assert "ambiguous path 'prod/stack.yaml'" in res.stderr
+    res = cli("owners", "paymnets/checkout", repo=owned)
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[0] == "paymnets/checkout"
+    assert "no such file or directory (yet)" in res.stdout
+    # an existing path is never read as a suffix
+    res = cli("owners", "konfig/appops/acme/web", "-f", "json", repo=owned)
+    assert json.loads(res.stdout)[0]["project"] == "konfig/appops/acme/web"
+
+
 def test_owners_help_lists_subcommands(cli):
     res = cli("owners", "--help")
     assert res.exit_code == 0

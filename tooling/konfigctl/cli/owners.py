@@ -41,8 +41,10 @@ def register(app: typer.Typer) -> None:
     @owners.command("show", hidden=True)
     def show_cmd(
         ctx: typer.Context,
-        paths: list[str] = typer.Argument(None, help="Files or directories (need not exist).",
-                                          show_default=False),
+        paths: list[str] = typer.Argument(
+            None, show_default=False,
+            help="Files or directories (need not exist); a path that does not exist may be a "
+                 "unique suffix of a stack or project directory (checkout/prod/stack.yaml)."),
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
         """The owners of each PATH and where they come from; without PATH, the ownership map.

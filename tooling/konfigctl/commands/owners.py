@@ -37,6 +37,39 @@ def repo_path(repo: Repository, raw: str, cwd: str | None = None) -> str:
     return paths.normalize(raw)
 
 
+def resolve(repo: Repository, raw: str, cwd: str | None = None) -> tuple[str, bool]:
+    """(repo path, whether it exists) for a PATH argument of ``konfig owners``.
+
+    A path that exists is taken as it is (``repo_path``). One that does not
+    may be a unique suffix of a stack or project directory, as other commands
+    take stacks (``checkout/prod``, ``checkout/prod/stack.yaml``): read
+    literally it would be a path outside every project, whose owners are
+    the path rules' -- an answer that looks right and is not. A suffix that
+    names several is an error; a path that is neither stays literal (the
+    owners of a file about to be created).
+    """
+    rel = repo_path(repo, raw, cwd)
+    if not rel or repo.exists(rel):
+        return rel, True
+    try:
+        suffix = paths.normalize(raw)
+    except KonfigError:
+        return rel, False
+    dirs = {s.path for s in repo.stacks()} | {p.path for p in repo.projects()}
+    parts = suffix.split("/") if suffix else []
+    for k in range(len(parts), 0, -1):
+        head, tail = "/".join(parts[:k]), "/".join(parts[k:])
+        found = sorted(d for d in dirs if d == head or d.endswith("/" + head))
+        if len(found) > 1:
+            shown = ", ".join(found[:10]) + (" ..." if len(found) > 10 else "")
+            raise UsageError(f"ambiguous path {raw!r}: it ends {shown}",
+                             hint="give the path from the repository root")
+        if found:
+            full = paths.join(found[0], tail)
+            return full, full == found[0] or repo.exists(full)
+    return rel, False
+
+
 def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str | None = None) -> int:
     """Owners of each path (with the people behind them and where it comes from), or the whole map."""
     from ..ownership import OwnershipMap
@@ -51,21 +84,25 @@ def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str
             out.json([{"pattern": e.pattern, "owners": list(e.owners), "source": e.source.format(),
                        "kind": e.source.kind} for e in entries])
             return EXIT_OK
-        rows = [(e.pattern, ", ".join(e.owners) or "(nobody)", e.source.format()) for e in entries]
+        rows = [(text_line(e.pattern), ", ".join(e.owners) or "(nobody)", text_line(e.source.format()))
+                for e in entries]
         _table(out, ("PATH", "OWNERS", "FROM"), rows)
         return EXIT_OK
-    results = [omap.of(repo_path(repo, p, cwd)) for p in raw_paths]
+    resolved = [resolve(repo, p, cwd) for p in raw_paths]
+    results = [omap.of(rel) for rel, _ in resolved]
     if fmt == "json":
-        out.json([r.to_json(teams) for r in results])
+        out.json([{**r.to_json(teams), "exists": exists} for r, (_, exists) in zip(results, resolved)])
         return EXIT_OK
-    for i, r in enumerate(results):
+    for i, (r, (_, exists)) in enumerate(zip(results, resolved)):
         if i:
             out.echo()
-        out.echo(out.style(r.path or ".", "bold"))
+        out.echo(out.style(text_line(r.path) or ".", "bold"))
         who = ", ".join(teams.describe(o) for o in r.owners) or out.style("nobody", "red")
         out.echo(f"  owners: {who}")
         for j, s in enumerate(r.sources):
-            out.echo(f"  {'from:  ' if j == 0 else '       '} {s.format()}")
+            out.echo(f"  {'from:  ' if j == 0 else '       '} {text_line(s.format())}")
+        if not exists:
+            out.echo("  note:  no such file or directory (yet): these are the owners it would have")
     return EXIT_OK if all(r.owners for r in results) else EXIT_FAILED
 
 
