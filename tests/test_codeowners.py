@@ -192,3 +192,20 @@ def test_gitlab_file_has_sections_with_approval_counts(owned, write):  # noqa: F
         "Owners": (1, ["@alice"]), "base-platform": (1, ["@alice"])}
     assert sections_for("konfig/appops/acme/web/dev/stack.yaml") == {
         "Owners": (1, ["@bob", "@carol"]), "konfig/appops/acme/web approvals": (2, ["@bob", "@carol"])}
+
+
+def test_names_and_descriptions_cannot_add_lines_or_sections(owned, write):  # noqa: F811
+    text = (owned / "konfig.yaml").read_text()
+    text = text.replace('  - path: konfig/base/**\n',
+                        '  - path: konfig/base/**\n    description: "base\\n* @mallory"\n')
+    text += ('    - name: "x][9] @mallory\\n* @mallory"\n      description: "d\\n* @mallory"\n'
+             '      paths: [konfig/base/**]\n      from: [platform]\n')
+    write(owned, "konfig.yaml", text)
+    repo = Repository(str(owned))
+    for target in ("github", "gitlab"):
+        res = render(repo, target)
+        assert res.problems == []
+        assert not [ln for ln in res.text.splitlines() if "@mallory" in ln and ln[:1] not in "#["]
+    gl = m.parse_gitlab(emit(repo, "gitlab"))
+    assert [(s.name, s.approvals, s.default_owners) for s in gl[2:]] == [
+        ("prod-two", 2, []), ("x)(9) @mallory\\n* @mallory", 0, [])]
