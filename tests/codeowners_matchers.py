@@ -140,7 +140,10 @@ def _segment(seg: str, classes: bool) -> str:
 
 
 def _path_regex(body: str, classes: bool) -> str:
-    """Regex (for ``re.S``: a name may hold a line break) for the paths a pattern body names (no leading or trailing slash)."""
+    """Regex for the paths a pattern body (no leading or trailing slash) names.
+
+    For ``re.S``: a name may hold a line break.
+    """
     segs = _split_unquoted(body, "/")
     rx, sep = "", False
     for k, seg in enumerate(segs):
@@ -218,7 +221,7 @@ def parse_github(text: str) -> list[Rule]:
 
 
 def github_owners(rules: list[Rule], path: str) -> list[str] | None:
-    """The owners GitHub gives ``path`` (a file, repo-relative): the last matching rule's; None if none matches."""
+    """The owners GitHub gives the file ``path``: the last matching rule's; None if none matches."""
     found = None
     for r in rules:
         if r.regex.fullmatch(path):

@@ -145,7 +145,7 @@ def patterns(item: Item, target: str) -> list[str]:
 
 
 def _plain_class(klass: str) -> bool:
-    """A ``[...]`` body that means the same in konfig (a regex class) and in fnmatch: never '/', not negated."""
+    """A ``[...]`` body meaning the same in konfig (a regex class) and fnmatch: never '/', not negated."""
     if not klass or klass[0] in "!^":
         return False
     i = 0
@@ -164,7 +164,11 @@ def _plain_class(klass: str) -> bool:
 
 
 def _glob_text(body: str, target: str) -> str:
-    """The pattern text of a konfig glob body (no leading or trailing slash), token by token as ``paths.glob_regex`` reads it."""
+    """The pattern text of a konfig glob body (no leading or trailing slash).
+
+    Token by token as ``paths.glob_regex`` reads it: wildcards stay, literal
+    characters are escaped.
+    """
     out: list[str] = []
     i = 0
     while i < len(body):

@@ -49,7 +49,11 @@ def _shown(c: str) -> str:
 
 
 def text_line(s: str) -> str:
-    """``s`` on one line of plain text: line breaks, terminal escapes and invisible characters shown as ``\\n``, ``\\x1b``..."""
+    """``s`` on one line of plain text.
+
+    Line breaks, terminal escapes and invisible characters are shown as
+    ``\\n``, ``\\x1b``, ``\\u202e``; everything else is itself.
+    """
     s = str(s)
     if s.isprintable():  # the common case, and a fast one
         return s
@@ -81,7 +85,7 @@ def md_text(s: str) -> str:
 
 
 def md_code(s: str) -> str:
-    """``s`` as inline code that renders as itself (an HTML ``<code>`` element: safe in cells and HTML blocks)."""
+    """``s`` as inline code that renders as itself: an HTML ``<code>``, safe in cells and HTML blocks."""
     return f"<code>{md_text(s)}</code>"
 
 
@@ -105,7 +109,7 @@ def md_code_span(s: str) -> str:
 
 
 def md_cell(markdown: str) -> str:
-    """Markdown content (already markdown, e.g. a description) made one GFM table cell: ``|`` escaped, one line."""
+    """Content that is markdown on purpose (a description) as one GFM table cell: one line, ``|`` escaped."""
     flat = " ".join(text_line(line) for line in str(markdown).splitlines())
     return flat.replace("|", "\\|")
 
