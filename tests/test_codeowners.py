@@ -209,3 +209,15 @@ def test_names_and_descriptions_cannot_add_lines_or_sections(owned, write):  # n
     gl = m.parse_gitlab(emit(repo, "gitlab"))
     assert [(s.name, s.approvals, s.default_owners) for s in gl[2:]] == [
         ("prod-two", 2, []), ("x)(9) @mallory\\n* @mallory", 0, [])]
+
+
+def test_a_handle_that_is_not_an_owner_token_is_left_out_and_reported(owned, write):  # noqa: F811
+    teams = (owned / "konfig/base/teams.yaml").read_text().replace(
+        "erin: {github: erin-gh}", 'erin: {github: "erin #x\\n* @mallory"}')
+    write(owned, "konfig/base/teams.yaml", teams)
+    res = render(Repository(str(owned)), "github")
+    assert [p.format() for p in res.problems] == [
+        "konfig/base/teams.yaml: GitHub CODEOWNERS cannot name the owner '@erin #x\\n* @mallory' of "
+        "@erin (not @name, @org/team or an email): it is left out of .github/CODEOWNERS"]
+    assert "/konfig/appops/acme/api/ @bob @carol" in res.text.splitlines()
+    assert "mallory" not in res.text

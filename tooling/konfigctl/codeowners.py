@@ -294,7 +294,7 @@ class _Emitter:
             for h in self.teams.handles(o, self.target, self.org):
                 if not _OWNER.match(h):
                     self._problem(("handle", h), f"{self.platform} CODEOWNERS cannot name the owner "
-                                  f"{text_line(h)!r} of {o} (not @name, @org/team or an email): "
+                                  f"'{text_line(h)}' of {o} (not @name, @org/team or an email): "
                                   f"it is left out of {self.rel}", (self.teams.file, None, ""))
                 elif h not in out:
                     out.append(h)
