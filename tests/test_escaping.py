@@ -115,3 +115,25 @@ def test_review_json_is_unchanged_by_markdown_escaping(cli, konfig):  # noqa: F8
     change(root, g, {path: "x: 1\n"})
     res = cli("review", "--base", "main", "--author", "dave", "-f", "json", repo=root)
     assert [f["path"] for f in json.loads(res.stdout)["files"]] == [path]
+
+
+def test_diff_markdown_keeps_its_table_with_hostile_stack_paths(cli, kgit):
+    from tests import konfig_repos as k
+    from tests.conftest import commit_all
+
+    root, g = kgit
+    orgs = ["o`r|g", "nl\norg", "<b>*x*</b>", "@admin"]
+    for i, org in enumerate(orgs):
+        k.edit(root, f"konfig/appops/{org}/app/project.yaml", f"name: app{i}\nmodel: app\nowners: [web]\n")
+        k.edit(root, f"konfig/appops/{org}/app/dev/stack.yaml",
+               "env: dev\nconfig: {image: 'example/x:1.0.0'}\n")
+    commit_all(g, "hostile stacks")
+    res = cli("diff", "--base", "main", "--format", "markdown", repo=root)
+    assert res.exit_code == 0, res.output
+    tokens = MD.parse(res.stdout)
+    assert [t.type for t in tokens].count("table_open") == 1
+    rows = [i for i, t in enumerate(tokens) if t.type == "tr_open"]
+    cells = [i for i, t in enumerate(tokens) if t.type in ("td_open", "th_open")]
+    assert len(rows) == 1 + len(orgs) and len(cells) == 4 * len(rows)
+    shown = [[k.content for k in tokens[i + 1].children if k.type == "text"] for i in cells[4::4]]
+    assert sorted(s[0] for s in shown) == sorted(text_line(f"konfig/appops/{o}/app/dev") for o in orgs)
