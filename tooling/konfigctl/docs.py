@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import formats, paths
 from .errors import KonfigError
+from .escaping import md_code_span
 from .model import Model, subschemas, uri_of
 
 if TYPE_CHECKING:
@@ -76,8 +77,7 @@ def _located(parts: list[tuple[dict[str, Any], str]], key: str) -> tuple[Any, st
 
 
 def _code(v: Any) -> str:
-    text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-    return "`" + text.replace("`", "'") + "`"
+    return md_code_span(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
 
 
 def _type_of(parts: list[tuple[dict[str, Any], str]], repo: "Repository") -> list[str]:
@@ -474,7 +474,7 @@ def _default_cell(f: Field) -> str:
     text = json.dumps(f.default, ensure_ascii=False) if not isinstance(f.default, str) else f.default
     if len(text) > 60:
         text = text[:57] + "..."
-    cell = "`" + text.replace("`", "'") + "`"
+    cell = md_code_span(text)
     return cell + (" (renderer)" if f.default_source == "schema" else "")
 
 

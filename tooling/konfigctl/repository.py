@@ -238,10 +238,13 @@ class Repository:
         return set(self._discovery[2])
 
     def project_at(self, path: str) -> Project | None:
-        return self._discovery[0].get(paths.normalize(path))
+        # The exact name first: normalize() trims spaces, and a directory's name may end in one.
+        found = self._discovery[0]
+        return found.get(path) or found.get(paths.normalize(path))
 
     def stack_at(self, path: str) -> Stack | None:
-        return self._discovery[1].get(paths.normalize(path))
+        found = self._discovery[1]
+        return found.get(path) or found.get(paths.normalize(path))
 
     def find_stack(self, name: str, cwd: str | None = None) -> Stack:
         """A stack by repo path, path relative to ``cwd``, or unique path suffix."""
