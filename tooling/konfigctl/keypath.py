@@ -84,10 +84,13 @@ def parse(text: str) -> KeyPath:
             elif "=" in inner:
                 field, _, value = inner.partition("=")
                 field, value = field.strip(), value.strip()
-                if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                    value = value[1:-1]
                 if not field or not _BARE.fullmatch(field):
                     raise fail(f"bad selector field {field!r}")
+                if not value:  # a typo far more often than an item keyed by ""
+                    raise UsageError(f"bad key path {text!r}: empty value in [{field}=] at column {i + 1}",
+                                     hint=f'an empty string is written [{field}=""]')
+                if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                    value = value[1:-1]
                 out.append(Select(field, value))
             else:
                 raise fail(f"expected [index] or [field=value], got [{inner}]")
