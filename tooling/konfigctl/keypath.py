@@ -121,10 +121,17 @@ def parse(text: str) -> KeyPath:
 
 
 def split_assignment(text: str) -> tuple[str, str] | None:
-    """``("a.b[k=v]", "1")`` for ``a.b[k=v]=1``: the first ``=`` outside brackets and quotes."""
+    """``("a.b[k=v]", "1")`` for ``a.b[k=v]=1``: the first ``=`` outside brackets and quotes.
+
+    With a ``[`` left open, the first ``=`` at all: parsing that key path then
+    names the unclosed bracket, which says more than "not an assignment".
+    """
     depth = 0
     quote = ""
+    first = -1
     for i, c in enumerate(text):
+        if c == "=" and first < 0 and not quote:
+            first = i
         if quote:
             if c == quote:
                 quote = ""
@@ -136,6 +143,8 @@ def split_assignment(text: str) -> tuple[str, str] | None:
             depth -= 1
         elif c == "=" and depth == 0:
             return text[:i], text[i + 1:]
+    if depth > 0 and first >= 0:
+        return text[:first], text[first + 1:]
     return None
 
 

@@ -361,7 +361,7 @@ def _check_nesting(text: str, filename: str) -> None:
             event = loader.get_event()
             if isinstance(event, CollectionStartEvent):
                 depth += 1
-                if depth > MAX_DEPTH:
+                if depth > MAX_DEPTH + 1:  # the builder counts the document's root as level 0
                     m = event.start_mark
                     raise YamlError(f"document is nested deeper than {MAX_DEPTH} levels, "
                                     "the limit per YAML document", file=filename,

@@ -103,7 +103,8 @@ def usage_line(e: Any) -> UsageLine:
     ctx = e.ctx
     if ctx is None:
         return UsageLine(msg)
-    if isinstance(e, _click_exc.MissingParameter) and e.param_type == "argument" \
+    param = getattr(e, "param", None)
+    if isinstance(e, _click_exc.MissingParameter) and getattr(param, "param_type_name", "") == "argument" \
             or "unexpected extra argument" in msg:
         usage = " ".join([ctx.command_path, *ctx.command.collect_usage_pieces(ctx)])
         return UsageLine(f"{msg} (usage: {usage}; '{ctx.command_path} -h' for help)")
@@ -143,11 +144,26 @@ def check_ref(ctx: typer.Context, param: typer.CallbackParam, value: str | None)
         raise typer.BadParameter(e.message) from None
 
 
+def _one_of(choices: tuple[str, ...]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
+
+
 def format_option(default: str, choices: tuple[str, ...]) -> Any:
+    """``--format/-f``, checked against ``choices`` while parsing (one message for every command)."""
+
+    def check(ctx: typer.Context, value: str | None) -> str | None:
+        if value is None or ctx.resilient_parsing or value in choices:
+            return value
+        path = ctx.parent.command_path if ctx.command.hidden and ctx.parent else ctx.command_path
+        command = path.partition(" ")[2] or path  # a hidden default command is its group's
+        shown = value if value.strip() else repr(value)
+        raise UsageLine(f"--format {shown} is not available for {command} (use {_one_of(choices)})")
+
     return typer.Option(
         default, "--format", "-f", metavar="|".join(choices),
         help="Output format.",
         show_default=True,
+        callback=check,
         autocompletion=lambda incomplete: [c for c in choices if c.startswith(incomplete)],
     )
 
