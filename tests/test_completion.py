@@ -89,6 +89,19 @@ def test_set_specs_offer_set_delete_and_append(mini):
     assert bash("konfig set web/prod env", mini)[:3] == ["env=", "env-", "env+="]
 
 
+def test_set_layer_offers_project_and_the_stacks_layer_files(mini):
+    assert bash("konfig set web/prod replicas=2 --layer ", mini) == [
+        "project", "konfig/base/models/app/defaults.yaml", "konfig/base/envs/prod.yaml",
+        "konfig/base/models/app/envs/prod.yaml", "konfig/appops/acme/defaults.yaml",
+        "konfig/appops/acme/web/defaults.yaml", "konfig/appops/acme/web/prod/stack.yaml"]
+    assert bash("konfig set web/dev --layer konfig/appops/acme/w", mini) == [
+        "konfig/appops/acme/web/defaults.yaml", "konfig/appops/acme/web/dev/stack.yaml"]
+
+
+def test_list_what(mini):
+    assert bash("konfig list p", mini) == ["projects", "policies"]
+
+
 def test_format_choices(mini):
     assert bash("konfig validate -f ", mini) == ["text", "json"]
     assert bash("konfig affected --format g", mini) == ["github-matrix", "gitlab"]

@@ -81,6 +81,17 @@ def key_paths(repo: "Repository", stack_name: str | None, incomplete: str, cwd: 
     return [p for p, _v in _config_paths(repo, stack_name, cwd) if p.startswith(incomplete)]
 
 
+def layers(repo: "Repository", stack_name: str | None, incomplete: str, cwd: str) -> list[str]:
+    """``set --layer``: ``project`` and the named stack's layer files."""
+    from . import layers as layers_mod
+
+    if not stack_name:
+        return []
+    stack = repo.find_stack(stack_name, cwd)
+    names = ["project"] + [layer.file for layer in layers_mod.for_stack(repo, stack)]
+    return [n for n in names if n.startswith(incomplete)]
+
+
 def set_specs(repo: "Repository", stack_name: str | None, incomplete: str, cwd: str) -> list[str]:
     """``PATH=`` and ``PATH-`` for every key path (and ``PATH+=`` for lists), starting with ``incomplete``.
 

@@ -234,6 +234,29 @@ def complete_spec(ctx: typer.Context, incomplete: str) -> list[str]:
     return completion.set_specs(_completion_repo(ctx), ctx.params.get("stack"), incomplete, os.getcwd())
 
 
+def _stack_before_option(ctx: typer.Context) -> str | None:
+    """The STACK argument when completing an option's value.
+
+    A command line that ends in an option without its value stops click's
+    (resilient) parsing before positional arguments are assigned: they are
+    left in ``ctx.args``, and parsed again here.
+    """
+    if ctx.params.get("stack"):
+        return str(ctx.params["stack"])
+    with ctx.command.make_context(ctx.info_name, list(ctx.args), parent=ctx.parent,
+                                  resilient_parsing=True) as sub:
+        value = sub.params.get("stack")
+    return str(value) if value else None
+
+
+@_quiet
+def complete_layer(ctx: typer.Context, incomplete: str) -> list[str]:
+    """``set --layer``: ``project`` and the stack's layer files."""
+    from .. import completion
+
+    return completion.layers(_completion_repo(ctx), _stack_before_option(ctx), incomplete, os.getcwd())
+
+
 @_quiet
 def complete_selector(ctx: typer.Context, incomplete: str) -> list[str]:
     """``--selector`` terms: the keys, then the values that exist (envs, models, orgs, labels...)."""

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import typer
 
-from .common import OVERRIDE_OPTION, complete_keypath, complete_spec, format_option, run, stack_argument
+from .common import (OVERRIDE_OPTION, complete_keypath, complete_layer, complete_spec, format_option, run,
+                     stack_argument)
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +41,7 @@ def register(app: typer.Typer) -> None:
             autocompletion=complete_spec,
         ),
         layer: str = typer.Option(
-            None, "--layer", metavar="project|FILE",
+            None, "--layer", metavar="project|FILE", autocompletion=complete_layer,
             help="Edit another layer: 'project' (the project's defaults.yaml, created if missing) "
                  "or one of the stack's layer files. Default: the stack's stack.yaml.",
         ),
