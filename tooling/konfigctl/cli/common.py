@@ -75,14 +75,7 @@ def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) 
     except (typer.Exit, typer.Abort):
         raise
     except Exception as e:  # a bug, not bad input: say so, keep the traceback opt-in
-        if os.environ.get("KONFIG_DEBUG"):
-            import traceback
-
-            traceback.print_exc()
-        out.error(
-            f"internal error: {type(e).__name__}: {e} "
-            "(this is a bug in konfig; rerun with KONFIG_DEBUG=1 for the traceback and report it)"
-        )
+        out.error(internal_error_line(e))
         code = EXIT_INTERNAL
     raise typer.Exit(code)
 
@@ -111,6 +104,26 @@ def usage_line(e: Any) -> UsageLine:
     return UsageLine(f"{msg} (see '{ctx.command_path} -h')")
 
 
+class InternalErrorLine(UsageLine):
+    """A bug met while parsing (in a parameter callback): one line, exit 3, as ``run`` says it."""
+
+    exit_code = 3
+
+
+def internal_error_line(e: BaseException) -> str:
+    if os.environ.get("KONFIG_DEBUG"):
+        import traceback
+
+        traceback.print_exception(e)
+    return (f"internal error: {type(e).__name__}: {e} "
+            "(this is a bug in konfig; rerun with KONFIG_DEBUG=1 for the traceback and report it)")
+
+
+# exceptions that are click's control flow (exit codes, help, abort), never bugs
+_CLICK_FLOW = tuple({_click_exc.ClickException, typer.Exit, typer.Abort,
+                     *(getattr(_click_exc, n) for n in ("Exit", "Abort") if hasattr(_click_exc, n))})
+
+
 class KonfigGroup(TyperGroup):
     """The root command: click's usage errors become one line (DESIGN: one line per problem, exit 2)."""
 
@@ -121,6 +134,10 @@ class KonfigGroup(TyperGroup):
             raise
         except _click_exc.UsageError as e:
             raise usage_line(e) from None
+        except _CLICK_FLOW:
+            raise
+        except Exception as e:  # noqa: BLE001 - a bug in a callback: no traceback either
+            raise InternalErrorLine(internal_error_line(e)) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -129,6 +146,10 @@ class KonfigGroup(TyperGroup):
             raise
         except _click_exc.UsageError as e:
             raise usage_line(e) from None
+        except _CLICK_FLOW:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise InternalErrorLine(internal_error_line(e)) from None
 
 
 def check_ref(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
