@@ -51,7 +51,8 @@ def check_ref(ref: str | None) -> str:
     """``ref`` if it can name a revision at all; empty or option-looking text is refused.
 
     A ref that starts with ``-`` would be read by git as an option (and
-    ``--output=FILE`` writes a file), so it never reaches a git command line.
+    ``--output=FILE`` writes a file), so it never reaches a git command line
+    (this check, not ``--end-of-options``, which older gits lack).
     """
     if ref is None or not ref.strip():
         raise KonfigError("empty git ref", hint="name a branch, tag or commit, e.g. origin/main")
@@ -74,7 +75,7 @@ def resolve_commit(repo: Any, ref: str) -> str:
 
     check_ref(ref)
     try:
-        return str(repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")).strip()
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")).strip()
     except git.GitCommandError:
         pass
     kind = _object_kind(repo, ref)
@@ -100,7 +101,7 @@ def _is_commit(repo: Any, ref: str) -> bool:
     if not ref or ref.startswith("-"):
         return False
     try:
-        repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+        repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
         return True
     except git.GitCommandError:
         return False

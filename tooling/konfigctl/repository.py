@@ -308,8 +308,10 @@ class Repository:
                 cand = paths.parent(cand)
             if cand in stacks or cand in dirs:
                 return cand
-            if cand == "" and directories:
-                return cand  # the repository root: every stack
+            if cand == "":  # the repository root: every stack
+                if directories:
+                    return cand
+                raise self._not_one_stack(name, [cand])
         suffix = raw.strip("/")
         if suffix.endswith("/" + formats.STACK_FILE):
             suffix = paths.parent(suffix)
@@ -353,7 +355,7 @@ class Repository:
             return UsageError(f"{name!r} is not a stack: it names the directories {shown}",
                               hint="name one stack")
         path = dirs[0]
-        what = "a project" if path in self._discovery[0] else "a directory"
+        what = ("a project" if path in self._discovery[0] else "a directory") if path else "the repository root"
         below = sorted(s.path for s in (self.stack_dirs.get(path) or self.stacks()))
         shown = ", ".join(below[:10]) + (f" ... ({len(below) - 10} more)" if len(below) > 10 else "")
         where = f" ({path})" if path and path != name.strip().strip("/") else ""
