@@ -246,40 +246,103 @@ class Repository:
         found = self._discovery[1]
         return found.get(path) or found.get(paths.normalize(path))
 
-    def find_stack(self, name: str, cwd: str | None = None) -> Stack:
-        """A stack by repo path, path relative to ``cwd``, or unique path suffix."""
+    @cached_property
+    def stack_dirs(self) -> dict[str, list[Stack]]:
+        """Every directory that holds stacks below it (projects, orgs, roots...) -> those stacks.
+
+        A stack's own directory is not one of them, even when other stacks nest
+        below it: naming a stack's path names that stack.
+        """
         stacks = self._discovery[1]
+        below: dict[str, list[Stack]] = {}
+        for path, stack in stacks.items():
+            parent = path
+            while "/" in parent:
+                parent = parent.rpartition("/")[0]
+                if parent not in stacks:
+                    below.setdefault(parent, []).append(stack)
+        return below
+
+    def find_stack(self, name: str, cwd: str | None = None) -> Stack:
+        """A stack by repo path, path relative to ``cwd``, or unique path suffix.
+
+        A name that is a project or another directory holding stacks is an error
+        listing them: the caller needs exactly one stack.
+        """
+        path = self._lookup(name, cwd, directories=False)
+        stack = self._discovery[1].get(path)
+        if stack is None:
+            raise self._not_one_stack(name, [path])
+        return stack
+
+    def find_stacks(self, name: str, cwd: str | None = None) -> list[Stack]:
+        """The stacks a name selects: one stack, or every stack below a project or directory.
+
+        The name is a repo path, a path relative to ``cwd`` or a unique suffix,
+        of a stack or of a directory that holds stacks (``payments/checkout``,
+        an org, ``konfig/appops``, ``.``); a suffix that fits several of them
+        is ambiguous and lists them.
+        """
+        path = self._lookup(name, cwd, directories=True)
+        stack = self._discovery[1].get(path)
+        if stack is not None:
+            return [stack]
+        if not path:
+            return self.stacks()
+        return sorted(self.stack_dirs[path], key=lambda s: s.path)
+
+    def _lookup(self, name: str, cwd: str | None, *, directories: bool) -> str:
+        """The repo path a stack name means: a stack's path, or (``directories``) a directory's."""
+        stacks = self._discovery[1]
+        dirs = self.stack_dirs
         raw = name.strip()
         if not raw:
             raise UsageError("empty stack name")
         candidates = []
         try:
-            candidates.append(paths.normalize(raw.rstrip("/")))
+            as_repo_path = paths.normalize(raw.rstrip("/"))
+            if as_repo_path:  # "." is the working directory, not the root
+                candidates.append(as_repo_path)
         except KonfigError:
             pass
         cwd = os.path.abspath(cwd or os.getcwd())
         joined = os.path.normpath(os.path.join(cwd, raw))
         if joined == self.root or joined.startswith(self.root + os.sep):
-            candidates.append(os.path.relpath(joined, self.root).replace(os.sep, "/"))
+            rel = os.path.relpath(joined, self.root).replace(os.sep, "/")
+            candidates.append("" if rel == "." else rel)
+        elif os.path.isabs(raw) or ".." in raw.split("/"):
+            raise UsageError(f"{name}: outside the repository {self.root}")
         for cand in candidates:
-            if cand.endswith("/" + formats.STACK_FILE):
+            if cand == formats.STACK_FILE or cand.endswith("/" + formats.STACK_FILE):
                 cand = paths.parent(cand)
-            if cand in stacks:
-                return stacks[cand]
+            if cand in stacks or cand in dirs:
+                return cand
+            if cand == "":  # the repository root: every stack
+                if directories:
+                    return cand
+                raise self._not_one_stack(name, [cand])
         suffix = raw.strip("/")
         if suffix.endswith("/" + formats.STACK_FILE):
             suffix = paths.parent(suffix)
         matches = [p for p in stacks if p == suffix or p.endswith("/" + suffix)]
-        if len(matches) == 1:
-            return stacks[matches[0]]
-        if len(matches) > 1:
-            shown = ", ".join(sorted(matches)[:10]) + (" ..." if len(matches) > 10 else "")
-            raise UsageError(f"ambiguous stack {name!r}: matches {shown}")
+        dir_matches = [d for d in dirs if d == suffix or d.endswith("/" + suffix)]
+        if not directories and matches:
+            dir_matches = []  # one stack is wanted: directories only explain a miss
+        found = matches + dir_matches
+        if len(found) == 1 and (directories or matches):
+            return found[0]
+        if len(found) > 1 and (directories or matches):
+            shown = sorted(matches) + sorted(d + "/" for d in dir_matches)
+            text = ", ".join(shown[:10]) + (f" ... ({len(shown) - 10} more)" if len(shown) > 10 else "")
+            raise UsageError(f"ambiguous stack {name!r}: matches {text}",
+                             hint="give more of the path" if not dir_matches else
+                             "give more of the path; a name ending in / is a directory of stacks")
+        if dir_matches:
+            raise self._not_one_stack(name, dir_matches)
         hint = None
-        below = [p for p in stacks if p.startswith(suffix + "/") or f"/{suffix}/" in p]
-        if below:
-            shown = ", ".join(sorted(below)[:5]) + (" ..." if len(below) > 5 else "")
-            hint = f"{suffix} is not a stack itself; stacks below it: {shown}"
+        existing = [c for c in candidates if c and self._exists(c)]
+        if existing:
+            hint = f"{existing[0]} holds no stack"
         else:
             import difflib
 
@@ -287,6 +350,26 @@ class Repository:
             if close:
                 hint = "did you mean " + " or ".join(close) + "?"
         raise UsageError(f"unknown stack {name!r}", hint=hint)
+
+    def _exists(self, rel: str) -> bool:
+        try:
+            return self.source.exists(rel)
+        except KonfigError:  # a path the source refuses (a symlink out) is no answer here
+            return False
+
+    def _not_one_stack(self, name: str, dirs: list[str]) -> UsageError:
+        """The error for a name that means directories of stacks where one stack is needed."""
+        if len(dirs) > 1:
+            shown = ", ".join(sorted(d + "/" for d in dirs)[:10])
+            return UsageError(f"{name!r} is not a stack: it names the directories {shown}",
+                              hint="name one stack")
+        path = dirs[0]
+        what = ("a project" if path in self._discovery[0] else "a directory") if path else "the repository root"
+        below = sorted(s.path for s in (self.stack_dirs.get(path) or self.stacks()))
+        shown = ", ".join(below[:10]) + (f" ... ({len(below) - 10} more)" if len(below) > 10 else "")
+        where = f" ({path})" if path and path != name.strip().strip("/") else ""
+        return UsageError(f"{name!r} is {what}{where}, not a stack",
+                          hint=f"this command takes one stack; its {len(below)} stacks: {shown}")
 
     # -- models, schemas, policies ----------------------------------------------
 

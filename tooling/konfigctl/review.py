@@ -415,10 +415,10 @@ def evaluate(root: str, base: str, head: str | None, author: str,
     if not author or not author.strip():
         raise KonfigError("--author is required: the author's approval never counts")
     g = git.open_repo(root)
-    head_ref = head or "HEAD"
+    head_ref = "HEAD" if head is None else head
     base_commit = git.resolve_commit(g, base)
     head_commit = git.resolve_commit(g, head_ref)
-    mb = git.merge_base(g, base_commit, head_commit)
+    mb = git.merge_base(g, base_commit, head_commit, (base, head_ref))
 
     base_repo = Repository.at_revision(root, base_commit, g)
     omap = OwnershipMap(base_repo)

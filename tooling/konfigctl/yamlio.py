@@ -6,7 +6,11 @@ in one place:
 
 * only the core tags, plus ``!replace`` (mappings, lists) and ``!append`` (lists);
 * duplicate keys are errors (at the second key);
-* alias expansion is bounded, so an alias bomb is an error, not an OOM;
+* what a file may cost is bounded, and each limit is named when it is hit:
+  its size (``MAX_BYTES``), the values a document builds (``MAX_NODES``, aliases
+  counted at every use, so an alias bomb is an error, not an OOM) and its
+  nesting (``MAX_DEPTH``, checked before ruamel's C composer, which recurses on
+  the C stack and would crash the process on a deeply nested document);
 * every value can be located (``positions``: key path -> line, column), which is
   how a schema error in a resolved stack points at the layer file that set it.
 
@@ -28,8 +32,15 @@ from .errors import YamlError
 Path_ = tuple[Any, ...]  # a key path: str keys and int indices
 Positions = dict[Path_, tuple[int, int]]
 
-MAX_NODES = 200_000  # nodes built per document, aliases counted at every use
-MAX_DEPTH = 256
+MAX_BYTES = 16 * 1024 * 1024  # per file: larger is not configuration, and costs seconds and memory
+MAX_NODES = 200_000  # values built per document, aliases counted at every use
+MAX_DEPTH = 256  # nesting levels per document
+# ruamel's C composer recurses once per level on the C stack: 20,000 levels
+# were fine, 50,000 crashed the process (8 MiB stack). A document that could
+# nest deeper than this is measured with the parser's events before composing.
+_COMPOSE_SAFE_DEPTH = 2_000
+_SAFE_LEAD = 500  # a line starting deeper than this (indentation and block indicators) is measured
+_DEEP_LINE = re.compile(r"^[ \t?:-]{%d}" % _SAFE_LEAD, re.M)
 
 _T = "tag:yaml.org,2002:"
 _MAP, _SEQ, _STR, _NULL, _BOOL, _INT, _FLOAT, _TS, _MERGE = (
@@ -202,26 +213,31 @@ def _mark_error(exc: Exception, filename: str) -> YamlError:
 class _Builder:
     """Turns a composed node graph into plain data, enforcing the input rules."""
 
-    def __init__(self, loader: Any, filename: str, want_positions: bool) -> None:
+    def __init__(self, loader: Any, filename: str, want_positions: bool, root: Any = None) -> None:
         self.loader = loader
         self.filename = filename
         self.positions: Positions | None = {} if want_positions else None
         self.budget = MAX_NODES
         self.active: set[int] = set()
+        self.root = root
 
     def error(self, node: Any, msg: str) -> YamlError:
         m = node.start_mark
         return YamlError(msg, file=self.filename, line=m.line + 1, col=m.column + 1)
 
+    def too_many(self, node: Any) -> YamlError:
+        """Which limit a document over budget hit: its own size, or the expansion of its aliases."""
+        if self.root is not None and _distinct_values(self.root, MAX_NODES) <= MAX_NODES:
+            return self.error(node, f"aliases expand the document to more than {MAX_NODES:,} values, the limit "
+                                    "per YAML document (each use of an alias counts its whole value)")
+        return self.error(node, f"document has more than {MAX_NODES:,} values, the limit per YAML document")
+
     def build(self, node: Any, path: Path_, depth: int = 0) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise self.error(
-                node,
-                f"document expands to more than {MAX_NODES} values (alias bomb?)",
-            )
+            raise self.too_many(node)
         if depth > MAX_DEPTH:
-            raise self.error(node, f"document is nested deeper than {MAX_DEPTH} levels")
+            raise self.error(node, f"document is nested deeper than {MAX_DEPTH} levels, the limit per YAML document")
         ctag = node.ctag
         tag = _TAG_TEXT.get(id(ctag)) or str(ctag)  # resolved tags are shared objects
         kind = node.id
@@ -313,7 +329,68 @@ class _Builder:
         raise self.error(node, f"unknown YAML tag {tag!r}")
 
 
+def _distinct_values(root: Any, limit: int) -> int:
+    """How many distinct value nodes a composed document holds (an alias is the node it names),
+    counted up to ``limit + 1``: what the document would build with every alias used once."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo and len(seen) <= limit:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.id == "mapping":
+            todo.extend(v for _k, v in node.value)
+        elif node.id == "sequence":
+            todo.extend(node.value)
+    return len(seen)
+
+
+def _check_size(content: str | bytes, filename: str) -> None:
+    if len(content) > MAX_BYTES:  # a str has at least as many bytes as characters
+        unit = "bytes" if isinstance(content, bytes) else "characters"
+        raise YamlError(f"file is {len(content):,} {unit}, above the {MAX_BYTES // (1024 * 1024)} MiB "
+                        "limit per YAML file", file=filename)
+
+
+def _check_nesting(text: str, filename: str) -> None:
+    """Refuse a document nested deeper than ``MAX_DEPTH`` before the C composer recurses into it.
+
+    A level costs at least one character, so short files pass at once; a
+    longer one is bounded by its flow brackets plus twice its deepest line
+    start (a block level is indented further, or is a list directly in a
+    mapping); only a file whose bound is high is measured with events.
+    """
+    if len(text) <= _COMPOSE_SAFE_DEPTH:
+        return
+    flow = text.count("[") + text.count("{")
+    if flow + 2 * (_SAFE_LEAD + 1) <= _COMPOSE_SAFE_DEPTH and not _DEEP_LINE.search(text):
+        return
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    loader = _loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the builder counts the document's root as level 0
+                    m = event.start_mark
+                    raise YamlError(f"document is nested deeper than {MAX_DEPTH} levels, "
+                                    "the limit per YAML document", file=filename,
+                                    line=m.line + 1, col=m.column + 1)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    finally:
+        try:
+            loader.dispose()
+        except Exception:  # pragma: no cover
+            pass
+
+
 def _decode(content: str | bytes, filename: str) -> str:
+    _check_size(content, filename)
     if isinstance(content, bytes):
         try:
             return content.decode("utf-8-sig")
@@ -325,8 +402,11 @@ def _decode(content: str | bytes, filename: str) -> str:
 @contextmanager
 def _composing(content: str | bytes, filename: str) -> Iterator[Any]:
     """A loader for ``content`` whose errors become one ``YamlError`` with file:line:col."""
-    loader = _loader(_decode(content, filename))
+    text = _decode(content, filename)
+    loader = None
     try:
+        _check_nesting(text, filename)
+        loader = _loader(text)
         yield loader
     except YamlError:
         raise
@@ -334,7 +414,8 @@ def _composing(content: str | bytes, filename: str) -> Iterator[Any]:
         raise _mark_error(e, filename) from None
     finally:
         try:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         except Exception:  # pragma: no cover
             pass
 
@@ -345,7 +426,7 @@ def load(content: str | bytes, filename: str = "<input>", *, positions: bool = F
         node = loader.get_single_node()
     if node is None:
         return Document(None, {} if positions else None, filename)
-    builder = _Builder(loader, filename, positions)
+    builder = _Builder(loader, filename, positions, node)
     data = builder.build(node, ())
     if builder.positions is not None:
         m = node.start_mark
@@ -360,7 +441,7 @@ def load_all(content: str | bytes, filename: str = "<input>") -> list[Any]:
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                out.append(_Builder(loader, filename, False).build(node, ()))
+                out.append(_Builder(loader, filename, False, node).build(node, ()))
     return out
 
 
