@@ -79,7 +79,7 @@ def test_bad_specs_are_usage_errors(bad):
 
 
 def test_nothing_changed_is_byte_identical():
-    assert apply(["replicas=4", "image=example/web:1.0.0", "missing-"]) == RICH
+    assert apply(["replicas=4", "image=example/web:1.0.0"]) == RICH
     crlf = RICH.replace("\n", "\r\n")
     assert apply(["replicas=4"], crlf) == crlf
 
@@ -103,10 +103,10 @@ def test_deleting_keeps_the_neighbours_comments():
 
 def test_appending_and_adding_keep_the_end_of_file_comment_last():
     out = apply(["env+={name: NEW, value: y}", "probes.liveness.path=/healthz"])
-    assert out.endswith("      value: y\n  probes:\n    liveness:\n      path: /healthz\n# end of file\n")
+    assert out.endswith("      value: 'y'\n  probes:\n    liveness:\n      path: /healthz\n# end of file\n")
     removed, added = changed_lines(RICH, out)
     assert removed == []
-    assert added == ["    - name: NEW", "      value: y", "  probes:", "    liveness:", "      path: /healthz"]
+    assert added == ["    - name: NEW", "      value: 'y'", "  probes:", "    liveness:", "      path: /healthz"]
 
 
 def test_flow_collections_stay_flow():

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from konfigctl.errors import KonfigError
 from konfigctl.ownership import OwnershipMap, check, covers, literal_prefix
 from konfigctl.repository import Repository
 from tests.conftest import REPO_ROOT, git_init
@@ -155,8 +156,13 @@ def test_check_team_cycle_and_ownerless_stack(owned, write):
           "  data: [\"@dave\"]\nusers:\n  erin: {}\n")
     write(owned, "konfig/appops/acme/web/prod/stack.yaml",
           "env: prod\ninherit_owners: false\nconfig: {replicas: 4}\n")
+    # issue 12: a cycle is a teams.yaml that does not load: bad input for ownership commands
+    with pytest.raises(KonfigError, match=r"^konfig/base/teams.yaml:3:3: teams.ops: team cycle: ops -> platform -> ops$"):
+        check(Repository(str(owned)))
+    write(owned, "konfig/base/teams.yaml",
+          "teams:\n  platform: [\"@alice\", ops]\n  ops: [\"@olga\"]\n  web: [\"@bob\"]\n"
+          "  data: [\"@dave\"]\nusers:\n  erin: {}\n")
     lines = [p.format() for p in check(Repository(str(owned))) if p.is_error]
-    assert "konfig/base/teams.yaml:3: teams.ops: team cycle: ops -> platform -> ops" in lines
     assert "konfig/appops/acme/web/prod/stack.yaml:2:1: inherit_owners: false, but the stack names " \
            "no owners of its own: nobody owns it" in lines
 

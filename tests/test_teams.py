@@ -39,12 +39,20 @@ def test_self_membership_is_a_cycle():
     assert t.cycles() == [["a", "a"]]
 
 
+def test_a_cycle_does_not_load_and_is_named_at_its_line(mini, write):
+    """Issue 12: no membership can be answered through a cycle: bad input at load, not a finding."""
+    write(mini, "konfig/base/teams.yaml",
+          "teams:\n  z: [\"@x\"]\n  a: [b]\n  b: [a]\n")
+    with pytest.raises(KonfigError) as ei:
+        Teams.load(Repository(str(mini)))
+    assert str(ei.value) == "konfig/base/teams.yaml:3:3: teams.a: team cycle: a -> b -> a"
+
+
 def test_problems_name_file_and_line(mini, write):
     write(mini, "konfig/base/teams.yaml",
-          "teams:\n  a: [b]\n  b: [a]\n  c: [\"@x\", ghost]\n  empty: []\n")
+          "teams:\n  a: [\"@y\"]\n  b: [a]\n  c: [\"@x\", ghost]\n  empty: []\n")
     teams = Teams.load(Repository(str(mini)))
     lines = [p.format() for p in teams.problems()]
-    assert "konfig/base/teams.yaml:2: teams.a: team cycle: a -> b -> a" in lines
     assert any(ln.startswith("konfig/base/teams.yaml:4: teams.c.members: unknown member 'ghost'")
                for ln in lines)
     assert any("team empty has no members" in ln for ln in lines)

@@ -74,7 +74,56 @@ def test_alias_bomb_is_rejected_quickly():
         prev = f"*a{i - 1}"
         lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
     e = _err("\n".join(lines) + "\n")
-    assert "alias bomb" in e.message
+    assert e.message == ("aliases expand the document to more than 200,000 values, the limit per YAML "
+                         "document (each use of an alias counts its whole value)")
+
+
+def test_a_large_document_without_aliases_names_the_value_limit_not_aliases():
+    """Issue 12: "(alias bomb?)" was said of a large file that had no alias at all."""
+    e = _err("x: [" + ",".join(["1"] * (yamlio.MAX_NODES + 10)) + "]\n")
+    assert e.message == "document has more than 200,000 values, the limit per YAML document"
+    assert (e.file, e.line) == ("bad.yaml", 1)
+    # many aliases, each used once, still build fewer values than the limit: fine
+    text = "".join(f"a{i}: &a{i} {i}\nb{i}: *a{i}\n" for i in range(1000))
+    assert yamlio.load(text, "f").data["b999"] == 999
+
+
+def test_a_file_above_the_size_limit_is_refused_at_the_file():
+    big = b"x: " + b"a" * yamlio.MAX_BYTES + b"\n"
+    with pytest.raises(YamlError) as ei:
+        yamlio.load(big, "konfig/appops/a/b/c/stack.yaml")
+    assert str(ei.value) == (f"konfig/appops/a/b/c/stack.yaml: file is {len(big):,} bytes, above the 16 MiB "
+                             "limit per YAML file")
+    with pytest.raises(YamlError, match="16 MiB limit"):
+        yamlio.load_all(big, "golden.yaml")
+
+
+@pytest.mark.parametrize("text", [
+    "x: " + "[" * 100_000 + "]" * 100_000 + "\n",       # flow lists
+    "x: " + "{a: " * 60_000 + "1" + "}" * 60_000 + "\n",  # flow mappings
+    "x:\n" + "- " * 100_000 + "1\n",                    # compact block lists
+    "".join(" " * i + "k:\n" for i in range(4_000)) + " " * 4_000 + "v\n",  # block mappings
+])
+def test_deep_nesting_is_an_error_not_a_crash(text):
+    """ruamel's C composer recurses on the C stack: 50,000 levels killed the process (SIGSEGV).
+
+    Run in a child process, so that a crash fails this test instead of the run.
+    """
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom konfigctl import yamlio\nfrom konfigctl.errors import YamlError\n"
+            "try:\n    yamlio.load(sys.stdin.read(), 'f')\nexcept YamlError as e:\n    print(e)\n")
+    res = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr[-500:]
+    assert res.stdout.rstrip().endswith("document is nested deeper than 256 levels, the limit per YAML document")
+    assert res.stdout.startswith("f:")
+
+
+def test_nesting_just_under_the_limit_reads():
+    assert yamlio.load("x: " + "[" * 250 + "1" + "]" * 250 + "\n" + "#" * 5000 + "\n", "f").data["x"]
+    deep = "x:\n" + "".join("  " * i + f"- k{i}:\n" for i in range(1, 100)) + "  " * 100 + "- 1\n"
+    assert yamlio.load(deep + "#" * 3000 + "\n", "f").data["x"]
 
 
 def test_plain_aliases_still_work():

@@ -61,8 +61,10 @@ def test_markdown_for_a_pr_comment(cli, konfig):  # noqa: F811
     md = res.stdout
     assert md.startswith("### ❌ konfig review: not satisfied\n")
     assert "| | Rule | Needs | Approved by | Files |" in md
-    assert (f"| ❌ | `prod-two` | **1 more** of 2 from owners web (@carol) | @bob | `{WEB_PROD}` |") in md
-    assert "**Suggested reviewers:** @carol" in md
+    # names are escaped as in `konfig diff` (no @mention pings anyone from a comment)
+    assert ("| ❌ | <code>prod&#45;two</code> | **1 more** of 2 from owners web &#40;&#64;carol&#41; | "
+            "&#64;bob | <code>konfig/appops/acme/web/prod/stack&#46;yaml</code> |") in md
+    assert "**Suggested reviewers:** &#64;carol" in md
 
 
 def test_unknown_ref_is_exit_2_in_one_line(cli, konfig):  # noqa: F811

@@ -5,6 +5,8 @@ import multiprocessing
 import os
 from pathlib import Path
 
+import pytest
+
 from konfigctl.yamlio import load
 
 DEV = "konfig/appops/acme/web/dev/stack.yaml"
@@ -12,6 +14,12 @@ DEV = "konfig/appops/acme/web/dev/stack.yaml"
 
 def snapshot(path: Path) -> tuple[bytes, int]:
     return path.read_bytes(), os.stat(path).st_mtime_ns
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file of the work tree but the cache (locks, listings)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".konfig-cache" not in p.parts}
 
 
 def test_set_writes_keeps_comments_and_says_which_file(cli, mini):
@@ -67,9 +75,14 @@ def test_delete_and_append(cli, mini):
     assert "args: [--region, eu, --verbose]" in eu.read_text()
     assert cli("set", "acme/api/prod/eu", "args-", repo=mini).exit_code == 0
     assert load(eu.read_text()).data == {"env": "prod", "labels": {"region": "eu"}, "config": {}}
-    # deleting what is not there is a no-op
+    # deleting what is not there anywhere is a typo, not a silent success
+    before = eu.read_bytes()
     res = cli("set", "acme/api/prod/eu", "args-", repo=mini)
-    assert res.exit_code == 0 and "unchanged" in res.stderr
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.splitlines() == [
+        "konfig: error: konfig/appops/acme/api/prod/eu/stack.yaml: args: cannot delete args: it is not set "
+        "in konfig/appops/acme/api/prod/eu/stack.yaml nor in any layer of the stack"]
+    assert eu.read_bytes() == before
 
 
 def test_keyed_list_item_is_created_by_selector(cli, mini):
@@ -176,3 +189,55 @@ def test_deleting_a_list_item_set_below_names_the_layer_that_sets_it(cli, mini):
     assert (f"cannot delete env[name=LOG_LEVEL]: it is not set in {DEV} but in "
             "konfig/appops/acme/web/defaults.yaml:3:") in res.output
     assert snapshot(mini / DEV) == before
+
+
+@pytest.mark.parametrize("spec, line", [
+    ("replicas+=3", f"{DEV}: replicas: `+=` appends to a list, but replicas is an integer (1)"),
+    ("image+=x", f"{DEV}: image: `+=` appends to a list, but image is a string ('example/web:1.0.0') "
+                 "(set in konfig/appops/acme/web/defaults.yaml:1:1)"),
+    ("labels+=x", f"{DEV}: labels: `+=` appends to a list, but labels is a mapping "
+                  "(set in konfig/appops/acme/defaults.yaml:1:1)"),
+    ("port+=8080", f"{DEV}: port: `+=` appends to a list, but the model's schema says port is an integer"),
+    ("env[name=LOG_LEVEL].value+=x",
+     f"{DEV}: env[name=LOG_LEVEL].value: `+=` appends to a list, but env[name=LOG_LEVEL].value is a string"),
+])
+def test_appending_to_what_is_not_a_list_is_a_usage_error(cli, mini, spec, line):
+    """Wherever the value is (this layer, a lower one, only the schema), `+=` on it is exit 2, one line."""
+    before = tree(mini)
+    res = cli("set", "acme/web/dev", spec, repo=mini)
+    assert res.exit_code == 2 and res.stdout == ""
+    assert len(res.stderr.splitlines()) == 1 and res.stderr.startswith(f"konfig: error: {line}"), res.stderr
+    assert tree(mini) == before
+
+
+def test_appending_to_a_list_set_nowhere_yet_creates_it(cli, mini):
+    res = cli("set", "acme/web/dev", "args+=--verbose", repo=mini)
+    assert res.exit_code == 0, res.output
+    assert "  args:\n    - --verbose\n" in (mini / DEV).read_text()
+
+
+def test_deleting_a_key_set_nowhere_is_a_typo(cli, mini):
+    before = tree(mini)
+    res = cli("set", "acme/web/dev", "replcas-", repo=mini)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        f"konfig: error: {DEV}: replcas: cannot delete replcas: it is not set in {DEV} nor in any layer of "
+        "the stack (did you mean replicas?)"]
+    # set only in a lower layer: said where, and how to remove it for this stack
+    res = cli("set", "acme/web/dev", "image-", repo=mini)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        f"konfig: error: {DEV}: image: cannot delete image: it is not set in {DEV} but in "
+        "konfig/appops/acme/web/defaults.yaml:1:1 (to remove it from this stack, set it to null: image=null)"]
+    assert tree(mini) == before
+
+
+def test_override_file_deleting_a_missing_key_raises(mini):
+    from konfigctl import api
+    from konfigctl.errors import UsageError
+
+    path = mini / "konfig/appops/acme/web/project.yaml"
+    before = path.read_bytes()
+    with pytest.raises(UsageError, match="cannot delete ownr: it is not set in"):
+        api.override_file(path, ["ownr-"])
+    assert path.read_bytes() == before

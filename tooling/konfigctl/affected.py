@@ -109,9 +109,10 @@ def compute(repo: "Repository", base: str, head: str | None = None, *,
 
     g = git.open_repo(repo.root)
     prefix = git.prefix_of(g, repo.root)
+    head_ref = "HEAD" if head is None else head  # an empty --head is refused, not read as HEAD
     base_commit = git.resolve_commit(g, base)
-    head_commit = git.resolve_commit(g, head or "HEAD")
-    mb = git.merge_base(g, base_commit, head_commit)
+    head_commit = git.resolve_commit(g, head_ref)
+    mb = git.merge_base(g, base_commit, head_commit, (base, head_ref))
     at_head = head is None or head_commit == _head_sha(g)
     if uncommitted and not at_head:
         raise UsageError("--uncommitted compares the work tree with the base; "

@@ -148,7 +148,7 @@ def override_file(path: str | os.PathLike, specs: list[str] | list[Spec], *, for
         root = find_root(os.path.dirname(abspath))
     except KonfigError:
         return _override_plain(abspath, specs, dry_run)
-    r = Repository(root)
+    r = Repository.discover(repo=root)  # finishes a write that a killed run left half-done
     rel = os.path.relpath(abspath, root).replace(os.sep, "/")
     directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
     s = r.stack_at(directory) if rel.endswith("/stack.yaml") else None

@@ -130,7 +130,7 @@ def files_digest(repo: "Repository", files: Iterable[str]) -> str:
 
 # Libraries whose behaviour is part of a result: schemas, validation, YAML.
 LIBRARIES = {"kubernetes_validate": "kubernetes_validate", "jsonschema": "jsonschema",
-             "referencing": "referencing", "ruamel.yaml": "ruamel_yaml"}
+             "referencing": "referencing", "ruamel.yaml": "ruamel_yaml", "regress": "regress"}
 
 
 def library_versions() -> list[str]:

@@ -20,6 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .errors import KonfigError
+from .escaping import md_code, md_fence, md_text, text_line
 from .graph import ADDED, CHANGED, DELETED, Reason
 from .output import plural
 
@@ -303,14 +304,14 @@ def text(diff: Diff, out: Any) -> None:
         out.info("note: " + n)
     for s in diff.stacks:
         config, res = s.summary()
-        head = s.path + (f" ({s.status})" if s.status != CHANGED else "")
+        head = text_line(s.path) + (f" ({s.status})" if s.status != CHANGED else "")
         out.echo(out.style(head, "bold") + f"  config: {config}; resources: {res}")
         for r in s.reasons:
-            out.echo("    why: " + r.text())
+            out.echo("    why: " + text_line(r.text()))
         for e in s.errors:
-            out.echo("    " + out.style("error: " + e, "red"))
+            out.echo("    " + out.style("error: " + text_line(e), "red"))
         for n in s.notes:
-            out.echo("    note: " + n)
+            out.echo("    note: " + text_line(n))
         bodies = [s.config_diff] if s.values or s.status != CHANGED else []
         bodies += [r.diff for r in s.resources or []]
         for body in bodies:
@@ -324,25 +325,13 @@ def text(diff: Diff, out: Any) -> None:
 
 # -- markdown (the pull request comment) --------------------------------------------------------
 
-_SPECIAL = set("\\`*_{}[]()#+-.!|~@<>&\"'$:")
-
-
-def esc(s: str) -> str:
-    """Text that renders as itself: no markup, no HTML, no @mention, no autolink."""
-    return "".join(f"&#{ord(c)};" if c in _SPECIAL else c for c in str(s))
-
-
-def code(s: str) -> str:
-    return f"<code>{esc(s)}</code>"
+# The markdown escaping is escaping.py's, shared with every other markdown writer.
+esc = md_text
+code = md_code
 
 
 def fence(body: str, lang: str = "diff") -> str:
-    longest = run = 0
-    for c in body:
-        run = run + 1 if c == "`" else 0
-        longest = max(longest, run)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{lang}\n{body if body.endswith(chr(10)) or not body else body + chr(10)}{ticks}\n"
+    return md_fence(body, lang)
 
 
 def _size(s: str) -> int:

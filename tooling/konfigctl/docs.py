@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import formats, paths
 from .errors import KonfigError
+from .escaping import md_code_span
 from .model import Model, subschemas, uri_of
 
 if TYPE_CHECKING:
@@ -76,8 +77,7 @@ def _located(parts: list[tuple[dict[str, Any], str]], key: str) -> tuple[Any, st
 
 
 def _code(v: Any) -> str:
-    text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-    return "`" + text.replace("`", "'") + "`"
+    return md_code_span(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
 
 
 def _type_of(parts: list[tuple[dict[str, Any], str]], repo: "Repository") -> list[str]:
@@ -177,6 +177,7 @@ class _Walker:
         self.rules: list[tuple[str, str]] = []  # (rule, where: the object it applies in)
         self.merge_keys: list[tuple[str, str]] = []
         self.seen: set[tuple[int, str]] = set()
+        self.active: dict[int, str] = {}  # schema nodes being walked (ancestors) -> where they are shown
 
     def default_at(self, path: tuple[Any, ...]) -> tuple[bool, Any]:
         node = self.defaults
@@ -196,6 +197,23 @@ class _Walker:
         if key in self.seen or len(path) > 12:
             return
         self.seen.add(key)
+        entered = [id(p) for p, _ in parts if id(p) not in self.active]
+        for i in entered:
+            self.active[i] = shown
+        try:
+            self._walk_parts(parts, path, shown)
+        finally:
+            for i in entered:
+                del self.active[i]
+
+    def recursion(self, parts: list[tuple[dict[str, Any], str]]) -> str | None:
+        """Where an object schema is already being shown above (a tree of nodes): its fields once."""
+        for p, _ in parts:
+            if id(p) in self.active:
+                return self.active[id(p)]
+        return None
+
+    def _walk_parts(self, parts: list[tuple[dict[str, Any], str]], path: tuple[Any, ...], shown: str) -> None:
         for part, _uri in parts:
             self.conditionals(part, shown)
         props: dict[str, tuple[Any, str]] = {}
@@ -218,25 +236,38 @@ class _Walker:
             d = _merged(parts, "default")
             if d is not None:
                 has, value, source = True, d, "schema"
-        self.fields.append(Field(
+        f = Field(
             path=shown, types=_type_of(parts, self.repo), required=required, default=value,
             has_default=has, default_source=source, constraints=_constraints(parts),
             description=_description(parts),
-        ))
+        )
+        self.fields.append(f)
         mk = _merged(parts, "x-merge-key")
         if mk:
             self.merge_keys.append((shown, str(mk)))
+
+        def descend(target: Any, turi: str, tparts: list[tuple[dict[str, Any], str]],
+                    tpath: tuple[Any, ...], tshown: str) -> None:
+            above = self.recursion(tparts)
+            if above is None:
+                self.walk(target, turi, tpath, tshown)
+            else:  # a recursive schema: its fields are listed once, where it first appears
+                where = f"`{above}`" if above else "the whole config"
+                f.constraints.append(f"{'items have' if tshown.endswith('[]') else 'has'} the fields of "
+                                     f"{where} (recursive)")
+
         if _merged(parts, "properties") or any(p.get("if") for p, _ in parts):
-            self.walk(node, uri, path, shown)
+            descend(node, uri, parts, path, shown)
         items, iuri = _located(parts, "items")
         if isinstance(items, dict):
             item_parts = _parts(self.repo, items, iuri)
             if _merged(item_parts, "properties") or any(p.get("oneOf") or p.get("if") for p, _ in item_parts):
-                self.walk(items, iuri, path + (0,), f"{shown}[]")
+                descend(items, iuri, item_parts, path + (0,), f"{shown}[]")
         add, auri = _located(parts, "additionalProperties")
         if isinstance(add, dict) and not _merged(parts, "properties"):
-            if _merged(_parts(self.repo, add, auri), "properties"):
-                self.walk(add, auri, path + ("*",), f"{shown}.<name>")
+            add_parts = _parts(self.repo, add, auri)
+            if _merged(add_parts, "properties"):
+                descend(add, auri, add_parts, path + ("*",), f"{shown}.<name>")
 
     def conditionals(self, part: dict[str, Any], shown: str) -> None:
         blocks = [part] + [s for s in part.get("allOf") or [] if isinstance(s, dict) and "if" in s]
@@ -308,8 +339,10 @@ def _consequence(node: Any, prefix: str = "") -> str:
 
 # -- an example that validates -------------------------------------------------------------
 
-def _sample(repo: "Repository", node: Any, uri: str, name: str) -> Any:
+def _sample(repo: "Repository", node: Any, uri: str, name: str, depth: int = 0) -> Any:
     parts = _parts(repo, node, uri)
+    if depth > 16:  # a recursive schema that requires itself: the example stops here
+        return None
     for key in ("examples",):
         ex = _merged(parts, key)
         if isinstance(ex, list) and ex:
@@ -334,7 +367,8 @@ def _sample(repo: "Repository", node: Any, uri: str, name: str) -> Any:
     if t == "array":
         items, iuri = _located(parts, "items")
         n = _merged(parts, "minItems") or 1
-        return [_sample(repo, items, iuri, name) for _ in range(int(n))] if isinstance(items, dict) else []
+        return ([_sample(repo, items, iuri, name, depth + 1) for _ in range(int(n))]
+                if isinstance(items, dict) else [])
     if t == "object" or _merged(parts, "properties"):
         out: dict[str, Any] = {}
         props: dict[str, tuple[Any, str]] = {}
@@ -345,7 +379,7 @@ def _sample(repo: "Repository", node: Any, uri: str, name: str) -> Any:
             req.extend(r for r in part.get("required") or [] if r not in req)
         for k in req:
             if k in props:
-                out[k] = _sample(repo, props[k][0], props[k][1], k)
+                out[k] = _sample(repo, props[k][0], props[k][1], k, depth + 1)
         return out
     pattern = _merged(parts, "pattern")
     if pattern and "a-z" in pattern:
@@ -440,7 +474,7 @@ def _default_cell(f: Field) -> str:
     text = json.dumps(f.default, ensure_ascii=False) if not isinstance(f.default, str) else f.default
     if len(text) > 60:
         text = text[:57] + "..."
-    cell = "`" + text.replace("`", "'") + "`"
+    cell = md_code_span(text)
     return cell + (" (renderer)" if f.default_source == "schema" else "")
 
 

@@ -20,10 +20,13 @@ Before anything is written, every stack that uses the file is resolved and
 validated against the edited text (``Repository.with_changes``): a change that
 introduces an error is refused unless forced, and the file is not touched.
 Problems that were already there before the edit are reported but do not block
-it (an image bump must not wait for an unrelated fix). Writes hold a lock
+it (an image bump must not wait for an unrelated fix). The golden files of the
+stacks the edit changes are rendered from the edited text too, and a stack that
+no longer renders refuses the edit the same way. Writes hold a lock
 (``<cache_dir>/locks/``, outside version control) and re-read the file under
-it, so concurrent edits of one file never lose an update; the write itself is
-atomic (temporary file + rename).
+it, so concurrent edits of one file never lose an update; the layer and its
+golden files are then written as one ``transaction`` (all or none, even
+across a crash).
 """
 from __future__ import annotations
 
@@ -208,16 +211,20 @@ def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filen
                     hint = ("a higher layer cannot remove one item of a list: edit the layer "
                             "that sets it (--layer FILE), or set the whole list here")
                 raise UsageError(f"cannot delete {shown}: it is not set in {filename} but in {where}",
-                                 hint=hint) from None
-            return  # already absent: deleting is idempotent
+                                 file=filename, keypath=text, hint=hint) from None
+            # nowhere at all: a typo (`replcas-`), never a silent success
+            anywhere = " nor in any layer of the stack" if ctx.resolved is not None else ""
+            raise UsageError(f"cannot delete {text}: it is not set in {filename}{anywhere}",
+                             file=filename, keypath=text, hint=_near(config, ctx.resolved, spec.path)) from None
         node, parent, pkey = _walk(config, cparent, ckey, path[:-1], spec.path, then=path[-1], create=False)
         _, last = kp._step(node, path[-1], text)
         rt.delete_item(node, last, parent, pkey)
         return
     if spec.op == APPEND:
+        _check_appendable(config, path, spec.path, ctx, filename)
         node, parent, pkey = _walk(config, cparent, ckey, path, spec.path, then=_LIST)
         if not isinstance(node, list):
-            raise UsageError(f"cannot append to {text}: it is not a list", file=filename, keypath=text)
+            raise UsageError(f"`+=` appends to a list, but {text} is {_kind(node)}", file=filename, keypath=text)
         rt.append_item(node, spec.value, parent, pkey)
         return
     node, parent, pkey = _walk(config, cparent, ckey, path[:-1], spec.path, then=path[-1])
@@ -248,6 +255,81 @@ def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filen
 
 
 _LIST = object()  # "the container at the end of the walk is a list"
+
+
+def _kind(value: Any) -> str:
+    """``value``'s type in words, with the value when it is short (for one-line messages)."""
+    if isinstance(value, bool):
+        kind = "a boolean"
+    elif isinstance(value, int):
+        kind = "an integer"
+    elif isinstance(value, float):
+        kind = "a number"
+    elif isinstance(value, str):
+        kind = "a string"
+    elif isinstance(value, dict):
+        return "a mapping"
+    elif value is None:
+        return "null"
+    else:
+        return "not a list"
+    shown = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    return f"{kind} ({shown})" if len(shown) <= 40 else kind
+
+
+_JSON_KINDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
+               "object": "a mapping", "null": "null"}
+
+
+def _check_appendable(config: Any, path: kp.KeyPath, full: kp.KeyPath, ctx: Context, filename: str) -> None:
+    """``+=`` only appends to lists: a value that is something else here, in a lower layer or in
+    the schema is a usage error (exit 2), not a list created in its place that validation refuses."""
+    text = kp.format(full)
+    try:
+        here = kp.resolve(config, path)[0]
+    except (kp.PathNotFound, UsageError):
+        here = _MISSING
+    if here is not _MISSING and here is not None:
+        if not isinstance(here, list):
+            raise UsageError(f"`+=` appends to a list, but {text} is {_kind(here)}", file=filename, keypath=text)
+        return
+    if ctx.resolved is not None:
+        try:
+            value = kp.resolve(ctx.resolved, full)[0]
+        except (kp.PathNotFound, UsageError):
+            value = _MISSING
+        if value is not _MISSING and value is not None and not isinstance(value, list):
+            where = ctx.describe(full) if ctx.describe else "a lower layer"
+            raise UsageError(f"`+=` appends to a list, but {text} is {_kind(value)} (set in {where})",
+                             file=filename, keypath=text)
+    if ctx.types_at is not None:
+        try:
+            types = ctx.types_at(full)
+        except KonfigError:
+            types = set()
+        if types and "array" not in types:
+            kinds = " or ".join(sorted(_JSON_KINDS.get(t, t) for t in types))
+            raise UsageError(f"`+=` appends to a list, but the model's schema says {text} is {kinds}",
+                             file=filename, keypath=text)
+
+
+_MISSING = object()
+
+
+def _near(config: Any, resolved: Any, path: kp.KeyPath) -> str | None:
+    """A hint naming the keys next to a missing one that look like it (``replcas`` -> ``replicas``)."""
+    if not path or not isinstance(path[-1], str):
+        return None
+    names: set[str] = set()
+    for data in (config, resolved):
+        try:
+            parent = kp.resolve(data, path[:-1])[0] if path[:-1] else data
+        except (kp.PathNotFound, UsageError):
+            continue
+        if isinstance(parent, dict):
+            names.update(str(k) for k in parent)
+    close = difflib.get_close_matches(path[-1], sorted(names), n=3, cutoff=0.6)
+    return "did you mean " + " or ".join(kp.format(path[:-1] + (c,)) for c in close) + "?" if close else None
 
 
 def _walk(config: Any, parent: Any, pkey: Any, segs: kp.KeyPath, full: kp.KeyPath, *, then: Any,
@@ -448,20 +530,46 @@ def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, st
     rel = paths.normalize(rel)
     parsed = parse_specs(specs)
     with locked(repo, rel):
-        result = _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
-        if result.written and update_golden:
-            _refresh_goldens(repo, result)
+        result, changed = _edit_locked(repo, rel, parsed, stack, force, dry_run, create, new_text)
+        if changed is None or result.refused:
+            return result
+        files = {rel: result.after}
+        if update_golden:
+            files.update(_plan_goldens(changed, result))
+            if result.refused:
+                return result
+        if not dry_run:
+            write_files(repo, files)  # the layer and its goldens: all of them or none
+            result.written = True
         return result
 
 
-def _refresh_goldens(repo: "Repository", result: EditResult) -> None:
-    """Render the edited stacks' golden files anew (those that have one): still under the file's lock."""
-    from .testing import update_goldens
+def _plan_goldens(changed: "Repository", result: EditResult) -> dict[str, str]:
+    """The edited stacks' golden files rendered anew from the edited text (those that have one).
 
-    after = repo.with_changes({})  # the written file, read from disk
-    stacks = [s for s in (after.stack_at(p) for p in result.stacks) if s is not None and after.exists(s.golden_file)]
-    if stacks:
-        result.goldens, result.golden_failures = update_goldens(after, stacks)
+    A stack that no longer renders (its renderer raises or runs past its time
+    limit, or a resource fails its Kubernetes schema) is a problem of the
+    edit: it is refused like an invalid value, and nothing is written.
+    Stacks with validation problems the edit did not introduce (or forced)
+    keep their golden file, as ``konfig test --update`` would.
+    """
+    from .testing import failure_line, plan_goldens
+
+    stacks = [s for s in (changed.stack_at(p) for p in result.stacks)
+              if s is not None and changed.exists(s.golden_file)]
+    if not stacks:
+        return {}
+    texts, failed = plan_goldens(changed, stacks)
+    for r in failed:
+        bad = next(c for c in r.checks if c.failed)
+        if bad.name == "validate":
+            result.golden_failures.append(failure_line(r))  # reported (or forced) by validation
+        elif result.forced:
+            result.golden_failures.append(failure_line(r))
+        else:
+            result.problems.append(Problem(f"{bad.name}: {bad.message}", stack=r.stack, check=bad.name))
+    result.goldens = sorted(texts)
+    return texts
 
 
 @contextlib.contextmanager
@@ -479,25 +587,25 @@ def locked(repo: "Repository", rel: str) -> Iterator[None]:
                           f"{LOCK_TIMEOUT:.0f}s", file=rel) from None
 
 
-def write_file(abspath: str, data: bytes, rel: str) -> None:
-    """``atomic_write``, with a full disk or a read-only file as one line instead of a traceback."""
-    from .yamlio import atomic_write
+def write_files(repo: "Repository", files: dict[str, bytes | str]) -> list[str]:
+    """Write repository files together (``transaction``): a full disk or a read-only
+    file is one line of error, and then none of them changed."""
+    from .transaction import write_files as write
 
-    try:
-        atomic_write(abspath, data)
-    except OSError as e:
-        raise KonfigError(f"cannot write: {e.strerror or e} (the file is unchanged)", file=rel) from None
+    return write(repo, files)
 
 
 def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack | None", force: bool,
-                 dry_run: bool, create: bool, new_text: str) -> EditResult:
+                 dry_run: bool, create: bool, new_text: str) -> tuple[EditResult, "Repository | None"]:
+    """The edit checked in memory (nothing written), and the repository as it would be after it
+    (None when nothing changes)."""
     from .resolution import resolve
 
     # Every file is read again under the lock: an edit that waited for another
     # one applies on top of it instead of overwriting it. (Which stacks exist is
     # taken from ``repo``: file contents are what concurrent edits change.)
     fresh = repo.with_changes({})
-    abspath = paths.confine(fresh.root, rel)
+    paths.confine(fresh.root, rel)  # a symlink out of the repository is refused before any work
     if fresh.exists(rel):
         before: bytes | None = fresh.read(rel)
         text = _decode(before, rel)
@@ -523,18 +631,14 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
         after = before
     result = EditResult(file=rel, before=before, after=after, dry_run=dry_run, forced=force)
     if not result.changed:
-        return result
+        return result, None
     changed = fresh.with_changes({rel: after})
     stacks = stacks_using(changed, rel)
     result.stacks = [s.path for s in stacks]
     result.problems, result.preexisting = _new_problems(fresh, changed, stacks)
     if fresh_stack is not None:
         result.notes = _no_effect(changed, fresh_stack.path, specs, rel)
-    if result.refused or dry_run:
-        return result
-    write_file(abspath, after, rel)
-    result.written = True
-    return result
+    return result, changed
 
 
 def _decode(data: bytes, rel: str) -> str:

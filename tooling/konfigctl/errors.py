@@ -31,6 +31,63 @@ def location(file: str | None, line: int | None = None, col: int | None = None) 
     return out
 
 
+QUOTE_LIMIT = 200  # characters of an offending value a message quotes
+MESSAGE_LIMIT = 2000  # the net under every message: no quoting site can make a line longer
+KEYPATH_LIMIT = 400
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` as it goes into a message: past ``limit`` characters, cut and its length said.
+
+    A 50 MB scalar in a stack must not become a 50 MB error line (a terminal,
+    a CI log, a PR comment all choke on it); its start identifies it.
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A value quoted into a message as Python's ``repr`` would (``'a b'``), at most ~``limit`` characters.
+
+    The one place values are quoted: the ``shown`` form below, the schema
+    messages and every ``{value!r}`` of konfig's own modules go through it
+    (``KonfigError`` and ``Problem`` clip whole messages as the last net).
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    if len(text) > limit + 2 and not isinstance(value, str):
+        return clip(text, limit)
+    return text
+
+
+def shown(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A value as a message about config reads it: strings bare (quoted when blank or
+    padded), ``true``/``false``/``null``, containers as compact JSON, all clipped."""
+    if isinstance(value, str):
+        if value and value.strip() == value and value.isprintable() and len(value) <= limit:
+            return value
+        return quote(value, limit)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        import json
+
+        text = json.dumps(value, sort_keys=False, default=str)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return clip(str(value), limit)
+
+
+def _clip_message(text: str | None, limit: int) -> Any:
+    if text is None or len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} ... [{len(text) - 2 * half:,} characters cut] ... {text[-half:]}"
+
+
 def kind_of(value: Any) -> str:
     """How a value's type reads in a message about YAML: "a mapping", "a list", "null"..."""
     if value is None:
@@ -64,12 +121,13 @@ class KonfigError(Exception):
         stack: str | None = None,
         hint: str | None = None,
     ) -> None:
+        message = _clip_message(message, MESSAGE_LIMIT)
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.col = col
-        self.keypath = keypath
+        self.keypath = _clip_message(keypath, KEYPATH_LIMIT)
         self.stack = stack
         self.hint = hint
 
@@ -110,6 +168,12 @@ class Problem:
     source: str = ""  # "model webapp", "policy prod-replicas", "stack.yaml", ...
     severity: str = "error"  # error | warning
     check: str = "validate"  # validate | render | kubernetes | golden | ...
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_LIMIT:
+            object.__setattr__(self, "message", _clip_message(self.message, MESSAGE_LIMIT))
+        if len(self.keypath) > KEYPATH_LIMIT:
+            object.__setattr__(self, "keypath", _clip_message(self.keypath, KEYPATH_LIMIT))
 
     @property
     def is_error(self) -> bool:

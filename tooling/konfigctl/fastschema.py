@@ -7,7 +7,8 @@ validators ``schema.build`` returns ask this compiled check first and only run
 jsonschema -- for its messages -- when the answer is "invalid".
 
 The check mirrors what jsonschema's Draft 2020-12 validator (with konfig's
-``x-quantity`` / ``x-minimum`` / ``x-maximum``) accepts, keyword by keyword,
+``x-quantity`` / ``x-minimum`` / ``x-maximum`` and ECMA-262 patterns, see
+``schema.validator_class``) accepts, keyword by keyword,
 including its quirks (``integer`` accepts 2.0, ``true`` is not ``1``, formats
 are annotations, unknown keywords are ignored, which keys count as evaluated
 for ``unevaluatedProperties``). Anything it does not cover (``$dynamicRef``,
@@ -19,11 +20,12 @@ the two agree on generated instances of every schema in the repository.
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 from urllib.parse import urldefrag, urljoin
+
+from . import ecma
 
 Check = Callable[[Any], bool]
 Evaluated = Callable[[dict[str, Any]], set[str]]
@@ -304,11 +306,8 @@ class Compiler:
             mx = s["maxLength"]
             out.append(lambda x: not isinstance(x, str) or not len(x) > mx)
         if "pattern" in s:
-            try:
-                search = re.compile(s["pattern"]).search
-            except (re.error, TypeError):
-                raise Unsupported(f"pattern {s['pattern']!r}") from None
-            out.append(lambda x: not isinstance(x, str) or search(x) is not None)
+            search = _search(s["pattern"])
+            out.append(lambda x: not isinstance(x, str) or search(x))
         return out
 
     def _object(self, s: dict[str, Any], base: str) -> list[Check]:
@@ -399,7 +398,7 @@ class Compiler:
 
             out.append(properties)
         if "patternProperties" in s:
-            pats = [(re.compile(p).search, self.compile(sub, base))
+            pats = [(_search(p), self.compile(sub, base))
                     for p, sub in s["patternProperties"].items()]
 
             def pattern_properties(x: Any) -> bool:
@@ -419,11 +418,10 @@ class Compiler:
     def _additional(self, s: dict[str, Any], base: str) -> Check:
         ap = s["additionalProperties"]
         known = set(s.get("properties", {}))
-        joined = "|".join(s.get("patternProperties", {}))
-        match = re.compile(joined).search if joined else None
+        searches = [_search(p) for p in s.get("patternProperties", {})]
 
         def extras(x: dict[str, Any]) -> list[str]:
-            return [k for k in x if k not in known and not (match and match(k))]
+            return [k for k in x if k not in known and not any(f(k) for f in searches)]
 
         if ap is True:
             return _true
@@ -527,7 +525,7 @@ class Compiler:
                 sub = self.compile(s[kw], base)
                 parts.append(lambda x, sub=sub: {k for k, v in x.items() if sub(v)})
         if "patternProperties" in s:
-            searches = [re.compile(p).search for p in s["patternProperties"]]
+            searches = [_search(p) for p in s["patternProperties"]]
             parts.append(lambda x: {k for k in x if any(f(k) for f in searches)})
         if "dependentSchemas" in s:
             deps = [(k, self.evaluated_keys(sub, base)) for k, sub in s["dependentSchemas"].items()]
@@ -556,6 +554,14 @@ class Compiler:
 
         self.evaluated[key] = evaluated
         return evaluated
+
+
+def _search(pattern: Any) -> ecma.Search:
+    """The ECMA-262 test of a pattern; one that is not valid is jsonschema's to report."""
+    try:
+        return ecma.search(pattern)
+    except ecma.RegexError:
+        raise Unsupported(f"pattern {pattern!r}") from None
 
 
 def _pointer(root: Any, ref: str) -> Any:

@@ -4,6 +4,7 @@
 * the metadata fields of ``konfig.yaml``, ``project.yaml``, ``stack.yaml``,
   policies and ``teams.yaml`` in a fixed order (``formats.KEY_ORDER``; other
   keys after them, in their order);
+* strings a YAML 1.1 reader would retype (``on``, ``0755``, ``1:30``) in quotes;
 * everything else as written: comments (re-indented with their block), blank
   lines, quoting, flow or block style, key order inside values.
 
@@ -79,7 +80,7 @@ def format_text(text: str, filename: str, kind: str | None = None) -> str:
     """``text`` in the canonical layout (exactly ``text`` if it already is)."""
     from . import roundtrip as rt
     from .edit import _same_data, rt_plain
-    from .yamlio import dump_roundtrip, load, load_roundtrip
+    from .yamlio import dump_roundtrip, load, load_roundtrip, quote_retyped
 
     before = load(text, filename).data
     y, data = load_roundtrip(text, filename)
@@ -89,7 +90,7 @@ def format_text(text: str, filename: str, kind: str | None = None) -> str:
     if isinstance(data, rt.CommentedMap) and kind in formats.KEY_ORDER:
         rt.reorder(data, list(formats.KEY_ORDER[kind]))
     _reindent(data, 0, {0: 0})
-    out = dump_roundtrip(y, data)
+    out = quote_retyped(dump_roundtrip(y, data), filename)  # `on` would be `true` to YAML 1.1 readers
     if not _same_data(load(out, filename).data, rt_plain(data)) or not _same_data(before, rt_plain(data)):
         raise RuntimeError(f"formatting {filename} would change its data; left as it is")
     return out
@@ -188,7 +189,7 @@ def format_file(repo: "Repository", rel: str) -> tuple[bytes, bytes]:
 
 # -- many files: a cache of known-canonical contents, and the cores --------------------------
 
-CACHE_VERSION = "fmt-1"  # bump when the layout rules change: cached verdicts are then ignored
+CACHE_VERSION = "fmt-2"  # bump when the layout rules change: cached verdicts are then ignored
 PARALLEL_MIN = 64
 
 

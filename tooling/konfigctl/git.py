@@ -47,35 +47,100 @@ def is_shallow(repo: Any) -> bool:
     return os.path.exists(os.path.join(repo.git_dir, "shallow"))
 
 
+def check_ref(ref: str | None) -> str:
+    """``ref`` if it can name a revision at all; empty or option-looking text is refused.
+
+    A ref that starts with ``-`` would be read by git as an option (and
+    ``--output=FILE`` writes a file), so it never reaches a git command line
+    (this check, not ``--end-of-options``, which older gits lack).
+    """
+    if ref is None or not ref.strip():
+        raise KonfigError("empty git ref", hint="name a branch, tag or commit, e.g. origin/main")
+    if ref.startswith("-"):
+        raise KonfigError(f"{ref!r} is not a git ref: it starts with '-' (git would read it as an option)")
+    if "\0" in ref or "\n" in ref:
+        raise KonfigError(f"{ref!r} is not a git ref: it holds a control character")
+    return ref
+
+
 def resolve_commit(repo: Any, ref: str) -> str:
-    """The full sha of ``ref``; an unknown ref is explained (shallow clones included)."""
+    """The full sha of the commit ``ref`` names; anything else is bad input, said in one line.
+
+    git's own ``rev-parse`` reads the ref (every revision syntax git has:
+    ``origin/main``, ``HEAD~3``, ``v1.2^{}``...). A ref that names an object
+    other than a commit -- a file (``main:konfig.yaml``), a tree
+    (``main^{tree}``), a tag of either -- is named as such, not as unknown.
+    """
+    import git
+
+    check_ref(ref)
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")).strip()
+    except git.GitCommandError:
+        pass
+    kind = _object_kind(repo, ref)
+    if kind is not None:
+        hint = "name a branch, tag or commit"
+        if ":" in ref and _is_commit(repo, ref.split(":", 1)[0]):
+            hint = f"did you mean {ref.split(':', 1)[0]!r}? a ref:path names a file"
+        raise KonfigError(f"git ref {ref!r} names {kind}, not a commit", hint=hint)
+    hint = None
+    if is_shallow(repo):
+        hint = (
+            "this is a shallow clone; fetch the base first, e.g. "
+            "`git fetch --deepen=200 origin` or check out with fetch-depth: 0"
+        )
+    elif "/" in ref and not ref.startswith("refs/"):
+        hint = f"is the remote branch fetched? try `git fetch {ref.split('/', 1)[0]}`"
+    raise KonfigError(f"unknown git revision {ref!r}", hint=hint)
+
+
+def _is_commit(repo: Any, ref: str) -> bool:
     import git
 
     if not ref or ref.startswith("-"):
-        raise KonfigError(f"invalid git ref {ref!r}")
+        return False
     try:
-        return str(repo.rev_parse(f"{ref}^{{commit}}").hexsha)
-    except (git.BadName, git.BadObject, ValueError, git.GitCommandError) as e:
-        hint = None
-        if is_shallow(repo):
-            hint = (
-                "this is a shallow clone; fetch the base first, e.g. "
-                "`git fetch --deepen=200 origin` or check out with fetch-depth: 0"
-            )
-        elif "/" in ref and not ref.startswith("refs/"):
-            hint = f"is the remote branch fetched? try `git fetch {ref.split('/', 1)[0]}`"
-        raise KonfigError(f"unknown git revision {ref!r}", hint=hint) from e
+        repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+        return True
+    except git.GitCommandError:
+        return False
 
 
-def merge_base(repo: Any, base: str, head: str) -> str:
+def _object_kind(repo: Any, ref: str) -> str | None:
+    """What ``ref`` names when it is not a commit: "a blob (a file)", "a tag of a tree"...; None if nothing."""
+    import git
+
+    names = {"blob": "a blob (a file's contents)", "tree": "a tree (a directory)"}
+    try:
+        kind = str(repo.git.cat_file("-t", ref)).strip()  # no ^{object}: after a ':' it would be part of the path
+        if kind != "tag":
+            return names.get(kind, f"a {kind}")
+        target = str(repo.git.cat_file("-t", f"{ref}^{{}}")).strip()
+        return f"a tag of {names.get(target, 'a ' + target)}"
+    except git.GitCommandError:
+        return None
+
+
+def merge_base(repo: Any, base: str, head: str, names: tuple[str, str] | None = None) -> str:
+    """The merge base of two commits (shas); ``names`` are the refs as the user gave them."""
     import git
 
     try:
         out = repo.git.merge_base(base, head)
     except git.GitCommandError:
-        hint = "the history may be shallow: fetch more of it" if is_shallow(repo) else None
-        raise KonfigError(f"no common ancestor of {base[:12]} and {head[:12]}", hint=hint) from None
-    return str(out.strip().splitlines()[0])
+        out = ""
+    lines = str(out).strip().splitlines()
+    if lines:
+        return lines[0]
+    a, b = names or (base, head)
+    what = f"{a!r} ({base[:12]}) and {b!r} ({head[:12]})" if names else f"{base[:12]} and {head[:12]}"
+    if is_shallow(repo):
+        hint = ("this is a shallow clone and the history that joins them was not fetched: "
+                "`git fetch --unshallow origin`, or check out with fetch-depth: 0")
+    else:
+        hint = "unrelated histories: compare against a base this branch was made from"
+    raise KonfigError(f"no common ancestor of {what}", hint=hint)
 
 
 def ls_tree(repo: Any, commit: str, prefix: str = "") -> dict[str, tuple[str, str]]:

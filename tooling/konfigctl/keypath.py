@@ -84,10 +84,13 @@ def parse(text: str) -> KeyPath:
             elif "=" in inner:
                 field, _, value = inner.partition("=")
                 field, value = field.strip(), value.strip()
-                if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                    value = value[1:-1]
                 if not field or not _BARE.fullmatch(field):
                     raise fail(f"bad selector field {field!r}")
+                if not value:  # a typo far more often than an item keyed by ""
+                    raise UsageError(f"bad key path {text!r}: empty value in [{field}=] at column {i + 1}",
+                                     hint=f'an empty string is written [{field}=""]')
+                if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                    value = value[1:-1]
                 out.append(Select(field, value))
             else:
                 raise fail(f"expected [index] or [field=value], got [{inner}]")
@@ -118,10 +121,17 @@ def parse(text: str) -> KeyPath:
 
 
 def split_assignment(text: str) -> tuple[str, str] | None:
-    """``("a.b[k=v]", "1")`` for ``a.b[k=v]=1``: the first ``=`` outside brackets and quotes."""
+    """``("a.b[k=v]", "1")`` for ``a.b[k=v]=1``: the first ``=`` outside brackets and quotes.
+
+    With a ``[`` left open, the first ``=`` at all: parsing that key path then
+    names the unclosed bracket, which says more than "not an assignment".
+    """
     depth = 0
     quote = ""
+    first = -1
     for i, c in enumerate(text):
+        if c == "=" and first < 0 and not quote:
+            first = i
         if quote:
             if c == quote:
                 quote = ""
@@ -133,6 +143,8 @@ def split_assignment(text: str) -> tuple[str, str] | None:
             depth -= 1
         elif c == "=" and depth == 0:
             return text[:i], text[i + 1:]
+    if depth > 0 and first >= 0:
+        return text[:first], text[first + 1:]
     return None
 
 

@@ -13,8 +13,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
-from . import paths
-from .errors import KonfigError
+from . import ecma, paths
+from .errors import KonfigError, Problem, clip, quote
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -78,9 +78,12 @@ class Model:
 
     @cached_property
     def schema(self) -> dict[str, Any]:
+        """The schema document; one that cannot work (``check_usable``) is bad input here,
+        for every command that reads it, not only once a value reaches the broken part."""
         data = self.repo.schema_document(self.schema_file)
         if not isinstance(data, dict):
             raise KonfigError("a model schema must be a mapping", file=self.schema_file)
+        check_usable(self.repo, self.schema_file, data)
         return data
 
     @cached_property
@@ -109,6 +112,45 @@ class Model:
         for rel, _dirs, files in self.repo.source.walk(self.dir):
             out.extend(paths.join(rel, f) for f in files)
         return out
+
+
+def schema_findings(repo: "Repository", file: str, schema: Any,
+                    prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """What keeps a schema (a model's, a policy's, at ``prefix`` in ``file``) from working,
+    and the keywords it writes that JSON Schema ignores, each at its own file:line:col
+    (a shared schema it references included). Found once per repository."""
+    from .schema import lint
+
+    key = (file, prefix)
+    done = repo.schema_findings.get(key)
+    if done is not None:
+        return done  # type: ignore[no-any-return]
+
+    def load(uri: str) -> tuple[Any, tuple[Any, ...]] | None:
+        rel = rel_of(uri)
+        if rel is None:
+            return None
+        try:
+            return repo.schema_document(rel), ()
+        except KonfigError:
+            return None  # reported where references are resolved (Repository.schema_closure)
+
+    out = []
+    for f in lint(schema, uri_of(file), load, prefix):
+        rel = rel_of(f.uri) or file
+        line, col = repo.position(rel, f.path)
+        out.append(Problem(f.message, file=rel, line=line, col=col, severity=f.severity, check="schema",
+                           source=f"schema of {file}" if rel != file else ""))
+    out.sort(key=lambda p: (not p.is_error, p.file or "", p.line or 0, p.col or 0))
+    repo.schema_findings[key] = out
+    return out
+
+
+def check_usable(repo: "Repository", file: str, schema: Any, prefix: tuple[Any, ...] = ()) -> None:
+    """A ``KonfigError`` at the first thing that keeps a schema from working (see ``schema.lint``)."""
+    for p in schema_findings(repo, file, schema, prefix):
+        if p.is_error:
+            raise KonfigError(p.message, file=p.file, line=p.line, col=p.col)
 
 
 def build_merge_spec(repo: "Repository", schema: Any, base_uri: str) -> MergeSpec:
@@ -152,14 +194,18 @@ def _absorb(into: MergeSpec, other: MergeSpec) -> None:
     into.items = into.items or other.items
 
 
-def resolve_ref(repo: "Repository", ref: str, base_uri: str) -> tuple[Any, str]:
-    """(target schema node, its document URI) of a ``$ref`` written in ``base_uri``."""
+def resolve_ref(repo: "Repository", ref: str, base_uri: str, root: Any = None) -> tuple[Any, str]:
+    """(target schema node, its document URI) of a ``$ref`` written in ``base_uri``.
+
+    ``root``: the schema ``base_uri`` names, when it is not the whole document
+    (a policy's ``schema:``): references into that document resolve in it.
+    """
     full = urljoin(base_uri, ref)
     doc_uri, fragment = urldefrag(full)
     rel = rel_of(doc_uri)
     if rel is None:
-        raise KonfigError(f"$ref {ref!r} must point to a file of the repository", file=rel_of(base_uri))
-    node: Any = repo.schema_document(rel)
+        raise KonfigError(f"$ref {quote(ref)} must point to a file of the repository", file=rel_of(base_uri))
+    node: Any = root if root is not None and doc_uri == urldefrag(base_uri)[0] else repo.schema_document(rel)
     if fragment:
         for part in fragment.lstrip("/").split("/"):
             part = part.replace("~1", "/").replace("~0", "~")
@@ -168,7 +214,7 @@ def resolve_ref(repo: "Repository", ref: str, base_uri: str) -> tuple[Any, str]:
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
-                raise KonfigError(f"$ref {ref!r}: no #{fragment} in {rel}", file=rel_of(base_uri))
+                raise KonfigError(f"$ref {quote(ref)}: no #{clip(fragment)} in {rel}", file=rel_of(base_uri))
     return node, doc_uri
 
 
@@ -212,16 +258,14 @@ def schemas_at(repo: "Repository", schema: Any, uri: str, path: tuple[Any, ...])
                 if seg in props:
                     nxt.extend(subschemas(repo, props[seg], nuri))
                     continue
-                import re
-
                 matched = False
                 for pattern, sub in (node.get("patternProperties") or {}).items():
                     try:
-                        if re.search(pattern, seg):
+                        if ecma.search(pattern)(seg):
                             nxt.extend(subschemas(repo, sub, nuri))
                             matched = True
-                    except re.error:
-                        continue
+                    except ecma.RegexError:
+                        continue  # reported when the schema is loaded
                 if not matched and isinstance(node.get("additionalProperties"), dict):
                     nxt.extend(subschemas(repo, node["additionalProperties"], nuri))
             elif isinstance(node.get("items"), dict):

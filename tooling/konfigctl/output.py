@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 from .errors import Problem
+from .escaping import text_line
 
 FORMATS = ("text", "json", "yaml", "markdown", "github-matrix", "gitlab")
 
@@ -76,7 +77,7 @@ class Output:
         self.out.write(dump(data))
 
     def problem(self, p: Problem) -> None:
-        text = p.format()
+        text = text_line(p.format())  # one line, whatever a file name holds
         if self.color:
             loc, sep, rest = text.partition(": ")
             colour = "yellow" if p.severity == "warning" else "red"

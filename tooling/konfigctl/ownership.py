@@ -36,8 +36,17 @@ if TYPE_CHECKING:
 _WILD = set("*?[")
 
 
-def covers(pattern: str, path: str) -> bool:
-    """Whether an ownership or review glob applies to ``path`` (a file or directory)."""
+def covers(pattern: str, path: str, base: str = "") -> bool:
+    """Whether an ownership or review glob applies to ``path`` (a file or directory).
+
+    ``base``: the directory a project's review glob is relative to. Its name is
+    literal -- a project may live below an org directory called ``a*b`` --
+    so it is compared as a path, and only the glob is a glob.
+    """
+    if base:
+        if not paths.is_within(path, base) or path == base:
+            return False
+        return covers("/" + pattern.lstrip("/"), path[len(base) + 1:])
     if paths.match(pattern, path):
         return True
     last = pattern.rstrip("/").rsplit("/", 1)[-1]
@@ -185,6 +194,7 @@ class OwnershipMap:
             rules.append(PathRule(i, str(r["path"]), unique(r["owners"]),
                                   str(r.get("description", "")), line))
         self.rules: list[PathRule] = rules
+        self._entries: list[Entry] | None = None
 
     def project_of(self, path: str) -> "Project | None":
         return project_of(self.repo, path)
@@ -237,15 +247,33 @@ class OwnershipMap:
 
     def entries(self) -> list[Entry]:
         """The whole map, general to specific (so that, read in order, the last match wins)."""
+        if self._entries is None:
+            self._entries = self._build_entries()
+        return list(self._entries)
+
+    def _build_entries(self) -> list[Entry]:
         out = [Entry(r.pattern, r.owners, r.source(), r.description) for r in self.rules]
         for project in sorted(self.repo.projects(), key=lambda p: p.path):
             src = self.project_source(project)
             out.append(Entry(project.path + "/", src.owners, src))
-        stacks = [s for s in self.repo.stacks()
-                  if _may_name_owners(self.repo, s.file) and (s.owners or not s.inherit_owners)]
-        for stack in sorted(stacks, key=lambda s: (s.path.count("/"), s.path)):
+        own = {s.path for s in self.repo.stacks()
+               if _may_name_owners(self.repo, s.file) and (s.owners or not s.inherit_owners)}
+        # Deeper directories come later, so the nearest one decides, as in ``of``. A stack
+        # nested in a stack with owners of its own needs its line even without owners of its
+        # own: ``of`` gives it its project's owners, not the outer stack's.
+        for stack in sorted(self.repo.stacks(), key=lambda s: (s.path.count("/"), s.path)):
+            nested = stack.path not in own
+            if nested:
+                outer = paths.ancestors(stack.path)[len(paths.ancestors(stack.project.path)):-1]
+                if not any(a in own for a in outer):
+                    continue
+                own.add(stack.path)
             owners, sources = self.stack_owners(stack)
-            out.append(Entry(stack.path + "/", owners, sources[0]))
+            source = sources[0]
+            if nested:
+                source = OwnerSource("stack", stack.file, None, f"stack {stack.relative_name} is inside a "
+                                     "stack with owners of its own: its project's owners", owners)
+            out.append(Entry(stack.path + "/", owners, source))
         return out
 
 
@@ -304,7 +332,8 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
             for j, o in enumerate(frm):
                 check_owner(o, konfig, ("review", "rules", i, "from", j))
 
-    project_globs: list[tuple[str, str, tuple[Any, ...], str]] = []  # (glob, file, keypath, label)
+    # (glob, the project directory it is relative to, file, keypath, label)
+    project_globs: list[tuple[str, str, str, tuple[Any, ...], str]] = []
     for problem in repo.discovery_problems:
         out.append(Problem.from_error(problem, check="owners"))
     for project in sorted(repo.projects(), key=lambda x: x.path):
@@ -324,7 +353,7 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
                 for j, o in enumerate(frm):
                     check_owner(o, project.file, ("review", "rules", i, "from", j))
             for j, g in enumerate(rule.get("paths") or []):
-                project_globs.append((paths.join(project.path, str(g).lstrip("/")), project.file,
+                project_globs.append((str(g), project.path, project.file,
                                       ("review", "rules", i, "paths", j), f"review rule {rule['name']}"))
         for stack in project.stacks:
             try:
@@ -367,9 +396,28 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
 
     for i, rule in review_rules:
         for j, g in enumerate(rule.get("paths") or []):
-            project_globs.append((str(g), konfig, ("review", "rules", i, "paths", j),
+            project_globs.append((str(g), "", konfig, ("review", "rules", i, "paths", j),
                                   f"review rule {rule['name']}"))
-    for g, file, where, label in project_globs:
-        if not any(covers(g, f) for f in files):
-            p(f"{label}: path {g} matches no file", file, where)
+    for g, base, file, where, label in project_globs:
+        if not any(covers(g, f, base) for f in files):
+            p(f"{label}: path {paths.join(base, g.lstrip('/')) if base else g} matches no file", file, where)
+
+    from .codeowners import problems as codeowners_problems
+
+    try:
+        out += codeowners_problems(repo, omap=omap)
+    except _Err as e:
+        out.append(Problem.from_error(e, check="codeowners"))
+    return dedupe(out)
+
+
+def dedupe(problems: list["Problem"]) -> list["Problem"]:
+    """One line per problem: a broken project.yaml is met once per file it owns, and reported once."""
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        key = f"{p.severity} {p.format()}"
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
     return out

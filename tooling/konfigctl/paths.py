@@ -61,7 +61,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     body = "".join(out)
     if not anchored:
         body = "(?:.*/)?" + body
-    return re.compile(body + r"\Z")
+    return re.compile(body + r"\Z", re.S)  # "**" crosses a name holding a line break too
 
 
 def match(pattern: str, path: str) -> bool:

@@ -9,6 +9,8 @@ import functools
 import re
 from fractions import Fraction
 
+from .errors import quote
+
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
     "n": Fraction(1, 10**9),
@@ -35,13 +37,13 @@ class QuantityError(ValueError):
 def parse(value: object) -> Fraction:
     """The exact value of a quantity (a number, or a string with an optional suffix)."""
     if isinstance(value, bool):
-        raise QuantityError(f"{value!r} is not a quantity")
+        raise QuantityError(f"{quote(value)} is not a quantity")
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
         return Fraction(str(value))
     if not isinstance(value, str):
-        raise QuantityError(f"{value!r} is not a quantity")
+        raise QuantityError(f"{quote(value)} is not a quantity")
     return _parse_str(value)
 
 
@@ -51,7 +53,7 @@ def _parse_str(value: str) -> Fraction:
     m = _RE.match(value.strip())
     if not m:
         raise QuantityError(
-            f"{value!r} is not a quantity (expected a number with an optional unit, e.g. 500m, 2, 8Gi)"
+            f"{quote(value)} is not a quantity (expected a number with an optional unit, e.g. 500m, 2, 8Gi)"
         )
     num = Fraction(m.group("num"))
     if m.group("exp"):

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import formats, paths
 from .errors import KonfigError, UsageError
-from .model import Model, rel_of, uri_of
+from .model import Model, check_usable, rel_of, uri_of
 from .policy import Policy
 from .project import Project
 from .source import GitTree, Overlay, Source, WorkTree
@@ -45,6 +45,7 @@ class Repository:
         self._docs: dict[tuple[str, bool], Document] = {}
         self._bytes: dict[str, bytes] = {}
         self._schemas: dict[str, Any] = {}
+        self.schema_findings: dict[Any, Any] = {}  # model.schema_findings, once per schema
         self._models: dict[str, Model] = {}
         self.memo: dict[Any, Any] = {}  # resolution's shared-layer merges
         self.use_cache = True  # False (--no-cache): nothing read from or written to cache_dir
@@ -60,8 +61,13 @@ class Repository:
                     f"not a Konfig repository: no {formats.KONFIG_FILE} in {os.path.abspath(repo)}",
                     hint="run `konfig init DIR` to create one",
                 )
-            return cls(repo)
-        return cls(find_root(start))
+            found = cls(repo)
+        else:
+            found = cls(find_root(start))
+        from .transaction import recover_repo
+
+        recover_repo(found)  # a run that was killed while writing: finish its writes first
+        return found
 
     @classmethod
     def at_revision(cls, root: str, rev: str, git_repo: Any | None = None) -> "Repository":
@@ -232,45 +238,111 @@ class Repository:
         return set(self._discovery[2])
 
     def project_at(self, path: str) -> Project | None:
-        return self._discovery[0].get(paths.normalize(path))
+        # The exact name first: normalize() trims spaces, and a directory's name may end in one.
+        found = self._discovery[0]
+        return found.get(path) or found.get(paths.normalize(path))
 
     def stack_at(self, path: str) -> Stack | None:
-        return self._discovery[1].get(paths.normalize(path))
+        found = self._discovery[1]
+        return found.get(path) or found.get(paths.normalize(path))
+
+    @cached_property
+    def stack_dirs(self) -> dict[str, list[Stack]]:
+        """Every directory that holds stacks below it (projects, orgs, roots...) -> those stacks.
+
+        A stack's own directory is not one of them, even when other stacks nest
+        below it: naming a stack's path names that stack.
+        """
+        stacks = self._discovery[1]
+        below: dict[str, list[Stack]] = {}
+        for path, stack in stacks.items():
+            parent = path
+            while "/" in parent:
+                parent = parent.rpartition("/")[0]
+                if parent not in stacks:
+                    below.setdefault(parent, []).append(stack)
+        return below
 
     def find_stack(self, name: str, cwd: str | None = None) -> Stack:
-        """A stack by repo path, path relative to ``cwd``, or unique path suffix."""
+        """A stack by repo path, path relative to ``cwd``, or unique path suffix.
+
+        A name that is a project or another directory holding stacks is an error
+        listing them: the caller needs exactly one stack.
+        """
+        path = self._lookup(name, cwd, directories=False)
+        stack = self._discovery[1].get(path)
+        if stack is None:
+            raise self._not_one_stack(name, [path])
+        return stack
+
+    def find_stacks(self, name: str, cwd: str | None = None) -> list[Stack]:
+        """The stacks a name selects: one stack, or every stack below a project or directory.
+
+        The name is a repo path, a path relative to ``cwd`` or a unique suffix,
+        of a stack or of a directory that holds stacks (``payments/checkout``,
+        an org, ``konfig/appops``, ``.``); a suffix that fits several of them
+        is ambiguous and lists them.
+        """
+        path = self._lookup(name, cwd, directories=True)
+        stack = self._discovery[1].get(path)
+        if stack is not None:
+            return [stack]
+        if not path:
+            return self.stacks()
+        return sorted(self.stack_dirs[path], key=lambda s: s.path)
+
+    def _lookup(self, name: str, cwd: str | None, *, directories: bool) -> str:
+        """The repo path a stack name means: a stack's path, or (``directories``) a directory's."""
         stacks = self._discovery[1]
+        dirs = self.stack_dirs
         raw = name.strip()
         if not raw:
             raise UsageError("empty stack name")
         candidates = []
         try:
-            candidates.append(paths.normalize(raw.rstrip("/")))
+            as_repo_path = paths.normalize(raw.rstrip("/"))
+            if as_repo_path:  # "." is the working directory, not the root
+                candidates.append(as_repo_path)
         except KonfigError:
             pass
         cwd = os.path.abspath(cwd or os.getcwd())
         joined = os.path.normpath(os.path.join(cwd, raw))
         if joined == self.root or joined.startswith(self.root + os.sep):
-            candidates.append(os.path.relpath(joined, self.root).replace(os.sep, "/"))
+            rel = os.path.relpath(joined, self.root).replace(os.sep, "/")
+            candidates.append("" if rel == "." else rel)
+        elif os.path.isabs(raw) or ".." in raw.split("/"):
+            raise UsageError(f"{name}: outside the repository {self.root}")
         for cand in candidates:
-            if cand.endswith("/" + formats.STACK_FILE):
+            if cand == formats.STACK_FILE or cand.endswith("/" + formats.STACK_FILE):
                 cand = paths.parent(cand)
-            if cand in stacks:
-                return stacks[cand]
+            if cand in stacks or cand in dirs:
+                return cand
+            if cand == "":  # the repository root: every stack
+                if directories:
+                    return cand
+                raise self._not_one_stack(name, [cand])
         suffix = raw.strip("/")
         if suffix.endswith("/" + formats.STACK_FILE):
             suffix = paths.parent(suffix)
         matches = [p for p in stacks if p == suffix or p.endswith("/" + suffix)]
-        if len(matches) == 1:
-            return stacks[matches[0]]
-        if len(matches) > 1:
-            shown = ", ".join(sorted(matches)[:10]) + (" ..." if len(matches) > 10 else "")
-            raise UsageError(f"ambiguous stack {name!r}: matches {shown}")
+        dir_matches = [d for d in dirs if d == suffix or d.endswith("/" + suffix)]
+        if not directories and matches:
+            dir_matches = []  # one stack is wanted: directories only explain a miss
+        found = matches + dir_matches
+        if len(found) == 1 and (directories or matches):
+            return found[0]
+        if len(found) > 1 and (directories or matches):
+            shown = sorted(matches) + sorted(d + "/" for d in dir_matches)
+            text = ", ".join(shown[:10]) + (f" ... ({len(shown) - 10} more)" if len(shown) > 10 else "")
+            raise UsageError(f"ambiguous stack {name!r}: matches {text}",
+                             hint="give more of the path" if not dir_matches else
+                             "give more of the path; a name ending in / is a directory of stacks")
+        if dir_matches:
+            raise self._not_one_stack(name, dir_matches)
         hint = None
-        below = [p for p in stacks if p.startswith(suffix + "/") or f"/{suffix}/" in p]
-        if below:
-            shown = ", ".join(sorted(below)[:5]) + (" ..." if len(below) > 5 else "")
-            hint = f"{suffix} is not a stack itself; stacks below it: {shown}"
+        existing = [c for c in candidates if c and self._exists(c)]
+        if existing:
+            hint = f"{existing[0]} holds no stack"
         else:
             import difflib
 
@@ -278,6 +350,26 @@ class Repository:
             if close:
                 hint = "did you mean " + " or ".join(close) + "?"
         raise UsageError(f"unknown stack {name!r}", hint=hint)
+
+    def _exists(self, rel: str) -> bool:
+        try:
+            return self.source.exists(rel)
+        except KonfigError:  # a path the source refuses (a symlink out) is no answer here
+            return False
+
+    def _not_one_stack(self, name: str, dirs: list[str]) -> UsageError:
+        """The error for a name that means directories of stacks where one stack is needed."""
+        if len(dirs) > 1:
+            shown = ", ".join(sorted(d + "/" for d in dirs)[:10])
+            return UsageError(f"{name!r} is not a stack: it names the directories {shown}",
+                              hint="name one stack")
+        path = dirs[0]
+        what = ("a project" if path in self._discovery[0] else "a directory") if path else "the repository root"
+        below = sorted(s.path for s in (self.stack_dirs.get(path) or self.stacks()))
+        shown = ", ".join(below[:10]) + (f" ... ({len(below) - 10} more)" if len(below) > 10 else "")
+        where = f" ({path})" if path and path != name.strip().strip("/") else ""
+        return UsageError(f"{name!r} is {what}{where}, not a stack",
+                          hint=f"this command takes one stack; its {len(below)} stacks: {shown}")
 
     # -- models, schemas, policies ----------------------------------------------
 
@@ -334,14 +426,20 @@ class Repository:
 
         # every $ref must resolve now, at file:line, not when a stack first reaches it
         preload = {uri_of(rel): self.schema_document(rel)
-                   for rel in self.schema_closure(file, strict=True) if rel != file}
+                   for rel in self.schema_closure(file, strict=True, root=schema if prefix else None,
+                                                  prefix=prefix) if rel != file}
+        # ... and every pattern compile, no $ref loop forever (model.check_usable)
+        check_usable(self, file, schema, prefix)
         return schema_mod.build(schema, uri_of(file), retrieve, preload)
 
-    def schema_closure(self, rel: str, strict: bool = False) -> list[str]:
+    def schema_closure(self, rel: str, strict: bool = False, root: Any = None,
+                       prefix: tuple[Any, ...] = ()) -> list[str]:
         """``rel`` and every schema file it references, transitively.
 
         ``strict``: each ``$ref`` must resolve (file and fragment), else a
-        ``KonfigError`` at the line of the ``$ref``.
+        ``KonfigError`` at the line of the ``$ref``. ``root``: the schema is the
+        node at ``prefix`` in ``rel`` (a policy's ``schema:``), which its own
+        ``#...`` references resolve in, as jsonschema resolves them.
         """
         from urllib.parse import urldefrag, urljoin
 
@@ -355,8 +453,9 @@ class Repository:
             if cur in seen:
                 continue
             seen.append(cur)
+            own = root is not None and cur == rel
             try:
-                data = self.schema_document(cur)
+                data = root if own else self.schema_document(cur)
             except KonfigError:
                 if strict:
                     raise
@@ -366,9 +465,9 @@ class Repository:
                     continue
                 if strict:
                     try:
-                        resolve_ref(self, ref, uri_of(cur))
+                        resolve_ref(self, ref, uri_of(cur), root if own else None)
                     except KonfigError as e:
-                        line, col = self.position(cur, path)
+                        line, col = self.position(cur, (prefix if own else ()) + path)
                         msg = e.message if e.message.startswith("$ref") else f"$ref {ref!r}: {e.message}"
                         raise KonfigError(msg, file=cur, line=line, col=col) from None
                 target = rel_of(urldefrag(urljoin(uri_of(cur), ref))[0])

@@ -55,7 +55,7 @@ class Rule:
     name: str
     approvals: int = 1
     sources: tuple[str, ...] | None = None  # teams/@users; None: the owners of each file
-    paths: tuple[str, ...] = ()  # repo-relative globs
+    paths: tuple[str, ...] = ()  # globs, relative to ``project`` for a project's rules (its name is literal)
     when: Selector | None = None
     project: str | None = None  # only files of this project
     description: str = ""
@@ -68,7 +68,7 @@ class Rule:
     def applies(self, path: str, project: str | None, stacks: list["Stack"]) -> bool:
         if self.project is not None and project != self.project:
             return False
-        if self.paths and not any(covers(g, path) for g in self.paths):
+        if self.paths and not any(covers(g, path, self.project or "") for g in self.paths):
             return False
         if self.when is not None and not any(_selects(self.when, s) for s in stacks):
             return False
@@ -81,7 +81,7 @@ class Rule:
             "origin": self.origin,
             "approvals": self.approvals,
             "from": "owners" if self.sources is None else list(self.sources),
-            "paths": list(self.paths),
+            "paths": [paths.join(self.project, g) for g in self.paths] if self.project else list(self.paths),
             "when": self.when.describe() if self.when is not None else None,
             "project": self.project,
         }
@@ -239,7 +239,7 @@ def _rule(r: dict[str, Any], origin: str, project: "Project | None" = None) -> R
     globs = [str(g) for g in r.get("paths") or []]
     name = str(r["name"])
     if project is not None:
-        globs = [paths.join(project.path, g.lstrip("/")) for g in globs]
+        globs = [g.lstrip("/") for g in globs]
         name = f"{project.name}: {name}"
     return Rule(
         name=name,
@@ -415,10 +415,10 @@ def evaluate(root: str, base: str, head: str | None, author: str,
     if not author or not author.strip():
         raise KonfigError("--author is required: the author's approval never counts")
     g = git.open_repo(root)
-    head_ref = head or "HEAD"
+    head_ref = "HEAD" if head is None else head
     base_commit = git.resolve_commit(g, base)
     head_commit = git.resolve_commit(g, head_ref)
-    mb = git.merge_base(g, base_commit, head_commit)
+    mb = git.merge_base(g, base_commit, head_commit, (base, head_ref))
 
     base_repo = Repository.at_revision(root, base_commit, g)
     omap = OwnershipMap(base_repo)

@@ -26,6 +26,8 @@ from ruamel.yaml.scalarstring import (DoubleQuotedScalarString, FoldedScalarStri
                                       LiteralScalarString, SingleQuotedScalarString)
 from ruamel.yaml.tokens import CommentToken
 
+from .yamlio import UNPRINTABLE, block_ok, needs_quotes
+
 Container = Any  # CommentedMap | CommentedSeq
 _QUOTED = (DoubleQuotedScalarString, SingleQuotedScalarString)
 
@@ -49,16 +51,20 @@ def commented(value: Any, like: Any = None) -> Any:
     if isinstance(value, dict):
         out: Any = CommentedMap()
         for k, v in value.items():
-            out[k] = commented(v)
+            out[key(k)] = commented(v)
         same_kind = isinstance(like, dict)
     elif isinstance(value, list):
         out = CommentedSeq(commented(v) for v in value)
         same_kind = isinstance(like, list)
     elif isinstance(value, str):
+        if UNPRINTABLE.search(value) or ("\n" in value and not block_ok(value)):
+            return DoubleQuotedScalarString(value)  # escapes: other readers refuse the raw characters
         if "\n" in value:
             return FoldedScalarString(value) if isinstance(like, FoldedScalarString) else LiteralScalarString(value)
         if isinstance(like, _QUOTED):
             return type(like)(value)
+        if needs_quotes(value) and not isinstance(value, _QUOTED):
+            return SingleQuotedScalarString(value)  # `on` would be `true` to a YAML 1.1 reader
         return value
     else:
         return value
@@ -69,6 +75,13 @@ def commented(value: Any, like: Any = None) -> Any:
         if tag is not None and getattr(tag, "value", None):  # !replace / !append stay
             out.yaml_set_ctag(tag)
     return out
+
+
+def key(k: Any) -> Any:
+    """A new mapping key, quoted if a YAML 1.1 reader would retype it (``on:`` is ``true:``)."""
+    if isinstance(k, str) and not isinstance(k, _QUOTED) and needs_quotes(k):
+        return SingleQuotedScalarString(k)
+    return k
 
 
 def same(a: Any, b: Any) -> bool:
@@ -259,6 +272,7 @@ def _add(c: CommentedMap, k: Any, value: Any, parent: Container | None, pkey: An
     if len(c) and not is_flow(c):
         col = column(c)
         outer = _take_outer(c, _last_key(c), lambda ind: ind < col)
+    k = key(k)
     c[k] = commented(value)
     attach_after(c, k, outer)
 

@@ -1,22 +1,21 @@
 """Adding a project or a stack from the model's template (``konfig new``, ``konfig init``).
 
 A scaffold is planned first (the files, rendered from the template), checked
-in memory (``Repository.with_changes``: the new stacks resolve and validate as
-if the files were there), and only then written: into a temporary directory
-next to the target, renamed into place at once, so a failure leaves nothing
-behind and an existing directory is never overwritten.
+in memory (``Repository.with_changes``: the new stacks resolve, validate and
+render as if the files were there), and only then written, with the golden
+files and CODEOWNERS it implies, as one ``transaction``: a failure leaves
+nothing behind and an existing file is never overwritten.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import tempfile
 from typing import TYPE_CHECKING, Any
 
 from . import formats, paths
 from . import templates as tpl
 from .errors import KonfigError, Problem, UsageError
+from .yamlio import quote_retyped
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -35,7 +34,6 @@ class Scaffold:
     model: str
     problems: list[Problem] = dataclasses.field(default_factory=list)
     written: bool = False
-    test_failures: list[str] = dataclasses.field(default_factory=list)  # after writing: no golden file
 
     @property
     def ok(self) -> bool:
@@ -155,7 +153,7 @@ def plan_project(repo: "Repository", path: str, model: str, owners: list[str], *
             raise UsageError(f"stack {name!r} given twice")
         stack_paths.append(stack_rel)
         files.update(tpl.render_stack(template, stack_rel, stack_env(repo, name, env or None), values))
-    return Scaffold(PROJECT, rel, files, stack_paths, model)
+    return Scaffold(PROJECT, rel, _quoted(files), stack_paths, model)
 
 
 def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variables: dict[str, str] | None = None,
@@ -186,7 +184,13 @@ def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variabl
     values["namespace"] = project.namespace
     name = rel[len(project.path) + 1:]
     files = tpl.render_stack(template, rel, stack_env(repo, name, env), values)
-    return Scaffold(STACK, rel, files, [rel], model)
+    return Scaffold(STACK, rel, _quoted(files), [rel], model)
+
+
+def _quoted(files: dict[str, str]) -> dict[str, str]:
+    """Rendered YAML with the strings a YAML 1.1 reader would retype quoted (a ``--var`` of ``on``)."""
+    return {rel: quote_retyped(text, rel) if rel.endswith((".yaml", ".yml")) else text
+            for rel, text in files.items()}
 
 
 # -- checking and writing -------------------------------------------------------------------
@@ -219,43 +223,49 @@ def dir_mode() -> int:
 
 
 def write(repo: "Repository", scaffold: Scaffold) -> None:
-    """Write the files: built in a temporary directory beside the target, renamed into place."""
-    target = paths.confine(repo.root, scaffold.path)
-    parent = os.path.dirname(target)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".konfig-new-", dir=parent)
-    try:
-        for rel, text in scaffold.files.items():
-            inner = rel[len(scaffold.path) + 1:]
-            dest = os.path.join(tmp, *inner.split("/"))
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            with open(dest, "w", encoding="utf-8") as f:
-                f.write(text)
-        os.chmod(tmp, dir_mode())  # mkdtemp makes it private
-        try:
-            os.rename(tmp, target)  # atomic; fails rather than replace a non-empty directory
-        except OSError as e:
-            raise KonfigError(f"cannot create {scaffold.path}: {e.strerror}", file=scaffold.path) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    """Write the scaffold's files alone, as one transaction (``konfig init`` renders the rest)."""
+    from .transaction import write_files
+
+    _still_free(repo, scaffold)
+    write_files(repo, dict(scaffold.files))
     scaffold.written = True
 
 
-def after_write(repo: "Repository", scaffold: Scaffold) -> list[str]:
-    """Bring generated files up to date with the new project or stack; returns the files written.
+def _still_free(repo: "Repository", scaffold: Scaffold) -> None:
+    if os.path.lexists(paths.confine(repo.root, scaffold.path)) and scaffold.kind == PROJECT:
+        raise KonfigError(f"{scaffold.path} already exists: nothing was written", file=scaffold.path)
+    for rel in scaffold.files:
+        if os.path.lexists(paths.confine(repo.root, rel)):
+            raise KonfigError("already exists: nothing was written", file=rel)
 
-    The new stacks get their golden files (what ``konfig test --update``
-    writes), and the CODEOWNERS files the repository keeps get the new
-    project's owners, so the change passes CI as it is. A stack whose test
-    fails for another reason (its renderer) gets no golden file: see
-    ``scaffold.test_failures``.
+
+def commit(repo: "Repository", scaffold: Scaffold) -> list[str]:
+    """Write the new project or stack with everything generated from it, as one transaction.
+
+    Besides the scaffold's files: the new stacks' golden files (what ``konfig
+    test --update`` writes) and the CODEOWNERS files the repository keeps, with
+    the new project's owners, so the change passes CI as it is. All of it is
+    computed in memory first; a new stack that does not render (its renderer
+    raises or runs past its limit, a resource fails its schema) is a problem
+    (``scaffold.problems``) and then nothing is written. Returns the generated
+    files written (goldens and CODEOWNERS).
     """
-    from .repository import Repository
+    from .testing import plan_goldens
+    from .transaction import write_files
 
-    fresh = Repository(repo.root)
-    written, scaffold.test_failures = write_goldens(fresh, scaffold.stacks)
-    return written + update_codeowners(fresh)
+    future = repo.with_changes({rel: text.encode("utf-8") for rel, text in scaffold.files.items()})
+    stacks = [s for s in (future.stack_at(p) for p in scaffold.stacks) if s is not None]
+    goldens, failed = plan_goldens(future, stacks)
+    for r in failed:
+        bad = next(c for c in r.checks if c.failed)
+        scaffold.problems.append(Problem(f"{bad.name}: {bad.message}", stack=r.stack, check=bad.name))
+    if failed:
+        return []
+    owners = codeowners_texts(future)
+    _still_free(repo, scaffold)
+    write_files(repo, {**scaffold.files, **goldens, **owners})
+    scaffold.written = True
+    return sorted(goldens) + sorted(owners)
 
 
 def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str], list[str]]:
@@ -265,18 +275,16 @@ def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str]
     return update_goldens(repo, [s for s in (repo.stack_at(p) for p in stack_paths) if s is not None])
 
 
-def update_codeowners(repo: "Repository") -> list[str]:
-    """Regenerate the CODEOWNERS files the repository keeps (``konfig owners codeowners``)."""
+def codeowners_texts(repo: "Repository") -> dict[str, str]:
+    """The CODEOWNERS files the repository keeps whose text ``konfig owners codeowners`` would change."""
     from .codeowners import TARGETS, emit, target_settings
-    from .yamlio import atomic_write
 
-    written = []
+    out = {}
     for target in TARGETS:
         rel = target_settings(repo, target)["path"]
         if not repo.exists(rel):
             continue
         text = emit(repo, target)
         if repo.read(rel) != text.encode("utf-8"):
-            atomic_write(paths.confine(repo.root, rel), text)
-            written.append(rel)
-    return written
+            out[rel] = text
+    return out

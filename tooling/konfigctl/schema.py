@@ -12,12 +12,14 @@ costs far more than running it.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import quantity
+from . import ecma, quantity
+from .errors import quote, shown
 
 Retrieve = Callable[[str], Any]
 
@@ -27,19 +29,7 @@ def _is_number(v: Any) -> bool:
 
 
 def _shown(value: Any) -> str:
-    """A value as it reads in a message: quantities and strings bare, others as JSON-ish."""
-    if isinstance(value, str):
-        return value if value and value.strip() == value else repr(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (dict, list)):
-        import json
-
-        text = json.dumps(value, sort_keys=False, default=str)
-        return text if len(text) <= 60 else text[:57] + "..."
-    return str(value)
+    return shown(value)
 
 
 def quantity_ok(instance: Any) -> bool:
@@ -104,10 +94,120 @@ def _bound(kind: str) -> Callable[..., Iterator[Any]]:
     return check
 
 
+# -- ECMA-262 patterns in jsonschema ------------------------------------------------
+# jsonschema calls Python's `re` for `pattern`, `patternProperties` and the keys
+# `additionalProperties` / `unevaluatedProperties` leave to them; these are its
+# keywords with `ecma.search` instead (the messages and the fallback path must
+# agree with the compiled check, which uses it too).
+
+
+def _pattern(validator: Any, patrn: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma.search(patrn)(instance):
+        yield ValidationError(f"{quote(instance)} does not match {quote(patrn)}")
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        search = ecma.search(pattern)
+        for k, v in instance.items():
+            if search(k):
+                yield from validator.descend(v, subschema, path=k, schema_path=pattern)
+
+
+def _matched_by_patterns(schema: Any, key: str) -> bool:
+    return any(ecma.search(p)(key) for p in schema.get("patternProperties", {}))
+
+
+def _additional_properties(validator: Any, ap: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+    from jsonschema._utils import extras_msg
+
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    extras = {k for k in instance if k not in properties and not _matched_by_patterns(schema, k)}
+    if validator.is_type(ap, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], ap, path=extra)
+    elif not ap and extras:
+        if "patternProperties" in schema:
+            verb = "does" if len(extras) == 1 else "do"
+            joined = ", ".join(repr(each) for each in sorted(extras))
+            patterns = ", ".join(repr(each) for each in sorted(schema["patternProperties"]))
+            yield ValidationError(f"{joined} {verb} not match any of the regexes: {patterns}")
+        else:
+            yield ValidationError("Additional properties are not allowed (%s %s unexpected)"
+                                  % extras_msg(sorted(extras, key=str)))
+
+
+def _evaluated_keys(validator: Any, instance: Any, schema: Any) -> set[str]:
+    """jsonschema's ``find_evaluated_property_keys_by_schema`` with ECMA-262 patterns."""
+    if validator.is_type(schema, "boolean"):
+        return set()
+    out: set[str] = set()
+    for kw in ("$ref", "$dynamicRef"):
+        ref = schema.get(kw)
+        if ref is not None:
+            resolved = validator._resolver.lookup(ref)
+            out |= _evaluated_keys(validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
+                                   instance, resolved.contents)
+    properties = schema.get("properties")
+    if validator.is_type(properties, "object"):
+        out |= properties.keys() & instance.keys()
+    for kw in ("additionalProperties", "unevaluatedProperties"):
+        sub = schema.get(kw)
+        if sub is not None:
+            out |= {k for k, v in instance.items() if _no_errors(validator.descend(v, sub))}
+    if "patternProperties" in schema:
+        out |= {k for k in instance if _matched_by_patterns(schema, k)}
+    for k, sub in schema.get("dependentSchemas", {}).items():
+        if k in instance:
+            out |= _evaluated_keys(validator, instance, sub)
+    for kw in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(kw, []):
+            if _no_errors(validator.descend(instance, sub)):
+                out |= _evaluated_keys(validator, instance, sub)
+    if "if" in schema:
+        if validator.evolve(schema=schema["if"]).is_valid(instance):
+            out |= _evaluated_keys(validator, instance, schema["if"])
+            if "then" in schema:
+                out |= _evaluated_keys(validator, instance, schema["then"])
+        elif "else" in schema:
+            out |= _evaluated_keys(validator, instance, schema["else"])
+    return out
+
+
+def _no_errors(errors: Iterator[Any]) -> bool:
+    return next(errors, None) is None
+
+
+def _unevaluated_properties(validator: Any, uP: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+    from jsonschema._utils import extras_msg
+
+    if not validator.is_type(instance, "object"):
+        return
+    evaluated = _evaluated_keys(validator, instance, schema)
+    unevaluated = [k for k in instance if k not in evaluated
+                   and not _no_errors(validator.descend(instance[k], uP, path=k, schema_path=k))]
+    if unevaluated:
+        if uP is False:
+            yield ValidationError("Unevaluated properties are not allowed (%s %s unexpected)"
+                                  % extras_msg(sorted(unevaluated, key=str)))
+        else:
+            yield ValidationError("Unevaluated properties are not valid under the given schema "
+                                  "(%s %s unevaluated and invalid)" % extras_msg(unevaluated))
+
+
 _VALIDATOR_CLS: Any = None
 
 
 def validator_class() -> Any:
+    """jsonschema's Draft 2020-12 validator with konfig's keywords and ECMA-262 patterns."""
     global _VALIDATOR_CLS
     if _VALIDATOR_CLS is None:
         from jsonschema import Draft202012Validator, validators
@@ -118,6 +218,10 @@ def validator_class() -> Any:
                 "x-quantity": _x_quantity,
                 "x-minimum": _bound("min"),
                 "x-maximum": _bound("max"),
+                "pattern": _pattern,
+                "patternProperties": _pattern_properties,
+                "additionalProperties": _additional_properties,
+                "unevaluatedProperties": _unevaluated_properties,
             },
         )
     return _VALIDATOR_CLS
@@ -297,8 +401,7 @@ def _unexpected(err: Any) -> list[str]:
         names = re.findall(r"'((?:[^'\\]|\\.)*)'", m.group(1)) if m else []
         return [k for k in names if k in inst]
     allowed = err.schema.get("properties", {})
-    patterns = err.schema.get("patternProperties", {})
-    return [k for k in inst if k not in allowed and not any(re.search(p, k) for p in patterns)]
+    return [k for k in inst if k not in allowed and not _matched_by_patterns(err.schema, k)]
 
 
 def explain_error(err: Any, key: str | None = None) -> tuple[tuple[Any, ...], str]:
@@ -377,7 +480,16 @@ def explain_error(err: Any, key: str | None = None) -> tuple[tuple[Any, ...], st
         return path, "is not allowed here"
     if isinstance(v, str) and v.startswith("x-"):
         return path, err.message  # our own messages say it all
-    return path, err.message + why
+    return path, _requoted(err.message, inst) + why
+
+
+def _requoted(message: str, instance: Any) -> str:
+    """jsonschema's own message with the value in it quoted as konfig quotes values (clipped)."""
+    if isinstance(instance, (str, list, dict)) and len(instance) > 20:
+        whole = repr(instance)
+        if len(whole) > 200 and whole in message:
+            return message.replace(whole, quote(instance))
+    return message
 
 
 def _type_name(v: Any) -> str:
@@ -409,3 +521,208 @@ def iter_refs(schema: Any) -> Iterator[str]:
     elif isinstance(schema, list):
         for v in schema:
             yield from iter_refs(v)
+
+
+# -- schemas that cannot work --------------------------------------------------------
+# Found when a schema is loaded, each at its file and key path, never when some
+# value first reaches it: a pattern that is not ECMA-262 (error), a `$ref` cycle
+# that never reaches a value (error: evaluating it recurses forever), a keyword
+# JSON Schema does not define (warning: the meta-schema allows it, so a typo
+# such as `minimun` is silently no constraint at all).
+
+# Where 2020-12 (and the earlier drafts jsonschema still reads) keeps subschemas.
+_ONE = ("additionalProperties", "unevaluatedProperties", "items", "contains", "propertyNames",
+        "not", "if", "then", "else", "unevaluatedItems", "contentSchema", "additionalItems")
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies")
+# ... and those applied to the very instance the schema is (a cycle through them never ends)
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+_IN_PLACE_LIST = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_MAP = ("dependentSchemas", "dependencies")
+
+KEYWORDS = frozenset((
+    # core
+    "$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$comment",
+    "$defs", "definitions", "$recursiveRef", "$recursiveAnchor",
+    # applicators
+    "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "dependencies",
+    "prefixItems", "items", "additionalItems", "contains", "properties", "patternProperties",
+    "additionalProperties", "propertyNames", "unevaluatedItems", "unevaluatedProperties",
+    # validation
+    "type", "const", "enum", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains",
+    "minContains", "maxProperties", "minProperties", "required", "dependentRequired",
+    # format, content, meta-data
+    "format", "contentEncoding", "contentMediaType", "contentSchema", "title", "description",
+    "default", "deprecated", "readOnly", "writeOnly", "examples",
+    # annotations OpenAPI adds, read by editors and doc tools (no constraint is lost without them)
+    "example", "externalDocs", "xml", "discriminator",
+))
+
+Load = Callable[[str], "tuple[Any, tuple[Any, ...]] | None"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """Something wrong with a schema itself: in document ``uri`` at key ``path``."""
+
+    uri: str
+    path: tuple[Any, ...]
+    message: str
+    severity: str = "error"  # error | warning
+
+
+def lint(root: Any, uri: str, load: Load, prefix: tuple[Any, ...] = ()) -> list[Finding]:
+    """What keeps the schema ``root`` (at ``prefix`` in document ``uri``) from working.
+
+    Walks every subschema that can be evaluated: ``root``'s own and those its
+    ``$ref`` s reach, across documents (``load(uri)`` gives a document's root
+    schema and its path in the file, or None when it cannot be read: unreadable
+    references are reported by whoever resolves them). Each place is looked at
+    once, so a recursive schema (a tree of nodes) is walked once.
+    """
+    findings: list[Finding] = []
+    nodes: dict[tuple[str, tuple[Any, ...]], Any] = {}
+    edges: dict[tuple[str, tuple[Any, ...]], list[tuple[tuple[str, tuple[Any, ...]], str | None]]] = {}
+    docs: dict[str, Any] = {uri: (root, prefix)}
+
+    def document(doc: str) -> Any:
+        if doc not in docs:
+            docs[doc] = load(doc)
+        return docs[doc]
+
+    def target(ref: str, base: str) -> tuple[str, tuple[Any, ...]] | None:
+        from urllib.parse import unquote, urldefrag, urljoin
+
+        doc, fragment = urldefrag(urljoin(base, ref))
+        doc = doc or base
+        loaded = document(doc)
+        if loaded is None:
+            return None
+        node, path = loaded
+        fragment = unquote(fragment)
+        if fragment and not fragment.startswith("/"):
+            return None  # an anchor: jsonschema resolves it
+        for part in fragment.split("/")[1:] if fragment else ():
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                part = int(part)  # type: ignore[assignment]
+                node = node[int(part)]
+            else:
+                return None  # unresolvable: reported where references are resolved
+            path = path + (part,)
+        key = (doc, path)
+        nodes.setdefault(key, node)
+        return key
+
+    from collections import deque
+
+    todo = deque([(uri, prefix)])  # breadth first: found in the order the document reads
+    nodes[(uri, prefix)] = root
+    while todo:
+        key = todo.popleft()
+        if key in edges:
+            continue
+        doc, path = key
+        node = nodes[key]
+        out = edges[key] = []
+        if not isinstance(node, dict):
+            continue
+
+        def sub(child: Any, cpath: tuple[Any, ...], in_place: bool) -> None:
+            ckey = (doc, cpath)
+            nodes.setdefault(ckey, child)
+            if in_place:
+                out.append((ckey, None))
+            if isinstance(child, dict) and ckey not in edges:
+                todo.append(ckey)
+
+        for kw, value in node.items():
+            if kw == "pattern" and isinstance(value, str):
+                why = ecma.error(value)
+                if why:
+                    findings.append(Finding(doc, path + (kw,), f"pattern {quote(value)} is not an ECMA-262 "
+                                                                f"regular expression (JSON Schema's dialect): {why}"))
+            elif kw == "patternProperties" and isinstance(value, dict):
+                for p in value:
+                    why = ecma.error(p)
+                    if why:
+                        findings.append(Finding(doc, path + (kw, p), f"patternProperties key {quote(p)} is not an "
+                                                                     f"ECMA-262 regular expression (JSON Schema's dialect): {why}"))
+            if kw not in KEYWORDS and not kw.startswith("x-"):
+                close = difflib.get_close_matches(kw, KEYWORDS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                findings.append(Finding(doc, path + (kw,), f"unknown keyword {quote(kw)}{hint}: JSON Schema "
+                                                           "ignores it, so it checks nothing", "warning"))
+            if kw in _ONE and isinstance(value, (dict, bool)):
+                sub(value, path + (kw,), kw in _IN_PLACE_ONE)
+            if kw in _LIST and isinstance(value, list):
+                for i, item in enumerate(value):
+                    sub(item, path + (kw, i), kw in _IN_PLACE_LIST)
+            if kw in _MAP and isinstance(value, dict):
+                for name, item in value.items():
+                    if isinstance(item, (dict, bool)):
+                        sub(item, path + (kw, name), kw in _IN_PLACE_MAP)
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            tkey = target(ref, doc)
+            if tkey is not None:
+                out.append((tkey, ref))
+                if tkey not in edges:
+                    todo.append(tkey)
+    cycle = _in_place_cycle(edges, (uri, prefix))
+    if cycle is not None:
+        findings.append(cycle_finding(cycle, uri, prefix))
+    return findings
+
+
+def _in_place_cycle(edges: dict[Any, list[Any]], start: Any) -> list[tuple[Any, str | None]] | None:
+    """A loop of schemas that apply to the same instance, as [(node, the $ref it follows on
+    or None)], or None. Depth first, without recursion (schemas nest deeply)."""
+    state: dict[Any, int] = {}  # 1 on the current path, 2 done
+    for first in [start] + [k for k in edges if k != start]:
+        if first in state:
+            continue
+        state[first] = 1
+        stack: list[tuple[Any, Iterator[Any]]] = [(first, iter(edges.get(first, ())))]
+        leads: list[str | None] = []  # leads[j]: how stack[j] reaches stack[j + 1]
+        while stack:
+            node, it = stack[-1]
+            step = next(it, None)
+            if step is None:
+                state[node] = 2
+                stack.pop()
+                if leads:
+                    leads.pop()
+                continue
+            nxt, ref = step
+            if state.get(nxt) == 1:
+                i = [n for n, _ in stack].index(nxt)
+                return [(n, r) for (n, _), r in zip(stack[i:], leads[i:] + [ref])]
+            if nxt not in state:
+                state[nxt] = 1
+                leads.append(ref)
+                stack.append((nxt, iter(edges.get(nxt, ()))))
+    return None
+
+
+def cycle_finding(cycle: list[tuple[tuple[str, tuple[Any, ...]], str | None]], uri: str,
+                  prefix: tuple[Any, ...] = ()) -> Finding:
+    """The error for a loop: at the first ``$ref`` on it, naming every schema it goes through
+    as a ``$ref`` would (``#/$defs/a``, ``units.yaml#/$defs/b``)."""
+    def name(key: tuple[str, tuple[Any, ...]]) -> str:
+        doc, path = key
+        if doc == uri and path[:len(prefix)] == prefix:
+            path = path[len(prefix):]
+        pointer = "#" + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+        where = doc.rsplit("/", 1)[-1] if doc != uri else ""
+        return where + pointer
+
+    at = next(i for i, (_, ref) in enumerate(cycle) if ref is not None)
+    loop = cycle[at:] + cycle[:at]
+    (doc, path), ref = loop[0]
+    chain = " -> ".join(name(k) for k, _ in loop) + " -> " + name(loop[0][0])
+    return Finding(doc, path + ("$ref",), f"$ref {quote(ref)} is a cycle that never reaches a value "
+                                          f"({chain}): every schema on it applies to the same value")

@@ -97,13 +97,21 @@ class Selector:
         fields: dict[str, list[str]] = {}
         labels: dict[str, list[str]] = {}
         for text in texts:
-            for term in _split_terms(text):
+            terms = _split_terms(text)
+            if not terms:  # `-l "$UNSET"` must not quietly select every stack
+                raise UsageError(f"empty selector {text!r}: expected KEY=VALUE, e.g. env=prod")
+            for term in terms:
                 key, sep, value = term.partition("=")
                 key = key.strip()
                 if not sep or not key:
                     raise UsageError(
                         f"bad selector term {term!r}: expected KEY=VALUE with KEY one of {', '.join(KEYS)}"
                     )
+                if key in ("label", "labels"):
+                    lkey, _, lval = value.partition("=")
+                    _no_double_eq(term, f"{key}={lkey}", lval)
+                else:
+                    _no_double_eq(term, key, value)
                 alternatives = [v.strip() for v in value.split("|") if v.strip()]
                 if key in ("label", "labels"):
                     lkey, lsep, lval = value.partition("=")
@@ -160,6 +168,14 @@ class Selector:
         for k, vals in self.labels:
             parts.append(f"label={k}" + ("" if vals == ("*",) else f"={'|'.join(vals)}"))
         return ",".join(parts) or "all stacks"
+
+
+def _no_double_eq(term: str, key: str, value: str) -> None:
+    """``env==prod`` would select nothing, silently (no env is called ``=prod``): a typo, said so."""
+    alternatives = value.split("|")
+    if any(v.strip().startswith("=") for v in alternatives):
+        fixed = "|".join(v.strip().lstrip("=") for v in alternatives)
+        raise UsageError(f"bad selector term {term!r}: one '=' separates key and value (e.g. {key}={fixed})")
 
 
 def _split_terms(text: str) -> list[str]:

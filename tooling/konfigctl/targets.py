@@ -31,7 +31,7 @@ class Targets:
 
     @property
     def whole_repo(self) -> bool:
-        return self.all and not self.names and not self.affected
+        return self.all and not self.names and self.affected is None
 
 
 def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list["Stack"]:
@@ -42,16 +42,16 @@ def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list
         parse_shard(targets.shard)  # a bad --shard is a usage error before any work
     if targets.names and targets.all:
         raise UsageError("name stacks or use --all, not both")
-    if targets.affected and (targets.names or targets.all):
+    if targets.affected is not None and (targets.names or targets.all):
         raise UsageError("--affected picks the stacks itself; do not also name stacks or use --all")
-    if targets.affected:
+    if targets.affected is not None:  # an empty --affected is a bad ref, never "no filter"
         from .affected import affected_stacks
 
         stacks = affected_stacks(repo, targets.affected, targets.head)
     elif targets.names:
         seen: dict[str, Stack] = {}
         for name in targets.names:
-            for s in _named(repo, name, cwd):
+            for s in repo.find_stacks(name, cwd):
                 seen.setdefault(s.path, s)
         stacks = list(seen.values())
     elif targets.all:
@@ -66,34 +66,6 @@ def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list
 
         stacks = shard(stacks, targets.shard)
     return stacks
-
-
-def _named(repo: "Repository", name: str, cwd: str) -> list["Stack"]:
-    """A stack by name; a project or any directory names every stack below it."""
-    from .errors import KonfigError
-
-    try:
-        return [repo.find_stack(name, cwd)]
-    except UsageError as first:
-        for cand in _dir_candidates(repo, name, cwd):
-            found = [s for s in repo.stacks() if paths.is_within(s.path, cand)]
-            if found:
-                return found
-        raise first
-    except KonfigError:
-        raise
-
-
-def _dir_candidates(repo: "Repository", name: str, cwd: str) -> list[str]:
-    out = []
-    joined = os.path.normpath(os.path.join(cwd, name))
-    if joined == repo.root or joined.startswith(repo.root + os.sep):
-        out.append(os.path.relpath(joined, repo.root).replace(os.sep, "/").strip("."))
-    try:
-        out.append(paths.normalize(name))
-    except Exception:  # noqa: BLE001 - not a path: no candidates from it
-        pass
-    return out
 
 
 def under(repo: "Repository", cwd: str) -> list["Stack"]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .errors import KonfigError, Problem
+from .errors import KonfigError, Problem, clip, quote
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -58,7 +58,12 @@ class Teams:
 
     @classmethod
     def load(cls, repo: "Repository") -> "Teams":
-        """teams.yaml of ``repo`` (no file: no teams), checked against its format, cached."""
+        """teams.yaml of ``repo`` (no file: no teams), checked against its format, cached.
+
+        A file that does not load -- a wrong type, a cycle of teams -- is a
+        ``KonfigError`` (exit 2) for every command that reads ownership;
+        ``validate`` and ``test`` show it as a warning (``validation.warnings``).
+        """
         key = ("teams",)
         cached = repo.memo.get(key)
         if cached is not None:
@@ -70,6 +75,11 @@ class Teams:
             data = repo.check_format("teams", rel, "teams")
             doc = repo.document(rel, positions=True)
             teams = cls.from_data(data, rel, lambda path: (doc.position(path) or (None, None))[0])
+            for loop in teams.cycles()[:1]:
+                # nobody's membership can be answered through it: bad input, not a finding
+                line, col = doc.position(("teams", loop[0])) or (None, None)
+                raise KonfigError(f"team cycle: {' -> '.join(loop)}", file=rel, line=line, col=col,
+                                  keypath=f"teams.{loop[0]}")
         repo.memo[key] = teams
         return teams
 
@@ -236,7 +246,7 @@ class Teams:
             for m in t.members:
                 if not is_user(m) and m not in self.teams:
                     out.append(Problem(
-                        f"unknown member {m!r}: not a team (write users as @{m})",
+                        f"unknown member {quote(m)}: not a team (write users as @{clip(m)})",
                         file=self.file, line=t.line, keypath=f"teams.{name}.members", check="owners"))
             if not t.members:
                 out.append(Problem(f"team {name} has no members: nobody can approve for it",

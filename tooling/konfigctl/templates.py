@@ -162,11 +162,11 @@ def yaml_scalar(text: str) -> str:
     """``text`` as a YAML scalar that reads back as this string (quoted only when needed)."""
     import json
 
-    from .yamlio import _yaml11_ambiguous, parse_value
+    from .yamlio import parse_value, yaml11_retyped
 
     try:
         plain = (parse_value(text) == text and text.strip() == text and ": " not in text
-                 and " #" not in text and "\n" not in text and not _yaml11_ambiguous(text))
+                 and " #" not in text and "\n" not in text and not yaml11_retyped(text))
     except KonfigError:
         plain = False
     return text if plain else json.dumps(text)
@@ -177,7 +177,9 @@ def flow_list(items: list[str]) -> str:
     import json
 
     def q(s: str) -> str:
-        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", s):
+        from .yamlio import yaml11_retyped
+
+        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", s) and not yaml11_retyped(s):
             return s
         return json.dumps(s)
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .stack import Stack
 
 CHECKS = ("validate", "render", "kubernetes", "golden")
+UNREADABLE = "cannot read the golden file: "
 PASSED, FAILED, SKIPPED, UPDATED = "passed", "failed", "skipped", "updated"
 
 
@@ -188,9 +189,13 @@ def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str,
         return CheckResult("golden", FAILED, message=f"no {formats.GOLDEN_FILE} yet "
                            "(create it with `konfig test --update`)")
     try:
-        expected = golden.parse(repo.read(file), file)
-    except KonfigError as e:
-        return CheckResult("golden", FAILED, message=f"{formats.GOLDEN_FILE} cannot be read: {e}")
+        data = repo.read(file)
+    except KonfigError as e:  # a directory, a symlink out of the repository, no access
+        return CheckResult("golden", FAILED, message=f"{UNREADABLE}{e}", input_error=True)
+    try:
+        expected = golden.parse(data, file)
+    except KonfigError as e:  # a merge conflict in it: --update writes it anew
+        return CheckResult("golden", FAILED, message=f"{formats.GOLDEN_FILE} cannot be parsed: {e}")
     if golden.same(expected, resources):
         return CheckResult("golden", PASSED)
     return CheckResult("golden", FAILED, message=f"rendered output differs from {file}",
@@ -272,19 +277,31 @@ def run(repo: "Repository", stacks: list[Any], *, jobs: int | None = None, use_c
     return [results[s.path] for s in stacks], written
 
 
-def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None:
-    """Rewrite the stack's golden file if it differs and every other check passed (its text)."""
+def _new_golden(stack: Any, r: StackResult) -> str | None:
+    """The stack's golden text, if its golden file differs and every other check passed."""
     g = r.check("golden")
-    if not g.failed or r.resources is None:
-        return None
+    if not g.failed or r.resources is None or g.message.startswith(UNREADABLE):
+        return None  # never overwrite a golden file that could not be read (a directory, no access)
     if any(c.failed for c in r.checks if c.name != "golden"):
-        return None
-    from .paths import confine
-    from .yamlio import atomic_write
+        return None  # a stack that fails keeps its golden file: `konfig test` shows why
+    return golden.text(stack.path, r.resources)
 
-    text = golden.text(stack.path, r.resources)
-    atomic_write(confine(repo.root, stack.golden_file), text)
-    r.checks[r.checks.index(g)] = CheckResult("golden", UPDATED, message=f"updated {stack.golden_file}")
+
+def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None:
+    """Rewrite the stack's golden file (its own atomic write) if ``_new_golden`` says so; its text."""
+    text = _new_golden(stack, r)
+    if text is None:
+        return None
+    from .transaction import write_files
+
+    try:
+        write_files(repo, {stack.golden_file: text})
+    except KonfigError as e:
+        g = r.check("golden")
+        r.checks[r.checks.index(g)] = dataclasses.replace(g, message=str(e), input_error=True)
+        return None
+    r.checks[r.checks.index(r.check("golden"))] = CheckResult("golden", UPDATED,
+                                                             message=f"updated {stack.golden_file}")
     return text
 
 
@@ -347,16 +364,51 @@ def result_key(base: str | None, golden_digest: str) -> str | None:
     return None if base is None else cache_mod.hash_parts([base, "golden", golden_digest])
 
 
+def plan_goldens(repo: "Repository", stacks: list[Any]) -> tuple[dict[str, str], list[StackResult]]:
+    """What ``konfig test --update`` would write for ``stacks``, without writing it.
+
+    Returns (golden file -> new text, for the stacks whose golden file differs
+    and whose other checks pass; the results of the stacks that fail a check
+    other than ``golden``, which keep their golden file). ``repo`` may be an
+    in-memory ``with_changes`` view: an edit renders its goldens before
+    anything is written, so the layer and the goldens go in together. A golden
+    file that cannot be read (a directory, a symlink out of the repository) is
+    a ``KonfigError``: it would not be replaced either.
+    """
+    results, _ = run(repo, stacks, use_cache=False)
+    texts: dict[str, str] = {}
+    failed = []
+    for s, r in zip(stacks, results):
+        if r.check("golden").message.startswith(UNREADABLE):
+            try:  # bad input (a directory, a symlink out of the repository): the read's own error
+                repo.read(s.golden_file)
+            except KonfigError as e:
+                raise KonfigError(f"{e.message}; nothing was changed", file=e.file) from None
+        if any(c.failed for c in r.checks if c.name != "golden"):
+            failed.append(r)
+            continue
+        text = _new_golden(s, r)
+        if text is not None:
+            texts[s.golden_file] = text
+    return texts, failed
+
+
+def failure_line(r: StackResult) -> str:
+    """One line: the stack and its first failing check (what keeps its golden file as it is)."""
+    bad = [c for c in r.checks if c.failed]
+    if not bad:
+        return r.stack
+    return f"{r.stack}: {bad[0].name}" + (f": {bad[0].message}" if bad[0].message else "")
+
+
 def update_goldens(repo: "Repository", stacks: list[Any]) -> tuple[list[str], list[str]]:
-    """``konfig test --update`` for ``stacks`` after an edit or a scaffold.
+    """``konfig test --update`` for ``stacks``, written together (``konfig init``).
 
     Returns (golden files written, one line per stack whose other checks fail:
     it keeps its golden file, ``konfig test`` shows why).
     """
-    results, written = run(repo, stacks, update=True, use_cache=False)
-    failures = []
-    for r in results:
-        bad = [c for c in r.checks if c.failed]
-        if bad:
-            failures.append(f"{r.stack}: {bad[0].name}" + (f": {bad[0].message}" if bad[0].message else ""))
-    return written, failures
+    from .transaction import write_files
+
+    texts, failed = plan_goldens(repo, stacks)
+    written = write_files(repo, texts) if texts else []
+    return written, [failure_line(r) for r in failed]

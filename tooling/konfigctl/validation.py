@@ -56,6 +56,126 @@ def usable_policies(repo: "Repository") -> tuple[list["Policy"], list[Problem]]:
     return good, problems
 
 
+def require_usable(repo: "Repository", stacks: list["Stack"]) -> None:
+    """Bad input (``KonfigError``) when the model schema of one of ``stacks``, or a policy,
+    cannot work: for commands that change stacks and must not go on past it (``set``).
+    A stack whose own files are broken is the command's to report."""
+    for stack in stacks:
+        try:
+            name = stack.project.model_name
+        except KonfigError:
+            continue
+        model = repo.model(name, stack.project)
+        model.validator  # noqa: B018 - meta-schema, $refs, patterns, $ref cycles
+    problems = usable_policies(repo)[1]
+    if problems:
+        p = problems[0]
+        raise KonfigError(p.message, file=p.file, line=p.line, col=p.col, keypath=p.keypath or None)
+
+
+def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False) -> list[Problem]:
+    """What ``validate`` and ``test`` warn about beyond the stacks' own findings.
+
+    Always: a ``teams.yaml`` that does not load (the ownership commands refuse
+    it; these only say so), and keywords JSON Schema ignores in the schemas of
+    the models these stacks use and of the policies. For the whole repository,
+    also a model no project uses and a policy whose ``when`` selects no stack.
+    """
+    from .model import schema_findings
+    from .teams import Teams
+
+    out: list[Problem] = []
+    try:
+        Teams.load(repo)
+    except KonfigError as e:
+        out.append(Problem(f"{e.message} (konfig owners, codeowners and review refuse teams.yaml until "
+                           "it loads)", file=e.file, line=e.line, col=e.col, keypath=e.keypath or "",
+                           severity="warning", check="teams"))
+    models = set(repo.model_names())
+    if whole_repo:
+        used = _models_used(repo, models)
+        for name in sorted(models - used):
+            out.append(Problem(f"model {name} is used by no project", file=repo.model(name).schema_file,
+                               severity="warning", check="usage"))
+    else:
+        models &= {_model_of(repo, p) for p in {s.project.path: s.project for s in stacks}.values()}
+    for name in sorted(models):
+        m = repo.model(name)
+        try:
+            data = repo.schema_document(m.schema_file)
+        except KonfigError:
+            continue  # reported by the stacks that use it
+        out.extend(p for p in schema_findings(repo, m.schema_file, data) if not p.is_error)
+    for policy in usable_policies(repo)[0]:
+        out.extend(p for p in schema_findings(repo, policy.file, policy.meta["schema"], ("schema",))
+                   if not p.is_error)
+        if whole_repo and not policy.selector.empty and not _selects_some(repo, policy):
+            line, col = repo.position(policy.file, ("when",))
+            out.append(Problem(f"policy {policy.name} selects no stack (when: {policy.selector.describe()}): "
+                               "it checks nothing", file=policy.file, line=line, col=col, keypath="when",
+                               severity="warning", check="usage"))
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for p in out:  # a shared schema two models reference is one finding
+        key = (p.file, p.line, p.col, p.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def _model_of(repo: "Repository", project: Any) -> str | None:
+    """A project's model, from its text when that is certain (``graph.peek_model``); None if
+    unreadable. Remembered per repository: the usage warnings ask for many projects twice."""
+    known: dict[str, str | None] = repo.memo.setdefault("project_models", {})
+    if project.path not in known:
+        from .graph import peek_model
+
+        try:
+            known[project.path] = peek_model(repo.read(project.file)) or project.model_name
+        except KonfigError:
+            known[project.path] = None
+    return known[project.path]
+
+
+def _models_used(repo: "Repository", models: set[str]) -> set[str]:
+    """Which of ``models`` some project uses; stops once each is found (all of them, usually
+    within the first projects), so only an unused model costs a look at every project."""
+    used: set[str] = set()
+    for project in repo.projects():
+        name = _model_of(repo, project)
+        if name is None:
+            return set(models)  # unreadable: it may use any; the stacks' checks report it
+        used.add(name)
+        if models <= used:
+            break
+    return used & models
+
+
+def _selects_some(repo: "Repository", policy: "Policy") -> bool:
+    """Whether a policy's ``when`` selects a stack, parsing as few files as it can: the first
+    match ends the search, models come from ``project.yaml`` text, and a literal env is looked
+    for only in stack files that spell it (``Graph.may_contain``)."""
+    from .graph import Graph
+
+    graph = Graph.of(repo)
+    sel = policy.selector
+    literal = not any(c in v for v in sel.model + sel.env for c in "*?[{")
+    for stack in repo.stacks():
+        if sel.model and literal:
+            model = _model_of(repo, stack.project)
+            if model is not None and model not in sel.model:
+                continue
+        if sel.env and literal and not any(graph.may_contain(stack.file, e) for e in sel.env):
+            continue
+        try:
+            if sel.matches(stack):
+                return True
+        except KonfigError:
+            return True  # unreadable: the stack's own check reports it; no claim about the policy
+    return False
+
+
 def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
                  policies: list["Policy"]) -> list[tuple[tuple[Any, ...], str, str, str]]:
     """Raw findings on a resolved config: (path, message, source, severity)."""

@@ -6,12 +6,16 @@ in one place:
 
 * only the core tags, plus ``!replace`` (mappings, lists) and ``!append`` (lists);
 * duplicate keys are errors (at the second key);
-* alias expansion is bounded, so an alias bomb is an error, not an OOM;
+* what a file may cost is bounded, and each limit is named when it is hit:
+  its size (``MAX_BYTES``), the values a document builds (``MAX_NODES``, aliases
+  counted at every use, so an alias bomb is an error, not an OOM) and its
+  nesting (``MAX_DEPTH``, checked before ruamel's C composer, which recurses on
+  the C stack and would crash the process on a deeply nested document);
 * every value can be located (``positions``: key path -> line, column), which is
   how a schema error in a resolved stack points at the layer file that set it.
 
 Edits use ruamel's round-trip mode, which keeps comments, key order and quoting;
-writes are atomic (temporary file in the same directory, fsync, rename).
+writes are atomic (``atomic_write``; files of a work tree through ``transaction``).
 """
 from __future__ import annotations
 
@@ -28,8 +32,15 @@ from .errors import YamlError
 Path_ = tuple[Any, ...]  # a key path: str keys and int indices
 Positions = dict[Path_, tuple[int, int]]
 
-MAX_NODES = 200_000  # nodes built per document, aliases counted at every use
-MAX_DEPTH = 256
+MAX_BYTES = 16 * 1024 * 1024  # per file: larger is not configuration, and costs seconds and memory
+MAX_NODES = 200_000  # values built per document, aliases counted at every use
+MAX_DEPTH = 256  # nesting levels per document
+# ruamel's C composer recurses once per level on the C stack: 20,000 levels
+# were fine, 50,000 crashed the process (8 MiB stack). A document that could
+# nest deeper than this is measured with the parser's events before composing.
+_COMPOSE_SAFE_DEPTH = 2_000
+_SAFE_LEAD = 500  # a line starting deeper than this (indentation and block indicators) is measured
+_DEEP_LINE = re.compile(r"^[ \t?:-]{%d}" % _SAFE_LEAD, re.M)
 
 _T = "tag:yaml.org,2002:"
 _MAP, _SEQ, _STR, _NULL, _BOOL, _INT, _FLOAT, _TS, _MERGE = (
@@ -77,6 +88,19 @@ _loader_cls: Any = None
 _TAG_TEXT: dict[int, str] = {}  # id of a shared resolver tag -> its text (read per node)
 
 
+_IMPLICIT: dict[str, Any] = {}  # the loader's implicit-resolver table (for writers: what reads as a str)
+
+
+def reads_as_str(value: str) -> bool:
+    """Whether konfig's reader takes ``value``, written as a plain scalar, for a string."""
+    if not _IMPLICIT:
+        _loader("")
+    for tag, regexp in _IMPLICIT["table"].get(value[:1], _IMPLICIT["anywhere"]):
+        if regexp.match(value):
+            return tag is _IMPLICIT["str"]
+    return True
+
+
 def _loader(stream: str) -> Any:
     global _loader_cls
     if _loader_cls is None:  # built on first use: the C parser is a heavy import
@@ -118,6 +142,7 @@ def _make_loader() -> Any:
     anywhere = by_first.pop(None, [])
     table = {ch: rs + anywhere for ch, rs in by_first.items()}
     str_tag = shared(_STR)
+    _IMPLICIT.update(table=table, anywhere=anywhere, str=str_tag)
     defaults = {ScalarNode: str_tag, SequenceNode: shared(_SEQ), MappingNode: shared(_MAP)}
 
     class _Loader(CParser):  # type: ignore[misc,valid-type]
@@ -188,26 +213,31 @@ def _mark_error(exc: Exception, filename: str) -> YamlError:
 class _Builder:
     """Turns a composed node graph into plain data, enforcing the input rules."""
 
-    def __init__(self, loader: Any, filename: str, want_positions: bool) -> None:
+    def __init__(self, loader: Any, filename: str, want_positions: bool, root: Any = None) -> None:
         self.loader = loader
         self.filename = filename
         self.positions: Positions | None = {} if want_positions else None
         self.budget = MAX_NODES
         self.active: set[int] = set()
+        self.root = root
 
     def error(self, node: Any, msg: str) -> YamlError:
         m = node.start_mark
         return YamlError(msg, file=self.filename, line=m.line + 1, col=m.column + 1)
 
+    def too_many(self, node: Any) -> YamlError:
+        """Which limit a document over budget hit: its own size, or the expansion of its aliases."""
+        if self.root is not None and _distinct_values(self.root, MAX_NODES) <= MAX_NODES:
+            return self.error(node, f"aliases expand the document to more than {MAX_NODES:,} values, the limit "
+                                    "per YAML document (each use of an alias counts its whole value)")
+        return self.error(node, f"document has more than {MAX_NODES:,} values, the limit per YAML document")
+
     def build(self, node: Any, path: Path_, depth: int = 0) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise self.error(
-                node,
-                f"document expands to more than {MAX_NODES} values (alias bomb?)",
-            )
+            raise self.too_many(node)
         if depth > MAX_DEPTH:
-            raise self.error(node, f"document is nested deeper than {MAX_DEPTH} levels")
+            raise self.error(node, f"document is nested deeper than {MAX_DEPTH} levels, the limit per YAML document")
         ctag = node.ctag
         tag = _TAG_TEXT.get(id(ctag)) or str(ctag)  # resolved tags are shared objects
         kind = node.id
@@ -299,7 +329,68 @@ class _Builder:
         raise self.error(node, f"unknown YAML tag {tag!r}")
 
 
+def _distinct_values(root: Any, limit: int) -> int:
+    """How many distinct value nodes a composed document holds (an alias is the node it names),
+    counted up to ``limit + 1``: what the document would build with every alias used once."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo and len(seen) <= limit:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.id == "mapping":
+            todo.extend(v for _k, v in node.value)
+        elif node.id == "sequence":
+            todo.extend(node.value)
+    return len(seen)
+
+
+def _check_size(content: str | bytes, filename: str) -> None:
+    if len(content) > MAX_BYTES:  # a str has at least as many bytes as characters
+        unit = "bytes" if isinstance(content, bytes) else "characters"
+        raise YamlError(f"file is {len(content):,} {unit}, above the {MAX_BYTES // (1024 * 1024)} MiB "
+                        "limit per YAML file", file=filename)
+
+
+def _check_nesting(text: str, filename: str) -> None:
+    """Refuse a document nested deeper than ``MAX_DEPTH`` before the C composer recurses into it.
+
+    A level costs at least one character, so short files pass at once; a
+    longer one is bounded by its flow brackets plus twice its deepest line
+    start (a block level is indented further, or is a list directly in a
+    mapping); only a file whose bound is high is measured with events.
+    """
+    if len(text) <= _COMPOSE_SAFE_DEPTH:
+        return
+    flow = text.count("[") + text.count("{")
+    if flow + 2 * (_SAFE_LEAD + 1) <= _COMPOSE_SAFE_DEPTH and not _DEEP_LINE.search(text):
+        return
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    loader = _loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the builder counts the document's root as level 0
+                    m = event.start_mark
+                    raise YamlError(f"document is nested deeper than {MAX_DEPTH} levels, "
+                                    "the limit per YAML document", file=filename,
+                                    line=m.line + 1, col=m.column + 1)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    finally:
+        try:
+            loader.dispose()
+        except Exception:  # pragma: no cover
+            pass
+
+
 def _decode(content: str | bytes, filename: str) -> str:
+    _check_size(content, filename)
     if isinstance(content, bytes):
         try:
             return content.decode("utf-8-sig")
@@ -311,8 +402,11 @@ def _decode(content: str | bytes, filename: str) -> str:
 @contextmanager
 def _composing(content: str | bytes, filename: str) -> Iterator[Any]:
     """A loader for ``content`` whose errors become one ``YamlError`` with file:line:col."""
-    loader = _loader(_decode(content, filename))
+    text = _decode(content, filename)
+    loader = None
     try:
+        _check_nesting(text, filename)
+        loader = _loader(text)
         yield loader
     except YamlError:
         raise
@@ -320,7 +414,8 @@ def _composing(content: str | bytes, filename: str) -> Iterator[Any]:
         raise _mark_error(e, filename) from None
     finally:
         try:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         except Exception:  # pragma: no cover
             pass
 
@@ -331,7 +426,7 @@ def load(content: str | bytes, filename: str = "<input>", *, positions: bool = F
         node = loader.get_single_node()
     if node is None:
         return Document(None, {} if positions else None, filename)
-    builder = _Builder(loader, filename, positions)
+    builder = _Builder(loader, filename, positions, node)
     data = builder.build(node, ())
     if builder.positions is not None:
         m = node.start_mark
@@ -346,7 +441,7 @@ def load_all(content: str | bytes, filename: str = "<input>") -> list[Any]:
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                out.append(_Builder(loader, filename, False).build(node, ()))
+                out.append(_Builder(loader, filename, False, node).build(node, ()))
     return out
 
 
@@ -370,29 +465,87 @@ def plain(data: Any) -> Any:
 
 # -- output -------------------------------------------------------------------
 
-# Plain scalars a YAML 1.1 reader (PyYAML; go-yaml v2 behind kubectl, Argo CD
-# and Flux) takes for booleans or base-60 numbers, while ruamel (YAML 1.2)
-# would write them unquoted: `value: on` would reach the cluster as `true`.
-_YAML11_BOOLS = frozenset(
-    v for w in ("y", "yes", "n", "no", "true", "false", "on", "off")
-    for v in (w, w.capitalize(), w.upper())
-)
+# Plain scalars that konfig (YAML 1.2) reads as strings but a YAML 1.1 reader
+# retypes: PyYAML and yamllint, go-yaml v2 (behind kubectl, Helm, Argo CD and
+# Flux). `value: on` would reach the cluster as `true`, `mode: 0755` as 493,
+# `time: 1:30` as 90. Taken from the YAML 1.1 type repository (bool, null, int
+# with base 2/8/16/60 and `_`, float with base 60, .inf/.nan, timestamp, merge
+# `<<`, value `=`) and from what go-yaml v2 accepts beyond it (`1e3`, `0o17`,
+# `2001-1-2`); words in any letter case. Quoting a few strings no reader would
+# retype costs nothing; missing one changes a value.
+_YAML11_FIRST = frozenset("0123456789+-.~=<yYnNtTfFoO")
+_YAML11_WORDS = frozenset(("y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "", "<<", "="))
+_YAML11_NUMBER = re.compile(r"""[-+]?(?:
+      0b[01_]+ | 0o?[0-7_]+ | 0x[0-9a-f_]+                      # base 2, 8, 16 (0o: go-yaml)
+    | [0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?              # base 60: 1:30, 1:30:00.5
+    | [0-9][0-9_]* (?:\.[0-9_]*)? (?:e[-+]?[0-9]+)?            # 1_000, 1., 1.5, 1e3
+    | \.[0-9][0-9_]* (?:e[-+]?[0-9]+)?                          # .5
+    | \.inf | \.nan
+    )""", re.X | re.I)
+_YAML11_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?")
 
 
-def _yaml11_ambiguous(data: str) -> bool:
-    if data in _YAML11_BOOLS:
-        return True
-    # sexagesimal: 01:30, 1:30:00, -1:30.5 (digits and colons only)
-    head, _, frac = data.lstrip("+-").partition(".")
-    parts = head.split(":")
-    return len(parts) > 1 and all(p.replace("_", "").isdigit() for p in parts) and (
-        not frac or frac.replace("_", "").isdigit())
+def yaml11_retyped(data: str) -> bool:
+    """Whether a YAML 1.1 reader would read ``data``, written as a plain scalar, as something
+    other than this string (so konfig writes it quoted)."""
+    if len(data) > 64 or (data and data[0] not in _YAML11_FIRST):
+        return False  # no such value is this long or starts so (most strings: one set lookup)
+    return (data.lower() in _YAML11_WORDS or _YAML11_NUMBER.fullmatch(data) is not None
+            or _YAML11_TIMESTAMP.fullmatch(data) is not None)
+
+
+def needs_quotes(data: str) -> bool:
+    """Whether ``data`` must be quoted to read back as this string, in konfig and in YAML 1.1."""
+    return yaml11_retyped(data) or not reads_as_str(data)
+
+
+def quote_retyped(text: str, filename: str = "<output>") -> str:
+    """``text`` (YAML) with every plain scalar that konfig reads as a string but a YAML 1.1
+    reader would retype written in single quotes; nothing else in it changes.
+
+    For files konfig writes from text (templates) or reformats (``fmt``): the
+    parser's marks say where each plain scalar is, so layout and comments stay.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import ScalarEvent
+
+    spans = []
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            if (isinstance(event, ScalarEvent) and event.style is None and event.tag is None
+                    and yaml11_retyped(event.value) and reads_as_str(event.value)):
+                spans.append((event.start_mark.index, event.end_mark.index, event.value))
+    except Exception:  # noqa: BLE001 - not YAML: the caller's own check reports it
+        return text
+    for start, end, value in reversed(spans):
+        if text[start:end] == value:  # a one-line plain scalar, as read
+            text = text[:start] + "'" + value.replace("'", "''") + "'" + text[end:]
+    return text
+
+
+# Characters a YAML 1.1 reader refuses or reads as line breaks in a plain or block
+# scalar (PyYAML: "special characters are not allowed"; NEL, LS, PS are breaks):
+# written double-quoted, where they are escapes.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def block_ok(data: str) -> bool:
+    """Whether a multi-line string reads back exactly from a literal block (``|``): no
+    characters that need escapes, no tabs or leading spaces the block's indentation would
+    swallow, no trailing spaces on a line."""
+    return (not UNPRINTABLE.search(data) and "\t" not in data and not data.startswith(" ")
+            and " \n" not in data and not data.endswith(" "))
 
 
 def _str_representer(dumper: Any, data: str) -> Any:
-    if "\n" in data:
+    if "\n" in data and block_ok(data):
         style: str | None = "|"
-    elif _yaml11_ambiguous(data):
+    elif UNPRINTABLE.search(data) or "\n" in data:
+        style = '"'
+    elif needs_quotes(data):
         style = "'"
     else:
         style = None
@@ -566,13 +719,28 @@ def dump_roundtrip(y: Any, data: Any) -> str:
 def atomic_write(path: str, text: str | bytes, durable: bool = True) -> None:
     """Replace ``path`` with ``text`` all at once: readers see the old or the new file.
 
+    A file of a work tree konfig has opened (``Repository.discover``) goes
+    through ``transaction.Transaction``: staged in the cache directory, a
+    symlink inside the repository written through, errors as one
+    ``KonfigError``. Other files (the cache's own, ``--junit`` reports outside
+    the repository) get a temporary file beside them.
+
     ``durable=False`` skips the fsync, for files that may be lost in a crash
     but never seen half-written (cache entries: a missing one is a miss; one
     fsync costs ~2 ms here, 10 s over 5,000 stacks).
     """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    from .transaction import Transaction, work_tree_of
+
+    inside = work_tree_of(path)
+    if inside is not None:  # a repository's file: staged in its cache directory, never beside it
+        root, cache_dir, rel = inside
+        txn = Transaction(root, cache_dir)
+        txn.add(rel, data)
+        txn.commit()
+        return
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=".konfig-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

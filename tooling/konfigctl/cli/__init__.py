@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from .common import Globals
+from .common import Globals, KonfigGroup
 
 HELP = """\
 Govern a configuration monorepo (a Konfig).
@@ -59,6 +59,7 @@ def _version(value: bool) -> None:
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="konfig",
+        cls=KonfigGroup,
         help=HELP,
         no_args_is_help=True,
         add_completion=True,

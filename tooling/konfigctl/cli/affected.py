@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import typer
 
-from .common import format_option, run
+from .common import check_ref, format_option, run
 
-BASE_OPTION = typer.Option(..., "--base", "-b", metavar="REF",
+BASE_OPTION = typer.Option(..., "--base", "-b", metavar="REF", callback=check_ref,
                            help="The branch or commit the change goes into (e.g. origin/main).")
-HEAD_OPTION = typer.Option(None, "--head", metavar="REF", help="The change's tip (default: HEAD).")
+HEAD_OPTION = typer.Option(None, "--head", metavar="REF", callback=check_ref, help="The change's tip (default: HEAD).")
 UNCOMMITTED_OPTION = typer.Option(
     False, "--uncommitted", "-u",
     help="Also count staged, unstaged and untracked files (compare the work tree).",

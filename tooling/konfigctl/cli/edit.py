@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import typer
 
-from .common import OVERRIDE_OPTION, complete_stack, format_option, run
+from .common import (OVERRIDE_OPTION, complete_keypath, complete_layer, complete_spec, format_option, run,
+                     stack_argument)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("get", rich_help_panel="Inspect")
     def get_cmd(
         ctx: typer.Context,
-        stack: str = typer.Argument(..., help="The stack.", autocompletion=complete_stack),
-        keypath: str = typer.Argument(..., help="Key path, e.g. image, resources.cpu, env[name=LOG_LEVEL].value."),
+        stack: str = stack_argument(),
+        keypath: str = typer.Argument(..., help="Key path, e.g. image, resources.cpu, env[name=LOG_LEVEL].value.",
+                                      metavar="KEYPATH", autocompletion=complete_keypath),
         explain: bool = typer.Option(False, "--explain", "-e", help="Also show the file:line that set it."),
         override: list[str] = OVERRIDE_OPTION,
         fmt: str = format_option("text", ("text", "json", "yaml")),
@@ -33,12 +35,13 @@ def register(app: typer.Typer) -> None:
     @app.command("set", rich_help_panel="Edit")
     def set_cmd(
         ctx: typer.Context,
-        stack: str = typer.Argument(..., help="The stack.", autocompletion=complete_stack),
+        stack: str = stack_argument(),
         specs: list[str] = typer.Argument(
             ..., metavar="SPEC...", help="PATH=VALUE (set), PATH- (delete), PATH+=VALUE (append to a list).",
+            autocompletion=complete_spec,
         ),
         layer: str = typer.Option(
-            None, "--layer", metavar="project|FILE",
+            None, "--layer", metavar="project|FILE", autocompletion=complete_layer,
             help="Edit another layer: 'project' (the project's defaults.yaml, created if missing) "
                  "or one of the stack's layer files. Default: the stack's stack.yaml.",
         ),

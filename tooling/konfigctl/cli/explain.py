@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import typer
 
-from .common import OVERRIDE_OPTION, complete_stack, format_option, run
+from .common import OVERRIDE_OPTION, complete_keypath, format_option, run, stack_argument
 
 
 def register(app: typer.Typer) -> None:
     @app.command("explain", rich_help_panel="Inspect")
     def explain_cmd(
         ctx: typer.Context,
-        stack: str = typer.Argument(..., help="The stack.", autocompletion=complete_stack),
-        keypath: str = typer.Argument(None, help="Only this key path, e.g. resources.cpu or env[name=LOG_LEVEL]."),
+        stack: str = stack_argument(),
+        keypath: str = typer.Argument(None, help="Only this key path, e.g. resources.cpu or env[name=LOG_LEVEL].",
+                                      metavar="[KEYPATH]", autocompletion=complete_keypath),
         override: list[str] = OVERRIDE_OPTION,
         fmt: str = format_option("text", ("text", "json", "yaml")),
     ) -> None:

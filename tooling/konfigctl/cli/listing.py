@@ -9,7 +9,10 @@ def register(app: typer.Typer) -> None:
     @app.command("list", rich_help_panel="Inspect")
     def list_cmd(
         ctx: typer.Context,
-        what: str = typer.Argument("stacks", help="stacks, projects, models or policies."),
+        what: str = typer.Argument("stacks", help="stacks, projects, models or policies.",
+                                   autocompletion=lambda incomplete: [
+                                       w for w in ("stacks", "projects", "models", "policies")
+                                       if w.startswith(incomplete)]),
         selector: list[str] = SELECTOR_OPTION,
         long: bool = typer.Option(False, "--long", "-L", help="A table with env, model and labels."),
         fmt: str = format_option("text", ("text", "json", "yaml")),

@@ -41,8 +41,10 @@ def register(app: typer.Typer) -> None:
     @owners.command("show", hidden=True)
     def show_cmd(
         ctx: typer.Context,
-        paths: list[str] = typer.Argument(None, help="Files or directories (need not exist).",
-                                          show_default=False),
+        paths: list[str] = typer.Argument(
+            None, show_default=False,
+            help="Files or directories (need not exist); a path that does not exist may be a "
+                 "unique suffix of a stack or project directory (checkout/prod/stack.yaml)."),
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
         """The owners of each PATH and where they come from; without PATH, the ownership map.
@@ -65,10 +67,11 @@ def register(app: typer.Typer) -> None:
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
         """Check ownership: every project has owners, every owner is a known team or
-        user, teams have no cycles, no file is unowned, no rule's glob matches nothing.
+        user, teams have no cycles, no file is unowned, no rule's glob matches nothing,
+        and the CODEOWNERS files the repository keeps can say all of it.
 
         Files are what git tracks or would add (untracked, not ignored); outside
-        git, the work tree. One line per problem.
+        git, the work tree. One line per problem, each once.
 
         \b
         Exit: 0 complete, 1 problems found, 2 bad input.
@@ -91,6 +94,7 @@ def register(app: typer.Typer) -> None:
         check: bool = typer.Option(False, "--check", help="Do not write: print a diff and exit 1 "
                                    "if the committed file differs."),
         stdout: bool = typer.Option(False, "--stdout", help="Print instead of writing the file."),
+        fmt: str = format_option("text", ("text", "json")),
     ) -> None:
         """Generate CODEOWNERS from the ownership map and the review rules.
 
@@ -100,18 +104,26 @@ def register(app: typer.Typer) -> None:
         approval count. Paths and an org for teams without a handle are set in
         konfig.yaml review.codeowners.<target>.{path,org}.
 
+        Characters of names that a platform reads as syntax (a space, '*',
+        '?'...) are escaped with a backslash where it allows. A path it cannot
+        express (on GitHub a '#', '[' or ']' in a directory name) is left out
+        of the file, never written with another meaning, and reported in one
+        line naming it and why (exit 1).
+
         \b
-        Exit: 0 written or current, 1 out of date (--check), 2 bad input.
+        Exit: 0 written or current, 1 out of date (--check) or a path left
+        out, 2 bad input.
 
         \b
         Examples:
           konfig owners codeowners                       write both files
           konfig owners codeowners --target github --check
           konfig owners codeowners -t gitlab --stdout
+          konfig owners codeowners --check -f json       which files, current or not, problems
         """
         from ..commands.owners import codeowners
 
         targets = target or ["github", "gitlab"]
-        run(ctx, lambda repo, out: codeowners(repo, targets, check, stdout, out))
+        run(ctx, lambda repo, out: codeowners(repo, targets, check, stdout, out, fmt))
 
     app.add_typer(owners, name="owners", rich_help_panel="Review")

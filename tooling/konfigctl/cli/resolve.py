@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import typer
 
-from .common import OVERRIDE_OPTION, complete_stack, format_option, run
+from .common import OVERRIDE_OPTION, format_option, run, stack_argument
 
 
 def register(app: typer.Typer) -> None:
     @app.command("resolve", rich_help_panel="Inspect")
     def resolve_cmd(
         ctx: typer.Context,
-        stack: str = typer.Argument(..., help="The stack (path, relative path or unique suffix).",
-                                    autocompletion=complete_stack),
+        stack: str = stack_argument(),
         override: list[str] = OVERRIDE_OPTION,
         fmt: str = format_option("yaml", ("yaml", "json")),
     ) -> None:

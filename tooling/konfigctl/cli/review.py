@@ -2,16 +2,16 @@ from __future__ import annotations
 
 import typer
 
-from .common import format_option, run
+from .common import check_ref, format_option, run
 
 
 def register(app: typer.Typer) -> None:
     @app.command("review", rich_help_panel="Review")
     def review_cmd(
         ctx: typer.Context,
-        base: str = typer.Option(..., "--base", metavar="REF",
+        base: str = typer.Option(..., "--base", metavar="REF", callback=check_ref,
                                  help="The target branch: rules and owners are read from it."),
-        head: str = typer.Option(None, "--head", metavar="REF", help="The change (default: HEAD)."),
+        head: str = typer.Option(None, "--head", metavar="REF", callback=check_ref, help="The change (default: HEAD)."),
         author: str = typer.Option(..., "--author", metavar="USER",
                                    help="Who wrote the change; their approval never counts."),
         approved_by: list[str] = typer.Option(

@@ -6,7 +6,7 @@ import os
 
 from .. import paths
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
-from ..edit import locked, write_file
+from ..edit import locked, write_files
 from ..fmt import check_files, format_file, konfig_files
 from ..output import Output, plural
 from ..repository import Repository
@@ -44,7 +44,7 @@ def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False,
                 with locked(repo, rel):  # re-read under the lock: a concurrent `konfig set` is kept
                     before, after = format_file(Repository(repo.root), rel)
                     if before != after:
-                        write_file(paths.confine(repo.root, rel), after, rel)
+                        write_files(repo, {rel: after})  # its own transaction: file by file
             except KonfigError as e:
                 problems.append(Problem.from_error(e, check="fmt"))
                 continue

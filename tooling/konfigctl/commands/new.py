@@ -48,16 +48,17 @@ def _finish(repo: Repository, plan: sc.Scaffold, out: Output, dry_run: bool, fmt
     sc.check(repo, plan)
     updated: list[str] = []
     if plan.ok and not dry_run:
-        sc.write(repo, plan)
-        updated = sc.after_write(repo, plan)
+        updated = sc.commit(repo, plan)  # with its goldens and CODEOWNERS, or nothing at all
     code = EXIT_OK if plan.ok else EXIT_FAILED
     if fmt == "json":
         out.json({"ok": plan.ok, "dry_run": dry_run, **plan.to_json(), "updated": updated})
         return code
     out.problems(plan.problems)
     if not plan.ok:
-        out.info(out.style("✗ ", "red", err=True) + f"the new {plural(len(plan.stacks), 'stack')} would be "
-                 f"invalid: nothing was written (see the problems above: the {plan.model} template in "
+        what = ("would not render" if any(p.check != "validate" and p.is_error for p in plan.problems)
+                else "would be invalid")
+        out.info(out.style("✗ ", "red", err=True) + f"the new {plural(len(plan.stacks), 'stack')} {what}: "
+                 f"nothing was written (see the problems above: the {plan.model} template in "
                  f"{repo.base}/templates/{plan.model}/, a --var, or a shared layer they inherit)")
         return code
     verb = "would create" if dry_run else "created"
@@ -69,8 +70,6 @@ def _finish(repo: Repository, plan: sc.Scaffold, out: Output, dry_run: bool, fmt
             out.echo(f"updated {rel}")
     if dry_run:
         return code
-    for line in plan.test_failures:
-        out.warn(f"no golden file: {line} (`konfig test {plan.path}` shows why)")
     out.info(out.style("✓ ", "green", err=True) + f"{plan.kind} {plan.path} with "
              f"{plural(len(plan.stacks), 'stack')} (model {plan.model}), valid")
     first = plan.stacks[0]

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import paths
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
+from ..escaping import text_line
 from ..output import Output, plural
 from ..repository import Repository
 
@@ -36,6 +37,39 @@ def repo_path(repo: Repository, raw: str, cwd: str | None = None) -> str:
     return paths.normalize(raw)
 
 
+def resolve(repo: Repository, raw: str, cwd: str | None = None) -> tuple[str, bool]:
+    """(repo path, whether it exists) for a PATH argument of ``konfig owners``.
+
+    A path that exists is taken as it is (``repo_path``). One that does not
+    may be a unique suffix of a stack or project directory, as other commands
+    take stacks (``checkout/prod``, ``checkout/prod/stack.yaml``): read
+    literally it would be a path outside every project, whose owners are
+    the path rules' -- an answer that looks right and is not. A suffix that
+    names several is an error; a path that is neither stays literal (the
+    owners of a file about to be created).
+    """
+    rel = repo_path(repo, raw, cwd)
+    if not rel or repo.exists(rel):
+        return rel, True
+    try:
+        suffix = paths.normalize(raw)
+    except KonfigError:
+        return rel, False
+    dirs = {s.path for s in repo.stacks()} | {p.path for p in repo.projects()}
+    parts = suffix.split("/") if suffix else []
+    for k in range(len(parts), 0, -1):
+        head, tail = "/".join(parts[:k]), "/".join(parts[k:])
+        found = sorted(d for d in dirs if d == head or d.endswith("/" + head))
+        if len(found) > 1:
+            shown = ", ".join(found[:10]) + (" ..." if len(found) > 10 else "")
+            raise UsageError(f"ambiguous path {raw!r}: it ends {shown}",
+                             hint="give the path from the repository root")
+        if found:
+            full = paths.join(found[0], tail)
+            return full, full == found[0] or repo.exists(full)
+    return rel, False
+
+
 def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str | None = None) -> int:
     """Owners of each path (with the people behind them and where it comes from), or the whole map."""
     from ..ownership import OwnershipMap
@@ -50,21 +84,25 @@ def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str
             out.json([{"pattern": e.pattern, "owners": list(e.owners), "source": e.source.format(),
                        "kind": e.source.kind} for e in entries])
             return EXIT_OK
-        rows = [(e.pattern, ", ".join(e.owners) or "(nobody)", e.source.format()) for e in entries]
+        rows = [(text_line(e.pattern), ", ".join(e.owners) or "(nobody)", text_line(e.source.format()))
+                for e in entries]
         _table(out, ("PATH", "OWNERS", "FROM"), rows)
         return EXIT_OK
-    results = [omap.of(repo_path(repo, p, cwd)) for p in raw_paths]
+    resolved = [resolve(repo, p, cwd) for p in raw_paths]
+    results = [omap.of(rel) for rel, _ in resolved]
     if fmt == "json":
-        out.json([r.to_json(teams) for r in results])
+        out.json([{**r.to_json(teams), "exists": exists} for r, (_, exists) in zip(results, resolved)])
         return EXIT_OK
-    for i, r in enumerate(results):
+    for i, (r, (_, exists)) in enumerate(zip(results, resolved)):
         if i:
             out.echo()
-        out.echo(out.style(r.path or ".", "bold"))
+        out.echo(out.style(text_line(r.path) or ".", "bold"))
         who = ", ".join(teams.describe(o) for o in r.owners) or out.style("nobody", "red")
         out.echo(f"  owners: {who}")
         for j, s in enumerate(r.sources):
-            out.echo(f"  {'from:  ' if j == 0 else '       '} {s.format()}")
+            out.echo(f"  {'from:  ' if j == 0 else '       '} {text_line(s.format())}")
+        if not exists:
+            out.echo("  note:  no such file or directory (yet): these are the owners it would have")
     return EXIT_OK if all(r.owners for r in results) else EXIT_FAILED
 
 
@@ -98,44 +136,85 @@ def check(repo: Repository, fmt: str, out: Output) -> int:
     return code
 
 
-def codeowners(repo: Repository, targets: list[str], check: bool, stdout: bool, out: Output) -> int:
-    """Write (or with ``check`` compare) the CODEOWNERS file of each target."""
+def codeowners(repo: Repository, targets: list[str], check: bool, stdout: bool, out: Output,
+               fmt: str = "text") -> int:
+    """Write (or with ``check`` compare) the CODEOWNERS file of each target.
+
+    A path the platform cannot express is left out of the file and reported,
+    one line each, and the command exits 1 whether it wrote, checked or
+    printed: the file is then as right as it can be, and still not what
+    ``konfig owners`` says.
+    """
     import difflib
 
-    from ..codeowners import TARGETS, emit, target_settings
+    from ..codeowners import TARGETS, render
     from ..yamlio import atomic_write
 
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt} is not available for owners codeowners (use text or json)")
     for t in targets:
         if t not in TARGETS:
             raise UsageError(f"unknown --target {t!r} (use github or gitlab)")
     code = EXIT_OK
+    report: list[dict[str, Any]] = []
+    everything = []
     for t in targets:
-        rel = target_settings(repo, t)["path"]
-        text = emit(repo, t)
-        if stdout:
-            out.echo(text, nl=False)
-            continue
-        full = os.path.join(repo.root, rel)
-        current = _read(full)
-        if check:
-            if current == text:
-                out.info(out.style("✓ ", "green", err=True) + f"{rel} is up to date")
-                continue
+        res = render(repo, t)
+        rel, text = res.path, res.text
+        entry: dict[str, Any] = {"target": t, "path": rel}
+        if res.problems:
             code = EXIT_FAILED
-            diff = difflib.unified_diff((current or "").splitlines(True), text.splitlines(True),
-                                        f"a/{rel}", f"b/{rel}")
-            out.echo("".join(diff), nl=False)
-            what = "is missing" if current is None else "is out of date"
-            out.error(f"{rel} {what}: run `konfig owners codeowners --target {t}` and commit it")
-            continue
-        if current != text:
-            paths.confine(repo.root, rel)
-            os.makedirs(os.path.dirname(full) or ".", exist_ok=True)
-            atomic_write(full, text)
-            out.info(f"wrote {rel}")
+        everything += res.problems
+        if stdout:
+            entry["status"] = "printed"
+            if fmt == "json":
+                entry["text"] = text
+            else:
+                out.echo(text, nl=False)
+                for p in res.problems:
+                    out.info(text_line(p.format()))
         else:
-            out.info(f"{rel} is up to date")
+            full = os.path.join(repo.root, rel)
+            current = _read(full)
+            if check:
+                entry["status"] = ("up to date" if current == text else
+                                   "missing" if current is None else "out of date")
+                if current != text:
+                    code = EXIT_FAILED
+                    diff = "".join(difflib.unified_diff((current or "").splitlines(True),
+                                                        text.splitlines(True), f"a/{rel}", f"b/{rel}"))
+                    entry["diff"] = diff
+                    if fmt == "text":
+                        out.echo(diff, nl=False)
+            elif current != text:
+                paths.confine(repo.root, rel)
+                os.makedirs(os.path.dirname(full) or ".", exist_ok=True)
+                atomic_write(full, text)
+                entry["status"] = "written"
+            else:
+                entry["status"] = "up to date"
+            if fmt == "text":
+                out.problems(res.problems)
+                _say(out, t, rel, entry["status"], check, len(res.problems))
+        entry["problems"] = [p.to_json() for p in res.problems]
+        entry["unexpressed"] = [u.to_json() for u in res.unexpressed]
+        report.append(entry)
+    if fmt == "json":
+        out.json({"ok": code == EXIT_OK, "files": report, "problems": [p.to_json() for p in everything]})
     return code
+
+
+def _say(out: Output, target: str, rel: str, status: str, check: bool, left_out: int) -> None:
+    gap = f"; {plural(left_out, 'path')} left out that {'GitHub' if target == 'github' else 'GitLab'} " \
+          "cannot express (above)" if left_out else ""
+    if status == "up to date":
+        mark = out.style("✓ ", "green", err=True) if not left_out else out.style("✗ ", "red", err=True)
+        out.info(mark + f"{rel} is up to date{gap}")
+    elif status == "written":
+        out.info(f"wrote {rel}{gap}")
+    else:
+        out.error(f"{rel} is {status}: run `konfig owners codeowners --target {target}` and commit it"
+                  f"{gap}")
 
 
 def _read(path: str) -> Any:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
+from ..escaping import md_code, md_text, text_line
 from ..output import Output, plural
 from ..repository import Repository
 from ..review import Requirement, Verdict, evaluate
@@ -16,7 +17,7 @@ def review(repo: Repository, base: str, head: str | None, author: str, approvers
         raise UsageError(f"--format {fmt} is not available for review (use {', '.join(FORMATS)})")
     verdict = evaluate(repo.root, base, head, author, approvers)
     for w in verdict.warnings:
-        out.warn(w)
+        out.warn(text_line(w))
     if fmt == "json":
         out.json(verdict.to_json())
     elif fmt == "markdown":
@@ -70,70 +71,77 @@ def text(v: Verdict, out: Output) -> None:
     else:
         out.echo(out.style("✗ review not satisfied", "red", "bold")
                  + f": {len(v.unmet)} of {plural(len(reqs), 'requirement')} unmet")
-    out.echo(f"  change: {plural(len(v.files), 'file')}, {v.merge_base[:12]}..{v.head} "
+    out.echo(f"  change: {plural(len(v.files), 'file')}, {v.merge_base[:12]}..{text_line(v.head)} "
              f"({v.head_commit[:12]}), author {v.author}, rules from {v.base} ({v.base_commit[:12]})")
-    out.echo(f"  approved by: {', '.join(v.approvals) or 'nobody'}")
+    out.echo(f"  approved by: {text_line(', '.join(v.approvals) or 'nobody')}")
     for who, why in v.ignored:
-        out.echo(f"  ignored: {who} ({why})")
+        out.echo(f"  ignored: {text_line(who)} ({text_line(why)})")
     for r in v.unmet:
         out.echo()
-        out.echo(out.style("✗ ", "red") + out.style(r.rule.name, "bold") + f": {_need(r)}")
+        out.echo(out.style("✗ ", "red") + out.style(text_line(r.rule.name), "bold")
+                 + f": {text_line(_need(r))}")
         if r.rule.description:
-            out.echo(out.style(f"    {r.rule.description} ({r.rule.origin})", "dim"))
+            out.echo(out.style(f"    {text_line(r.rule.description)} ({text_line(r.rule.origin)})",
+                               "dim"))
         for f in _files(r.files):
-            out.echo(f"    {f}")
+            out.echo(f"    {text_line(f)}")
     met = [r for r in reqs if r.satisfied]
     if met:
         out.echo()
         for r in met:
-            out.echo(out.style("✓ ", "green") + f"{r.rule.name} ({', '.join(r.owners)}): {_need(r)}; "
-                     f"{plural(len(r.files), 'file')}")
+            out.echo(out.style("✓ ", "green") + text_line(f"{r.rule.name} ({', '.join(r.owners)}): "
+                                                          f"{_need(r)}; {plural(len(r.files), 'file')}"))
     if not v.satisfied:
         out.echo()
         if v.suggestion:
             note = "" if v.suggestion_minimal else " (greedy: the exact search was too large)"
-            out.echo(out.style("Suggested reviewers: ", "bold") + ", ".join(v.suggestion) + note)
+            out.echo(out.style("Suggested reviewers: ", "bold") + text_line(", ".join(v.suggestion)) + note)
         else:
             out.echo(out.style("No reviewer can satisfy the unmet rules", "bold")
                      + " (see the warnings above)")
 
 
-def _md(s: str) -> str:
-    return s.replace("|", "\\|")
-
-
 def markdown(v: Verdict) -> str:
-    """A PR/MR comment: verdict, a table of requirements, suggested reviewers."""
+    """A PR/MR comment: verdict, a table of requirements, suggested reviewers.
+
+    Every piece of text that came from the repository or the command line
+    (paths, rule names, refs, people, warnings) is escaped with the same
+    functions as ``konfig diff``'s comment (``escaping.md_text``/``md_code``),
+    so a name cannot reshape the table, inject HTML or mention anyone.
+    """
     lines: list[str] = []
     if v.satisfied:
         lines.append("### ✅ konfig review: satisfied")
     else:
         lines.append("### ❌ konfig review: not satisfied")
     lines.append("")
-    lines.append(f"Change by {v.author}: {plural(len(v.files), 'file')} "
-                 f"(`{v.merge_base[:12]}..{v.head_commit[:12]}`), rules from `{v.base}` "
-                 f"(`{v.base_commit[:12]}`). Approved by: {', '.join(v.approvals) or 'nobody'}.")
+    lines.append(f"Change by {md_text(v.author)}: {plural(len(v.files), 'file')} "
+                 f"({md_code(v.merge_base[:12] + '..' + v.head_commit[:12])}), rules from {md_code(v.base)} "
+                 f"({md_code(v.base_commit[:12])}). Approved by: "
+                 f"{md_text(', '.join(v.approvals) or 'nobody')}.")
     if v.ignored:
         lines.append("")
-        lines.append("Ignored approvals: " + "; ".join(f"{u} ({why})" for u, why in v.ignored) + ".")
+        lines.append("Ignored approvals: " + "; ".join(f"{md_text(u)} ({md_text(why)})"
+                                                       for u, why in v.ignored) + ".")
     if v.requirements:
         lines += ["", "| | Rule | Needs | Approved by | Files |", "|---|---|---|---|---|"]
         for r in sorted(v.requirements, key=lambda r: r.satisfied):
             mark = "✅" if r.satisfied else "❌"
-            need = f"{r.needed} from {_who(r)}"
+            need = md_text(f"{r.needed} from {_who(r)}")
             if not r.satisfied:
                 need = f"**{r.missing} more** of {need}"
-            files = "<br>".join(f"`{f}`" if not f.startswith("...") else f for f in _files(r.files))
-            lines.append(f"| {mark} | `{_md(r.rule.name)}` | {_md(need)} | "
-                         f"{', '.join(r.approved_by) or '—'} | {_md(files)} |")
+            files = "<br>".join(md_code(f) if i < MAX_FILES else md_text(f)
+                                for i, f in enumerate(_files(r.files)))
+            lines.append(f"| {mark} | {md_code(r.rule.name)} | {need} | "
+                         f"{md_text(', '.join(r.approved_by) or '—')} | {files} |")
     if not v.satisfied:
         lines.append("")
         if v.suggestion:
             note = "" if v.suggestion_minimal else " (greedy)"
-            lines.append(f"**Suggested reviewers{note}:** {', '.join(v.suggestion)}")
+            lines.append(f"**Suggested reviewers{note}:** {md_text(', '.join(v.suggestion))}")
         else:
             lines.append("**No reviewer can satisfy the unmet rules.**")
     if v.warnings:
         lines.append("")
-        lines += [f"> ⚠️ {_md(w)}" for w in v.warnings]
+        lines += [f"> ⚠️ {md_text(w)}" for w in v.warnings]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
 from ..repository import Repository
 from ..stack import Stack
+from ..validation import require_usable
 
 FORMATS = ("text", "json")
 PROJECT_LAYER = "project"
@@ -53,6 +54,7 @@ def set_(repo: Repository, name: str, specs: list[str], out: Output, *, layer: s
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt} is not available for set (use text or json)")
     stack = repo.find_stack(name, cwd)
+    require_usable(repo, [stack])  # a schema or policy that cannot work: exit 2 before any edit
     rel, may_create = target_file(repo, stack, layer, cwd)
     result = edit_file(repo, rel, specs, stack=stack, force=force, dry_run=dry_run,
                        create=may_create, new_text=new_layer_text(stack) if may_create else "",
@@ -86,9 +88,11 @@ def report(result: EditResult, out: Output) -> None:
     elif result.refused:
         errors = sum(1 for p in result.problems if p.is_error)
         failed = len({p.stack for p in result.problems if p.is_error})
+        rendering = any(p.check != "validate" for p in result.problems if p.is_error)
         out.info(out.style("✗ ", "red", err=True)
                  + f"refused: the change introduces {plural(errors, 'problem')} in {plural(failed, 'stack')}; "
-                 f"{result.file} is untouched (--force writes it anyway)")
+                 f"{result.file} is untouched (--force writes it anyway"
+                 + (", --no-golden writes it without rendering the golden files" if rendering else "") + ")")
     elif result.dry_run:
         out.info(f"would {'create' if result.before is None else 'update'} {result.file} ({checked} checked)")
     else:

@@ -8,7 +8,7 @@ from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
 from ..repository import Repository
 from ..targets import Targets, select
-from ..validation import input_problem
+from ..validation import input_problem, usable_policies, warnings as repo_warnings
 
 
 def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", update: bool = False,
@@ -22,18 +22,20 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
     repo_problems = [input_problem(e) for e in repo.discovery_problems] if targets.whole_repo else []
     results, written = testing.run(repo, stacks, jobs=jobs, use_cache=use_cache, update=update,
                                  progress=out.progress)
+    # a policy that cannot work is bad input here as in validate (no stack's check can report it)
+    repo_problems = repo_warnings(repo, stacks, targets.whole_repo) + repo_problems + usable_policies(repo)[1]
     seconds = time.perf_counter() - started
 
     failed = [r for r in results if not r.ok]
     code = EXIT_OK
     if failed:
         code = EXIT_FAILED
-    if repo_problems or any(r.input_error for r in results):
+    if any(p.is_error for p in repo_problems) or any(r.input_error for r in results):
         code = EXIT_BAD_INPUT
     if junit:
         from .. import junit as junit_mod
 
-        junit_mod.write(junit, results, [("discovery", p.format()) for p in repo_problems], seconds)
+        junit_mod.write(junit, results, [("discovery", p.format()) for p in repo_problems if p.is_error], seconds)
 
     if fmt == "json":
         out.json({
@@ -65,7 +67,7 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
         out.echo(f"updated {f}")
     checks = sum(len(r.checks) for r in results)
     cached = sum(1 for r in results if r.cached)
-    warnings = sum(r.warnings for r in results)
+    warnings = sum(r.warnings for r in results) + sum(1 for p in repo_problems if not p.is_error)
     extras = [f"{plural(checks, 'check')}"]
     if cached:
         extras.append(f"{cached} from cache")
@@ -86,8 +88,9 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
         note = f"{len(failed)} of {plural(len(results), 'stack')} failed"
         if what:
             note += f" ({what})"
-        if repo_problems:
-            note += f"; {plural(len(repo_problems), 'repository problem')}"
+        repo_errors = sum(1 for p in repo_problems if p.is_error)
+        if repo_errors:
+            note += f"; {plural(repo_errors, 'repository problem')}"
         out.info(out.style("✗ ", "red", err=True) + note + tail)
     return code
 

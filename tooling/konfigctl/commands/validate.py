@@ -5,7 +5,7 @@ from ..errors import UsageError
 from ..output import Output, plural
 from ..repository import Repository
 from ..targets import Targets, select
-from ..validation import exit_code, validate as validate_stacks
+from ..validation import exit_code, validate as validate_stacks, warnings as repo_warnings
 
 
 def validate(repo: Repository, targets: Targets, fmt: str, out: Output, cwd: str | None = None,
@@ -13,8 +13,10 @@ def validate(repo: Repository, targets: Targets, fmt: str, out: Output, cwd: str
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for validate (use text or json)")
     stacks = select(repo, targets, cwd)
-    problems = validate_stacks(repo, stacks, with_discovery=targets.whole_repo, jobs=jobs,
-                               progress=out.progress, overrides=overrides or [])
+    # before the workers fork: the project files it reads are theirs too
+    repo_level = repo_warnings(repo, stacks, targets.whole_repo)
+    problems = repo_level + validate_stacks(repo, stacks, with_discovery=targets.whole_repo, jobs=jobs,
+                                          progress=out.progress, overrides=overrides or [])
     code = exit_code(problems)
     errors = sum(1 for p in problems if p.is_error)
     warnings = len(problems) - errors
