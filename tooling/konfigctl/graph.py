@@ -250,8 +250,18 @@ class Graph:
             return None
 
     def has_defaults_layers(self, stack: "Stack") -> bool:
-        """Whether the ``defaults.yaml`` files above ``stack`` are layers of it."""
-        return stack.path not in self.own_models()
+        """Whether the ``defaults.yaml`` files above ``stack`` are layers of it (unreadable: yes).
+
+        Asked of the stacks below one ``defaults.yaml``: those alone are read.
+        """
+        if self._own_models is not None:
+            return stack.path not in self._own_models
+        if not self.may_contain(stack.file, "model"):
+            return True
+        try:
+            return not stack.own_model
+        except (KonfigError, KeyError):
+            return True
 
     def requirements(self) -> list[tuple[str, Any]]:
         """(policy file, ``Requirement``) of every readable policy with ``requires``."""
