@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import formats, git, paths
 from .errors import KonfigError, UsageError
-from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, RULES, STACK, Graph, Reason
+from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -195,8 +195,14 @@ def _fill(result: Affected) -> None:
             if sel is not None:
                 extra.append(sel)
         rules = RULES if is_here else tuple(r for r in RULES if r not in PLACE_RULES)
+        both = was_here and is_here and path.rsplit("/", 1)[-1] == formats.STACK_FILE
+        if both:  # a changed stack.yaml meets requirements as it did, or not: judged below
+            rules = tuple(r for r in rules if r != REQUIRES)
         for stack, reason in graph.dependents(path, how, rules=rules, extra_selectors=extra):
             note(found.setdefault(stack.path, (stack, []))[1], reason)
+        if both:
+            for stack, reason in _requires_changed(result, graph, path, how):
+                note(found.setdefault(stack.path, (stack, []))[1], reason)
         if not is_here:
             for old, reason in _placed_at_base(result, path, how):
                 now = head_repo.stack_at(old.path)
@@ -221,10 +227,59 @@ def _fill(result: Affected) -> None:
 
 
 def _placed_at_base(result: Affected, path: str, how: str) -> list[tuple["Stack", Reason]]:
+    # requires goes by the stack a stack.yaml made: a removed SLO stack affects its services
     try:
-        return Graph.of(result.base_repo).dependents(path, how, rules=PLACE_RULES)
+        return Graph.of(result.base_repo).dependents(path, how, rules=PLACE_RULES + (REQUIRES,))
     except KonfigError:  # no readable Konfig at the base
         return []
+
+
+def _requires_changed(result: Affected, graph: Graph, path: str,
+                      how: str) -> list[tuple["Stack", Reason]]:
+    """For a changed ``stack.yaml``: the stacks whose ``requires`` it meets at head or met at
+    the merge-base -- only if that changed (its model, env, labels: an SLO stack moved to
+    staging leaves the prod services without one; a new target changes nothing for them).
+
+    The base side is the stack judged with its base ``stack.yaml`` in the head
+    repository: one file read from git, only when some policy has ``requires``.
+    """
+    from .stack import Stack
+    from .yamlio import load
+
+    stack = graph.repo.stack_at(paths.parent(path))
+    if stack is None or stack.file != path or not graph.requirements():
+        return []
+    prefix = git.prefix_of(result.git_repo, graph.repo.root)
+    raw = git.read_at(result.git_repo, result.merge_base, paths.join(prefix, path))
+    if raw is not None and raw == graph.repo.read(path):
+        return []
+    before: Stack | None = None
+    try:
+        if raw is not None:
+            before = Stack(graph.repo, stack.path, stack.project)
+            before.__dict__["meta"] = formats.check("stack", load(raw, path))  # stack.yaml as it was
+    except KonfigError:
+        before = None
+    if before is not None:
+        views = [(_view(req, before), _view(req, stack)) for _file, req in graph.requirements()]
+        if all(old is not None and old == new for old, new in views):
+            return []
+    out = []
+    for side in (stack, before):
+        if side is None:
+            continue
+        for file, users in graph.required_by(side):
+            reason = Reason(REQUIRES, f"policy {graph.policy_name(file)}", path, how)
+            out.extend((s, reason) for s in users)
+    return out
+
+
+def _view(req: Any, stack: "Stack") -> tuple[bool, Any] | None:
+    """What a requirement sees of a stack: whether it matches, and with which ``same`` values."""
+    try:
+        return req.selector.matches(stack), req.key(stack)
+    except KonfigError:
+        return None
 
 
 def _base_selector(result: Affected, path: str) -> "Selector | None":

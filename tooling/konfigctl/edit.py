@@ -619,7 +619,7 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
     if fresh_stack is not None:
         try:
             res = resolve(fresh, fresh_stack, track=True)
-            model = fresh.model(fresh_stack.project.model_name)
+            model = fresh_stack.model
             ctx = Context(resolved=res.config, merge_spec=model.merge_spec,
                           describe=lambda p: _describe(res.locate(_concrete(res.config, p), fresh)),
                           types_at=model.types_at)

@@ -7,7 +7,7 @@ validators ``schema.build`` returns ask this compiled check first and only run
 jsonschema -- for its messages -- when the answer is "invalid".
 
 The check mirrors what jsonschema's Draft 2020-12 validator (with konfig's
-``x-quantity`` / ``x-minimum`` / ``x-maximum`` and ECMA-262 patterns, see
+``x-quantity`` / ``x-minimum`` / ``x-maximum`` / ``x-merge-key`` and ECMA-262 patterns, see
 ``schema.validator_class``) accepts, keyword by keyword,
 including its quirks (``integer`` accepts 2.0, ``true`` is not ``1``, formats
 are annotations, unknown keywords are ignored, which keys count as evaluated
@@ -29,6 +29,22 @@ from . import ecma
 
 Check = Callable[[Any], bool]
 Evaluated = Callable[[dict[str, Any]], set[str]]
+
+
+def duplicate_key(field: Any, instance: Any) -> int | None:
+    """The index of the first item of ``instance`` whose ``field`` an earlier item has (x-merge-key)."""
+    if not isinstance(instance, list) or not isinstance(field, str):
+        return None
+    seen = set()
+    for i, item in enumerate(instance):
+        if isinstance(item, dict):
+            k = item.get(field)
+            if isinstance(k, (str, int, float, bool)):
+                if k in seen:  # as the merge's index finds them
+                    return i
+                seen.add(k)
+    return None
+
 
 # Keywords jsonschema's 2020-12 validator acts on that this module does not.
 _UNSUPPORTED = ("$dynamicRef", "unevaluatedItems", "$recursiveRef")
@@ -231,6 +247,9 @@ class Compiler:
         for kw, kind in (("x-minimum", "min"), ("x-maximum", "max")):
             if kw in s:
                 checks.append(self.bound_check(kind, s[kw]))
+        if "x-merge-key" in s:
+            field = s["x-merge-key"]
+            checks.append(lambda x: duplicate_key(field, x) is None)
         if "unevaluatedProperties" in s:
             checks.append(self._unevaluated(s, base))
         return _all(checks)

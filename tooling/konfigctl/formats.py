@@ -64,9 +64,9 @@ KEY_ORDER: dict[str, tuple[str, ...]] = {
     "konfig": ("version", "name", "kubernetes_version", "base", "roots", "envs", "global",
                "cache_dir", "ownership", "review", "pipelines"),
     "project": ("name", "description", "model", "owners", "labels", "namespace", "review"),
-    "stack": ("name", "description", "env", "labels", "depends_on", "owners",
+    "stack": ("name", "description", "env", "model", "labels", "depends_on", "owners",
               "inherit_owners", "config"),
-    "policy": ("name", "description", "severity", "when", "schema"),
+    "policy": ("name", "description", "severity", "when", "requires", "schema"),
     "teams": ("teams", "users"),
 }
 

@@ -15,13 +15,21 @@ stacks over CI jobs. The rules (DESIGN.md "Affected stacks"), a file affects:
 * ``library``   -- every stack of a model whose renderer imports the file
   (``<base>/lib/<name>.py``, as ``konfiglib.<name>``), transitively;
 * ``policy``    -- every stack the policy selects (callers add the base revision's selector);
+* ``requires``  -- for a stack's ``stack.yaml``, when the stack matches a policy's ``requires``:
+  the stacks that policy selects and that share its ``same`` attributes (adding or
+  removing a project's SLO stack changes whether its services pass);
 * ``global``    -- every stack, for ``konfig.yaml`` and files matching its ``global`` globs.
+
+A stack of another model than its project's (``model:`` in its stack.yaml) is
+a stack of that model for the model rules, and no ``defaults.yaml`` is a
+layer of it.
 
 Anything else (a README under a root, ``<base>/templates/``, docs) affects no stack.
 
 The reverse direction is computed rule by rule and parses only what a rule
 needs: path rules use discovery alone (no YAML is read), the model rule reads
-``project.yaml`` files, the env rule ``stack.yaml`` files. That keeps
+``project.yaml`` files, the env rule ``stack.yaml`` files (and the model and defaults rules those
+whose bytes could name a model of their own). That keeps
 ``konfig affected`` for a one-stack change fast on thousands of stacks.
 Metadata that cannot be read counts as a match: the stack is kept, so the
 command that runs on it reports the broken file.
@@ -53,9 +61,10 @@ ENV = "env"
 SCHEMA = "schema"
 LIBRARY = "library"
 POLICY = "policy"
+REQUIRES = "requires"
 GLOBAL = "global"
 
-RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, LIBRARY, POLICY, GLOBAL)
+RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, LIBRARY, POLICY, REQUIRES, GLOBAL)
 PLACE_RULES = (STACK, PROJECT, DEFAULTS)  # go by where the file is: discovery only
 
 CHANGED = "changed"
@@ -108,6 +117,8 @@ class Graph:
         self.repo = repo
         self._sorted: list[str] | None = None
         self._model_projects: dict[str, list["Project"]] = {}
+        self._model_stacks: dict[str, list["Stack"]] = {}
+        self._own_models: dict[str, str] | None = None
         self._schema_users: list[tuple[str, str, dict[str, tuple[str, ...]]]] | None = None
         self._library_users: dict[str, dict[str, tuple[str, ...]]] | None = None
         self._suffixes: dict[str, list[str]] | None = None
@@ -198,7 +209,99 @@ class Graph:
         return self._model_projects[model]
 
     def stacks_using(self, model: str) -> list["Stack"]:
-        return sorted((s for p in self.projects_using(model) for s in p.stacks), key=_path)
+        """Stacks of ``model``: those of the projects using it, less the ones with a model
+        of their own, plus the stacks elsewhere whose stack.yaml names it."""
+        if model not in self._model_stacks:
+            own = self.own_models()
+            found = [s for p in self.projects_using(model) for s in p.stacks if s.path not in own]
+            found += [self.repo.stack_at(p) for p, m in own.items() if m == model]  # type: ignore[misc]
+            seen: dict[str, "Stack"] = {s.path: s for s in found}
+            self._model_stacks[model] = sorted(seen.values(), key=_path)
+        return self._model_stacks[model]
+
+    def own_models(self) -> dict[str, str]:
+        """Stack path -> its model, for the stacks that use another model than their project's.
+
+        Only stack.yaml files whose bytes could say ``model`` are parsed; one
+        that cannot be read counts as a stack of its project's model, as it did
+        before it named one (the check that runs on it reports the file).
+        """
+        if self._own_models is None:
+            out: dict[str, str] = {}
+            for s in self.repo.stacks():
+                if not self.may_contain(s.file, "model"):
+                    continue
+                try:
+                    if s.own_model:
+                        out[s.path] = s.model_name
+                except (KonfigError, KeyError):
+                    pass
+            self._own_models = out
+        return self._own_models
+
+    def model_of(self, stack: "Stack") -> str | None:
+        """The model ``stack`` uses, as the model rules see it (None: unreadable project)."""
+        own = self.own_models().get(stack.path)
+        if own is not None:
+            return own
+        try:
+            return stack.project.model_name
+        except (KonfigError, KeyError):
+            return None
+
+    def has_defaults_layers(self, stack: "Stack") -> bool:
+        """Whether the ``defaults.yaml`` files above ``stack`` are layers of it (unreadable: yes).
+
+        Asked of the stacks below one ``defaults.yaml``: those alone are read.
+        """
+        if self._own_models is not None:
+            return stack.path not in self._own_models
+        if not self.may_contain(stack.file, "model"):
+            return True
+        try:
+            return not stack.own_model
+        except (KonfigError, KeyError):
+            return True
+
+    def requirements(self) -> list[tuple[str, Any]]:
+        """(policy file, ``Requirement``) of every readable policy with ``requires``."""
+        got = self.repo.memo.get("graph.requirements")
+        if got is None:
+            got = []
+            for policy in self.repo.policies:
+                try:
+                    req = policy.requirement
+                except KonfigError:
+                    continue
+                if req is not None:
+                    got.append((policy.file, req))
+            self.repo.memo["graph.requirements"] = got
+        return got  # type: ignore[no-any-return]
+
+    def required_by(self, stack: "Stack") -> list[tuple[str, list["Stack"]]]:
+        """(policy file, the stacks it selects that ``stack`` meets its ``requires`` for)."""
+        out = []
+        for file, req in self.requirements():
+            if not req.matches(stack):
+                continue
+            sel = self.policy_selector(file)
+            try:
+                key = req.key(stack)
+            except KonfigError:
+                key = None
+            users = []
+            for s in req.scope(self.repo, stack):
+                if s.path == stack.path or (sel is not None and not _matches(sel, s)):
+                    continue
+                try:
+                    if key is not None and req.key(s) != key:
+                        continue
+                except KonfigError:
+                    pass
+                users.append(s)
+            if users:
+                out.append((file, users))
+        return out
 
     def may_contain(self, file: str, word: str) -> bool:
         """Whether a YAML file could hold ``word`` as a key or value, judged from its bytes.
@@ -347,7 +450,12 @@ class Graph:
             if PROJECT in wanted and project is not None and stack is None and not is_defaults:
                 add(project.stacks, Reason(PROJECT, f"project {project.path}", path, change))
             if DEFAULTS in wanted and is_defaults:
-                add(self.stacks_below(paths.parent(path)), Reason(DEFAULTS, DEFAULTS, path, change))
+                add([s for s in self.stacks_below(paths.parent(path)) if self.has_defaults_layers(s)],
+                    Reason(DEFAULTS, DEFAULTS, path, change))
+            if (REQUIRES in wanted and name == formats.STACK_FILE and stack is not None
+                    and stack.file == path):
+                for file, users in self.required_by(stack):
+                    add(users, Reason(REQUIRES, f"policy {self.policy_name(file)}", path, change))
             return out
 
         base = self.repo.base
@@ -437,14 +545,12 @@ class Graph:
         for f in self._files(project.path, skip=inner):
             if f.rsplit("/", 1)[-1] != formats.DEFAULTS_FILE:  # layers only below them: next loop
                 add(f, PROJECT, f"project {project.path}")
-        for d in paths.ancestors(stack.path):
-            f = paths.join(d, formats.DEFAULTS_FILE)
-            if self._under_root(f) and repo.has_defaults(f):
-                add(f, DEFAULTS, DEFAULTS)
-        try:
-            model_name = project.model_name
-        except KonfigError:
-            model_name = None
+        if self.has_defaults_layers(stack):
+            for d in paths.ancestors(stack.path):
+                f = paths.join(d, formats.DEFAULTS_FILE)
+                if self._under_root(f) and repo.has_defaults(f):
+                    add(f, DEFAULTS, DEFAULTS)
+        model_name = self.model_of(stack)
         env: str | None = None
         try:
             env = stack.env
@@ -482,6 +588,12 @@ class Graph:
             sel = self.policy_selector(policy.file)
             if sel is None or _matches(sel, stack):
                 add(policy.file, POLICY, f"policy {self.policy_name(policy.file)}")
+        for file, req in self.requirements():
+            sel = self.policy_selector(file)
+            if sel is not None and not _matches(sel, stack):
+                continue
+            for other in req.satisfied_by(repo, stack):  # the reverse of required_by
+                add(other.file, REQUIRES, f"policy {self.policy_name(file)}")
         for f in self._global_files():
             add(f, GLOBAL, GLOBAL)
         return out

@@ -75,3 +75,5 @@ def write(path: str, results: list["StackResult"], extra_failures: list[tuple[st
         atomic_write(path, document(results, extra_failures, seconds=seconds))
     except OSError as e:
         raise KonfigError(f"cannot write the JUnit report {path}: {e.strerror or e}") from None
+    except KonfigError as e:  # the writer refused the target (a directory, a link out of the repo)
+        raise KonfigError(f"cannot write the JUnit report {path}: {e.message}") from None

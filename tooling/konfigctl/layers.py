@@ -2,7 +2,9 @@
 
 1. the model's ``defaults.yaml``;
 2. env profiles: ``<base>/envs/<env>.yaml``, then ``<model>/envs/<env>.yaml``;
-3. every ``defaults.yaml`` from the root down to the stack's own directory;
+3. every ``defaults.yaml`` from the root down to the stack's own directory --
+   unless the stack uses another model than its project's (``model:`` in its
+   stack.yaml): those files are written for the project's model;
 4. ``stack.yaml`` ``config``;
 5. command-line overrides (``-O``), added by ``resolution``.
 """
@@ -40,7 +42,7 @@ class Layer:
 
 def for_stack(repo: "Repository", stack: "Stack") -> list[Layer]:
     """The file layers of ``stack``, lowest first (only files that exist)."""
-    model = repo.model(stack.project.model_name, stack.project)
+    model = stack.model
     env = stack.env
     # The base layers are the same for every stack of a model and env: look for them once.
     known: dict[tuple[str, str | None], list[Layer]] = repo.memo.setdefault(BASE_LAYERS_MEMO, {})
@@ -59,14 +61,26 @@ def for_stack(repo: "Repository", stack: "Stack") -> list[Layer]:
                 base.append(Layer(MODEL_ENV_PROFILE, mprofile))
         known[key] = base
     out: list[Layer] = list(base)
+    out.extend(Layer(DEFAULTS, f) for f in defaults_chain(repo, stack))
+    out.append(Layer(STACK, stack.file, ("config",)))
+    return out
+
+
+def defaults_chain(repo: "Repository", stack: "Stack") -> list[str]:
+    """The ``defaults.yaml`` files that are layers of ``stack``, root first.
+
+    None for a stack of another model than its project's (``Stack.own_model``).
+    """
+    if stack.own_model:
+        return []
     root = stack.project.root
+    out = []
     for d in paths.ancestors(stack.path):
         if not paths.is_within(d, root):
             continue
         f = paths.join(d, formats.DEFAULTS_FILE)
         if repo.has_defaults(f):
-            out.append(Layer(DEFAULTS, f))
-    out.append(Layer(STACK, stack.file, ("config",)))
+            out.append(f)
     return out
 
 

@@ -232,7 +232,7 @@ def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | No
     Raises ``RenderError`` when the renderer fails or returns something that is
     not a list of resources; ``KonfigError`` when the stack does not resolve.
     """
-    model_name = stack.project.model_name
+    model_name = stack.model_name
     renderer = load_renderer(repo, model_name)
     if config is None:
         from .resolution import resolve

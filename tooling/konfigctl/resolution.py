@@ -137,16 +137,20 @@ def _merge_keyed(lower: list[Any], upper: list[Any], key: str, items: MergeSpec 
     for i, item in enumerate(out):
         if isinstance(item, dict) and isinstance(item.get(key), (str, int, float, bool)):
             index.setdefault(item[key], i)
+    mine: set[Any] = set()  # keys this layer has named: a second item with one is kept, and refused
     for j, item in enumerate(upper):
         k = item.get(key) if isinstance(item, dict) else None
-        if isinstance(k, (str, int, float, bool)) and k in index:
+        keyed = isinstance(k, (str, int, float, bool))
+        if keyed and k in index and k not in mine:
             i = index[k]
             out[i] = merge(out[i], item, items, t, path + (i,), upath + (j,))
         else:
             i = len(out)
             out.append(_fresh(item, items, t, path + (i,), upath + (j,)))
-            if isinstance(k, (str, int, float, bool)):
-                index[k] = i
+            if keyed:
+                index.setdefault(k, i)
+        if keyed:
+            mine.add(k)
     if t is not None:
         t.set(path, upath)
     return out
@@ -210,7 +214,7 @@ def parse_override(text: str) -> tuple[kp.KeyPath, Any]:
 def resolve(repo: "Repository", stack: "Stack", overrides: list[str] | tuple[str, ...] = (),
             *, track: bool = False, history: bool = False) -> Resolution:
     """Merge ``stack``'s layers (and ``-O`` overrides) into its configuration."""
-    model = repo.model(stack.project.model_name, stack.project)
+    model = stack.model
     spec = model.merge_spec
     layer_list = layers_mod.for_stack(repo, stack)
     parsed = [parse_override(o) for o in overrides]

@@ -153,12 +153,22 @@ def plan_project(repo: "Repository", path: str, model: str, owners: list[str], *
             raise UsageError(f"stack {name!r} given twice")
         stack_paths.append(stack_rel)
         files.update(tpl.render_stack(template, stack_rel, stack_env(repo, name, env or None), values))
+    # a stack.yaml among the project files is a stack too (the webapp template's slo/):
+    # checked and given its golden file like the others
+    for f in sorted(files):
+        d = paths.parent(f)
+        if f.rsplit("/", 1)[-1] == formats.STACK_FILE and d not in stack_paths and d != rel:
+            stack_paths.append(d)
     return Scaffold(PROJECT, rel, _quoted(files), stack_paths, model)
 
 
 def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variables: dict[str, str] | None = None,
-               cwd: str | None = None) -> Scaffold:
-    """The files of a new stack in an existing project (nothing is written)."""
+               cwd: str | None = None, model: str | None = None) -> Scaffold:
+    """The files of a new stack in an existing project (nothing is written).
+
+    ``model``: a stack of another model than the project's (an SLO stack), from
+    that model's template, whose stack.yaml must then say ``model:``.
+    """
     rel = repo_path(repo, path, cwd)
     project = next((p for p in repo.projects() if paths.is_within(rel, p.path)), None)
     if project is None:
@@ -176,7 +186,9 @@ def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variabl
         if paths.is_within(stack.path, rel):
             raise UsageError(f"{rel} holds the stack {stack.path} already")
     _check_free(repo, rel)
-    model = project.model_name
+    if model is not None:
+        repo.model(model)  # unknown model: a clear error listing the models
+    model = model or project.model_name
     template = tpl.load(repo, model)
     values = tpl.project_values(repo, project.path, model, project.owners, template, variables,
                                 project.description or None)
@@ -184,6 +196,8 @@ def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variabl
     values["namespace"] = project.namespace
     name = rel[len(project.path) + 1:]
     files = tpl.render_stack(template, rel, stack_env(repo, name, env), values)
+    if model != project.model_name:
+        _check_names_model(files, rel, model, project.model_name, template.dir)
     return Scaffold(STACK, rel, _quoted(files), [rel], model)
 
 
@@ -191,6 +205,21 @@ def _quoted(files: dict[str, str]) -> dict[str, str]:
     """Rendered YAML with the strings a YAML 1.1 reader would retype quoted (a ``--var`` of ``on``)."""
     return {rel: quote_retyped(text, rel) if rel.endswith((".yaml", ".yml")) else text
             for rel, text in files.items()}
+
+
+def _check_names_model(files: dict[str, str], rel: str, model: str, project_model: str, tdir: str) -> None:
+    """A stack of another model than its project's is one only if its stack.yaml says so."""
+    from .yamlio import load
+
+    text = files.get(paths.join(rel, formats.STACK_FILE), "")
+    try:
+        data = load(text.encode("utf-8"), paths.join(rel, formats.STACK_FILE)).data
+    except KonfigError:
+        return  # the check of the plan reports it
+    if not isinstance(data, dict) or data.get("model") != model:
+        raise UsageError(
+            f"the {model} template's stack.yaml does not say model: {model}, so the new stack would "
+            f"be a {project_model} stack of its project", hint=f"add `model: {model}` to {tdir}/stack/")
 
 
 # -- checking and writing -------------------------------------------------------------------

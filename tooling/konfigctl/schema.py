@@ -5,7 +5,8 @@ Extensions (all ``x-`` keywords, so editors ignore them):
 * ``x-quantity: cpu|memory|storage|any`` -- the value is a Kubernetes quantity;
 * ``x-minimum`` / ``x-maximum`` -- bounds written in units (``100Gi``);
 * ``x-merge-key: <field>`` on an array of objects -- layers merge items by that
-  field (read by ``resolution``, a no-op for validation).
+  field (read by ``resolution``); two items with one key are an error at the
+  second one's key (``env[name=X]`` must name one item).
 
 Validators are built once per schema and reused for every stack: building one
 costs far more than running it.
@@ -202,6 +203,16 @@ def _unevaluated_properties(validator: Any, uP: Any, instance: Any, schema: Any)
             yield ValidationError("Unevaluated properties are not valid under the given schema "
                                   "(%s %s unevaluated and invalid)" % extras_msg(unevaluated))
 
+def _x_merge_key(validator: Any, field: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+
+    from .fastschema import duplicate_key
+
+    i = duplicate_key(field, instance)
+    if i is not None:
+        yield ValidationError(f"{_shown(instance[i][field])} is the {field} of an earlier item too "
+                              f"(items merge by {field}: each needs its own)", path=[i, field])
+
 
 _VALIDATOR_CLS: Any = None
 
@@ -222,6 +233,7 @@ def validator_class() -> Any:
                 "patternProperties": _pattern_properties,
                 "additionalProperties": _additional_properties,
                 "unevaluatedProperties": _unevaluated_properties,
+                "x-merge-key": _x_merge_key,
             },
         )
     return _VALIDATOR_CLS

@@ -37,14 +37,14 @@ class Selector:
 
     def matches(self, stack: "Stack") -> bool:
         # model and env decide most policies: check them before computing labels and names
-        if self.model and not _any_fn(self.model, stack.project.model_name):
+        if self.model and not _any_fn(self.model, stack.model_name):
             return False
         if self.env and not _any_fn(self.env, stack.env):
             return False
         if not (self.name or self.org or self.project or self.path or self.labels):
             return True
         return self.matches_values(
-            model=stack.project.model_name,
+            model=stack.model_name,
             env=stack.env,
             project=stack.project.path,
             path=stack.path,

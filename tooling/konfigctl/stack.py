@@ -94,7 +94,33 @@ class Stack:
 
     @property
     def model_name(self) -> str:
-        return self.project.model_name
+        """The stack's own ``model:`` if it sets one, else its project's.
+
+        Most stack.yaml files name no model: their bytes tell, so selecting by
+        model (policies, ``--selector model=``) costs no parse for them.
+        """
+        if "meta" not in self.__dict__:
+            raw = self.repo.read(self.file)
+            if b"model" not in raw and b"\\" not in raw:
+                return self.project.model_name
+        own = self.meta.get("model")
+        return str(own) if own is not None else self.project.model_name
+
+    @property
+    def own_model(self) -> bool:
+        """Whether the stack uses another model than its project's (``model:`` in stack.yaml).
+
+        Such a stack's layers are its model's defaults and env profiles, then
+        its stack.yaml: the ``defaults.yaml`` files above it are written for
+        the project's model, so they are not layers of it.
+        """
+        return self.model_name != self.project.model_name
+
+    @property
+    def model(self) -> Any:
+        """The stack's ``Model``; an unknown one is an error at the ``model:`` that names it."""
+        where = self if self.model_name != self.project.model_name else self.project
+        return self.repo.model(self.model_name, where)  # type: ignore[arg-type]
 
     @property
     def relative_name(self) -> str:
@@ -109,7 +135,7 @@ class Stack:
             project_path=self.project.path,
             org=self.project.org,
             env=self.env,
-            model=self.project.model_name,
+            model=self.model_name,
             namespace=self.project.namespace,
             labels=self.labels,
             kubernetes_version=str(self.repo.settings["kubernetes_version"]),

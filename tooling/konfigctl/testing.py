@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
 from . import formats, golden, paths, renderlib
+from . import layers as layers_mod
 from .cache import Cache, file_digest
 from .errors import KonfigError
 
@@ -101,7 +102,7 @@ class StackResult:
 
 def _model_of(stack: "Stack") -> str:
     try:
-        return stack.project.model_name
+        return stack.model_name
     except KonfigError:
         return "?"
 
@@ -216,7 +217,7 @@ def _warm(repo: "Repository", stacks: list[Any]) -> None:
     models = set()
     for s in stacks:
         try:
-            models.add(s.project.model_name)
+            models.add(s.model_name)
         except KonfigError:
             pass
     for m in sorted(models):
@@ -337,13 +338,11 @@ def _model_digest(repo: "Repository", name: str) -> str:
 def input_key(repo: "Repository", stack: "Stack") -> str | None:
     """A hash of everything ``check_stack`` reads, except the golden file (None: do not cache)."""
     try:
-        model = stack.project.model_name
+        model = stack.model_name
         parts = [_shared_digest(repo), _model_digest(repo, model), stack.path,
                  file_and_digest(repo, stack.project.file), file_and_digest(repo, stack.file)]
-        for d in paths.ancestors(stack.path):
-            f = paths.join(d, formats.DEFAULTS_FILE)
-            if paths.is_within(d, stack.project.root) and repo.has_defaults(f):
-                parts.append(file_and_digest(repo, f))
+        parts += [file_and_digest(repo, f) for f in layers_mod.defaults_chain(repo, stack)]
+        parts += _requires_digests(repo, stack)
         # Whether the stacks it depends on exist is part of its validation.
         if b"depends_on" in repo.read(stack.file):
             for name in stack.depends_on:
@@ -354,6 +353,30 @@ def input_key(repo: "Repository", stack: "Stack") -> str | None:
     except KonfigError:
         return None
     return cache_mod.hash_parts(parts)
+
+
+def _requires_digests(repo: "Repository", stack: "Stack") -> list[str]:
+    """Per policy with ``requires``: the stack.yaml files of every stack that could meet it
+    for ``stack`` (its project's, for ``same: [project, ...]``), hashed, not parsed: a
+    sibling added, removed or changed decides whether the stack passes."""
+    out = []
+    for policy in repo.policies:
+        try:
+            req = policy.requirement
+        except KonfigError:
+            continue  # the policy's own problem; validate reports it
+        if req is None:
+            continue
+        scope = (stack.project.path if "project" in req.same
+                 else f"org {stack.project.org}" if "org" in req.same else "all")
+        key = ("testing.requires", scope)
+        d = repo.memo.get(key)
+        if d is None:
+            files = [s.file for s in req.scope(repo, stack)]
+            d = repo.memo[key] = cache_mod.hash_parts(
+                [scope] + [file_and_digest(repo, f) for f in files])
+        out.append(f"requires:{policy.file}:{d}")
+    return out
 
 
 def file_and_digest(repo: "Repository", rel: str) -> str:

@@ -48,6 +48,7 @@ def usable_policies(repo: "Repository") -> tuple[list["Policy"], list[Problem]]:
             policy.meta  # noqa: B018 - loads and checks the format
             policy.validator  # noqa: B018
             policy.selector  # noqa: B018
+            policy.requirement  # noqa: B018
         except KonfigError as e:
             problems.append(input_problem(e))
             continue
@@ -179,13 +180,13 @@ def _selects_some(repo: "Repository", policy: "Policy") -> bool:
 def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
                  policies: list["Policy"]) -> list[tuple[tuple[Any, ...], str, str, str]]:
     """Raw findings on a resolved config: (path, message, source, severity)."""
-    model = repo.model(stack.project.model_name, stack.project)
+    model = stack.model
     found = []
     for err in model.validator.iter_errors(config):
         for path, msg in explain_all(err):
             found.append((path, msg, f"model {model.name}", "error"))
     for policy in policies:
-        if not policy.selects(stack):
+        if policy.validator is None or not policy.selects(stack):
             continue
         for err in policy.validator.iter_errors(config):
             for path, msg in explain_all(err):
@@ -208,14 +209,36 @@ def validate_stack(repo: "Repository", stack: "Stack", policies: list["Policy"] 
     problems = _depends_on_problems(repo, stack)
     if found:
         problems.extend(locate(repo, stack, found, overrides))
+    problems.extend(requires_problems(repo, stack, policies))
     return problems
+
+
+def requires_problems(repo: "Repository", stack: "Stack", policies: list["Policy"]) -> list[Problem]:
+    """One problem per policy whose ``requires`` no other stack meets for ``stack``.
+
+    It is located at the stack's own file (at its ``env:`` when the stacks must
+    share the env): the fix is another stack, not a value of this one.
+    """
+    out = []
+    for policy in policies:
+        req = policy.requirement
+        if req is None or not policy.selects(stack) or req.satisfied_by(repo, stack):
+            continue
+        line, col = (repo.position(stack.file, ("env",)) if "env" in req.same else (None, None))
+        if line is None:
+            line, col = 1, 1
+        out.append(Problem(
+            message=f"requires {req.describe()}: none found", file=stack.file, line=line, col=col,
+            stack=stack.path, source=f"policy {policy.name}", severity=policy.severity,
+        ))
+    return out
 
 
 def locate(repo: "Repository", stack: "Stack", found: list[tuple[tuple[Any, ...], str, str, str]],
            overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
     """Turn findings on resolved paths into problems at the layer lines that caused them."""
     tracked: Resolution = resolve(repo, stack, overrides, track=True)
-    spec = repo.model(stack.project.model_name).merge_spec
+    spec = stack.model.merge_spec
     out = []
     seen = set()
     for path, msg, source, severity in found:

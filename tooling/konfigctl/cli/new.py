@@ -60,11 +60,17 @@ def stack_cmd(
     ctx: typer.Context,
     path: str = typer.Argument(..., help="The new stack's directory, inside a project (e.g. .../prod/eu-west-1)."),
     env: str = typer.Option(None, "--env", "-e", help="Its env (default: the segment of its path that is an env)."),
+    model: str = typer.Option(None, "--model", "-m", autocompletion=complete_model,
+                              help="Another model than the project's (e.g. slo), from that model's template."),
     var: list[str] = VAR_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
     fmt: str = format_option("text", ("text", "json")),
 ) -> None:
     """Add a stack to an existing project, from its model's template.
+
+    With --model, the stack uses another model than its project's (an SLO
+    stack beside a service's webapp stacks): its layers are that model's
+    defaults and env profiles and its own stack.yaml.
 
     \b
     Exit: 0 created, 1 the template gives an invalid stack (nothing written), 2 bad input.
@@ -73,7 +79,9 @@ def stack_cmd(
     Examples:
       konfig new stack konfig/appops/payments/checkout/staging
       konfig new stack konfig/appops/payments/checkout/prod/ap-south-1 --env prod
+      konfig new stack konfig/appops/payments/refunds/slo --model slo --env prod
     """
     from ..commands.new import new_stack
 
-    run(ctx, lambda repo, out: new_stack(repo, path, out, env=env, variables=var, dry_run=dry_run, fmt=fmt))
+    run(ctx, lambda repo, out: new_stack(repo, path, out, env=env, variables=var, dry_run=dry_run, fmt=fmt,
+                                         model=model))

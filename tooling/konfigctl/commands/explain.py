@@ -67,7 +67,7 @@ def explanation(repo: Repository, name: str, key: str | None, overrides: list[st
     stack = repo.find_stack(name, cwd)
     res = resolve(repo, stack, overrides, history=True)
     assert res.origins is not None and res.history is not None
-    spec = repo.model(stack.project.model_name).merge_spec
+    spec = stack.model.merge_spec
     deleted = []
     if key:
         path = kp.parse(key)
@@ -105,7 +105,7 @@ def explanation(repo: Repository, name: str, key: str | None, overrides: list[st
         })
     return {
         "stack": stack.path,
-        "model": stack.project.model_name,
+        "model": stack.model_name,
         "env": stack.env,
         "layers": [{"kind": layer.kind, "file": layer.file} for layer in res.layers],
         "values": values,

@@ -15,7 +15,7 @@ def _stack_row(stack: Any) -> dict[str, Any]:
         "name": stack.name,
         "project": stack.project.path,
         "org": stack.project.org,
-        "model": stack.project.model_name,
+        "model": stack.model_name,
         "env": stack.env,
         "labels": stack.labels,
         "depends_on": stack.depends_on,
@@ -67,6 +67,10 @@ def list_(repo: Repository, what: str, selectors: list[str], fmt: str, long: boo
             except KonfigError as e:
                 broken.append(e)
     elif what == "models":
+        from ..graph import Graph
+
+        # a project uses a model as its own, or through a stack that names it (an SLO stack)
+        own = Graph.of(repo).own_models()
         for name in sorted(repo.model_names()):
             m = repo.model(name)
             try:
@@ -74,7 +78,8 @@ def list_(repo: Repository, what: str, selectors: list[str], fmt: str, long: boo
             except KonfigError as e:
                 broken.append(e)
                 desc = ""
-            users = [p.path for p in repo.projects() if _model_of(p) == name]
+            users = [p.path for p in repo.projects()
+                     if _model_of(p) == name or any(own.get(st.path) == name for st in p.stacks)]
             rows.append({"name": name, "path": m.dir, "description": desc, "projects": users})
     else:
         for pol in repo.policies:

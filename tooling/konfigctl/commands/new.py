@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import scaffold as sc
-from ..errors import EXIT_FAILED, EXIT_OK, UsageError
+from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
 from ..repository import Repository
 
@@ -37,10 +37,10 @@ def new_project(repo: Repository, path: str, model: str, owners: list[str], out:
 
 def new_stack(repo: Repository, path: str, out: Output, *, env: str | None = None,
               variables: list[str] | None = None, dry_run: bool = False, fmt: str = "text",
-              cwd: str | None = None) -> int:
+              cwd: str | None = None, model: str | None = None) -> int:
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt} is not available for new (use text or json)")
-    plan = sc.plan_stack(repo, path, env=env, variables=parse_vars(variables or []), cwd=cwd)
+    plan = sc.plan_stack(repo, path, env=env, variables=parse_vars(variables or []), cwd=cwd, model=model)
     return _finish(repo, plan, out, dry_run, fmt)
 
 
@@ -73,6 +73,10 @@ def _finish(repo: Repository, plan: sc.Scaffold, out: Output, dry_run: bool, fmt
     out.info(out.style("✓ ", "green", err=True) + f"{plan.kind} {plan.path} with "
              f"{plural(len(plan.stacks), 'stack')} (model {plan.model}), valid")
     first = plan.stacks[0]
-    out.info("next: edit the files (or `konfig set " + first + " image=...`), "
+    try:  # the model's first required key (image=..., objectives...) makes the hint concrete
+        key = next(iter(repo.model(plan.model).schema.get("required") or []), "KEY")
+    except KonfigError:
+        key = "KEY"
+    out.info("next: edit the files (or `konfig set " + first + f" {key}=...`), "
              "`konfig test " + plan.path + " --update` after changes, and open a pull request")
     return code

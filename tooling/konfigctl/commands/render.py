@@ -86,7 +86,7 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
 
 def _model(stack: Any) -> str:
     try:
-        return str(stack.project.model_name)
+        return str(stack.model_name)
     except KonfigError:
         return "?"
 

@@ -21,6 +21,11 @@ def target_file(repo: Repository, stack: Stack, layer: str | None, cwd: str | No
     if not layer or layer == STACK_LAYER:
         return stack.file, False
     if layer == PROJECT_LAYER:
+        if stack.own_model:
+            raise UsageError(
+                f"--layer {PROJECT_LAYER}: the project's defaults.yaml is not a layer of {stack.path}, "
+                f"a stack of model {stack.model_name} (the project's files are written for "
+                f"{stack.project.model_name})", hint="edit its stack.yaml (no --layer)")
         return paths.join(stack.project.path, formats.DEFAULTS_FILE), True
     from .. import layers as layers_mod
 
