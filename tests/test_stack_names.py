@@ -87,7 +87,8 @@ def test_test_a_project_from_the_issue(cli):
 
     assert _tested(cli("test", "payments/checkout", "-f", "json", "--no-cache", cwd=REPO_ROOT)) == [
         "konfig/appops/payments/checkout/dev", "konfig/appops/payments/checkout/prod/eu-west-1",
-        "konfig/appops/payments/checkout/prod/us-east-1", "konfig/appops/payments/checkout/staging"]
+        "konfig/appops/payments/checkout/prod/us-east-1", "konfig/appops/payments/checkout/slo",
+        "konfig/appops/payments/checkout/slo-staging", "konfig/appops/payments/checkout/staging"]
 
 
 def test_render_an_org_and_one_of_its_stacks_renders_each_stack_once(cli, mini):

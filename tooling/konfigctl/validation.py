@@ -108,8 +108,9 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
             continue  # reported by the stacks that use it
         out.extend(p for p in schema_findings(repo, m.schema_file, data) if not p.is_error)
     for policy in usable_policies(repo)[0]:
-        out.extend(p for p in schema_findings(repo, policy.file, policy.meta["schema"], ("schema",))
-                   if not p.is_error)
+        if "schema" in policy.meta:  # a policy may only ``requires`` a stack
+            out.extend(p for p in schema_findings(repo, policy.file, policy.meta["schema"], ("schema",))
+                       if not p.is_error)
         if whole_repo and not policy.selector.empty and not _selects_some(repo, policy):
             line, col = repo.position(policy.file, ("when",))
             out.append(Problem(f"policy {policy.name} selects no stack (when: {policy.selector.describe()}): "
@@ -149,7 +150,22 @@ def _models_used(repo: "Repository", models: set[str]) -> set[str]:
             return set(models)  # unreadable: it may use any; the stacks' checks report it
         used.add(name)
         if models <= used:
+            return used & models
+    # a stack may use another model than its project's (``model:`` in stack.yaml); only the
+    # files whose bytes can name a still-unused model are parsed
+    for stack in repo.stacks():
+        left = models - used
+        if not left:
             break
+        try:
+            raw = repo.read(stack.file)
+        except KonfigError:
+            return set(models)
+        if any(m.encode() in raw for m in left) or b"\\" in raw:
+            try:
+                used.add(stack.model_name)
+            except KonfigError:
+                return set(models)
     return used & models
 
 
@@ -165,7 +181,9 @@ def _selects_some(repo: "Repository", policy: "Policy") -> bool:
     for stack in repo.stacks():
         if sel.model and literal:
             model = _model_of(repo, stack.project)
-            if model is not None and model not in sel.model:
+            # the stack's own ``model:`` can differ only if its text can name one of these
+            if model is not None and model not in sel.model \
+                    and not any(graph.may_contain(stack.file, m) for m in sel.model):
                 continue
         if sel.env and literal and not any(graph.may_contain(stack.file, e) for e in sel.env):
             continue
