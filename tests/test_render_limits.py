@@ -289,11 +289,17 @@ def test_a_library_prints_at_import_and_in_its_functions(cli, mini, write):
     assert res.stderr == f"[{DEV}] loading chatty\n[{DEV}] hi\n"
 
 
-def test_output_of_a_stack_that_timed_out_is_kept_and_large_output_is_cut(cli, mini):
+@pytest.mark.parametrize("in_pool", [False, True], ids=["helper", "pool"])
+@pytest.mark.parametrize("code", [LOOP, C_LOOP], ids=["loop", "c-loop"])
+def test_output_of_a_stack_that_timed_out_is_kept_and_large_output_is_cut(cli, mini, monkeypatch, code, in_pool):
+    if in_pool:
+        monkeypatch.setattr(parallel, "MIN_PARALLEL", 2)
     limited(mini)
-    behave(mini, {DEV: "print('starting')\n" + LOOP, WEB_DEV: "for i in range(10 ** 5):\n    print(i)"})
+    behave(mini, {DEV: "print('starting', stack.name)\n" + code,
+                  WEB_DEV: "for i in range(10 ** 5):\n    print(i)"})
     res = cli("test", DEV, WEB_DEV, "--no-cache", repo=mini)
-    assert f"[{DEV}] starting\n" in res.stderr
+    assert res.exit_code == 1 and "past the time limit" in res.stdout
+    assert f"[{DEV}] starting dev\n" in res.stderr
     web = [ln for ln in res.stderr.splitlines() if ln.startswith(f"[{WEB_DEV}]")]
     assert web[0] == f"[{WEB_DEV}] 0" and web[-1].endswith("more characters not shown)")
     assert len(web) == runner.LINES_LIMIT + 1

@@ -250,8 +250,6 @@ def _serve(channel: Channel, slot: int) -> None:
 
 def _pool(repo: "Repository", stacks: list["Stack"], fn: Any, jobs: int,
           advance: Callable[..., None]) -> Iterator[tuple["Stack", Any]]:
-    import mmap
-
     from . import runner
 
     limit = runner.limit_of(repo)
@@ -260,7 +258,7 @@ def _pool(repo: "Repository", stacks: list["Stack"], fn: Any, jobs: int,
     tick = runner.tick_of(limit)
     size = max(1, min(CHUNK, len(stacks) // (jobs * 4) or 1))
     queue = deque(list(range(i, min(i + size, len(stacks)))) for i in range(0, len(stacks), size))
-    memory = mmap.mmap(-1, runner.SLOT_SIZE * jobs)  # shared with the forked workers
+    memory = runner.Beacon.allocate(jobs)  # shared with the forked workers
     _work.update(repo=repo, fn=fn, stacks=stacks, memory=memory)
     workers: list[_Worker | None] = [None] * min(jobs, len(queue))
     results: dict[int, Any] = {}
@@ -299,7 +297,7 @@ def _pool(repo: "Repository", stacks: list["Stack"], fn: Any, jobs: int,
             for w in busy:
                 if workers[w.slot] is not w:  # replaced above
                     continue
-                index, since = runner.read_slot(memory, w.slot)
+                index, since = runner.Beacon(memory, w.slot).state()
                 if not since or index < 0:
                     continue
                 if now - since >= kill_after:
@@ -339,7 +337,8 @@ def _lost(repo: "Repository", stacks: list["Stack"], fn: Any, w: _Worker, worker
     from .errors import KonfigError
     from .render import RenderError, load_renderer
 
-    index, since = runner.read_slot(memory, w.slot)
+    beacon = runner.Beacon(memory, w.slot)
+    index, since = beacon.state()
     status = w.stop(kill=True)
     workers[w.slot] = None
     chunks = list(w.chunks)
@@ -357,6 +356,7 @@ def _lost(repo: "Repository", stacks: list["Stack"], fn: Any, w: _Worker, worker
     else:
         err = RenderError(f"renderer ended the process rendering it ({describe_exit(status)})",
                           model=renderer.model, stack=stack.path, file=renderer.file)
+    runner.emit(stack.path, beacon.output())  # what it printed before it hung
     with runner.failing({stack.path: err}):
         results[index] = fn(repo, stack)
     for chunk in reversed(chunks):  # the stacks it had not answered for, first in line again

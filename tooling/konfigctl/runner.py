@@ -49,6 +49,7 @@ import io
 import marshal
 import os
 import signal
+import struct
 import sys
 import threading
 import time
@@ -67,6 +68,7 @@ DEFAULT_TIMEOUT = 10.0
 REFIRE = 0.05  # seconds between repeated alarms once the limit has passed
 CAPTURE_LIMIT = 16 * 1024  # characters of a stack's output kept (a loop that prints cannot fill memory)
 LINES_LIMIT = 200  # lines of a stack's output shown
+MIRROR_BYTES = 8 * 1024  # of it, what a parent can read after it had to kill the render
 TICK = 0.5  # at most this long between a waiting parent's looks at the clock
 HELPER_RENDERERS = 256  # distinct renderers a helper keeps before it is replaced (long-lived processes)
 
@@ -140,10 +142,11 @@ class _Capture(io.TextIOBase):
     """What renderer code writes to ``sys.stdout``/``sys.stderr``, the first ``CAPTURE_LIMIT``
     characters of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, beacon: "Beacon | None" = None) -> None:
         super().__init__()
         self.parts: list[str] = []
         self.size = 0
+        self.beacon = beacon
 
     def writable(self) -> bool:
         return True
@@ -154,6 +157,8 @@ class _Capture(io.TextIOBase):
         room = CAPTURE_LIMIT - self.size
         if room > 0:
             self.parts.append(s[:room])
+            if self.beacon is not None:
+                self.beacon.mirror(s[:room])
         self.size += len(s)
         return len(s)
 
@@ -169,7 +174,7 @@ def attempt(renderer: Renderer, config: dict[str, Any], info: "StackInfo", stack
             *, private: bool = False) -> tuple[Any, ...]:
     """Render in this process under the timer, output captured: the outcome, never raising
     for anything the renderer does."""
-    capture = _Capture()
+    capture = _Capture(_beacon)
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = capture
     try:
@@ -210,6 +215,7 @@ def _result(outcome: tuple[Any, ...], renderer: Renderer, stack: str, limit: flo
 
 _forced: dict[str, RenderError] = {}  # stack -> the error its render ends with (the pool's verdicts)
 _worker: "Beacon | None" = None  # set in a pool worker
+_beacon: "Beacon | None" = None  # where this process mirrors a render's output (a worker, the helper)
 _printed: list[tuple[str, str, int]] = []  # a worker's captured output, until the pool takes it
 
 
@@ -249,37 +255,57 @@ def failing(errors: dict[str, RenderError]) -> Iterator[None]:
 
 
 class Beacon:
-    """A worker's slot in the pool's shared memory: which stack it checks, and since when its
-    renderer runs (0: none). Plain stores, read by the parent's watchdog."""
+    """A slot of memory shared by a process that renders and its parent: which stack it
+    checks, since when its renderer runs (0: none) and what that render printed so far (so a
+    render that has to be killed still shows it). Plain stores; the parent reads them to
+    decide a kill and after one."""
 
-    def __init__(self, memory: Any, slot: int) -> None:
+    HEAD = struct.Struct("=qdq")  # stack index, render start (monotonic), output bytes
+    SIZE = HEAD.size + MIRROR_BYTES
+
+    def __init__(self, memory: Any, slot: int = 0) -> None:
         self.memory = memory
-        self.offset = slot * SLOT_SIZE
+        self.offset = slot * self.SIZE
+
+    @classmethod
+    def allocate(cls, slots: int) -> Any:
+        """Anonymous shared memory for ``slots`` beacons (create it before forking)."""
+        import mmap
+
+        return mmap.mmap(-1, cls.SIZE * slots)
 
     def checking(self, index: int) -> None:
-        import struct
-
-        struct.pack_into("=qd", self.memory, self.offset, index, 0.0)
+        self.HEAD.pack_into(self.memory, self.offset, index, 0.0, 0)
 
     def rendering(self, on: bool) -> None:
-        import struct
-
+        if on:
+            struct.pack_into("=q", self.memory, self.offset + 16, 0)
         struct.pack_into("=d", self.memory, self.offset + 8, time.monotonic() if on else 0.0)
 
+    def state(self) -> tuple[int, float]:
+        """(stack index or -1, since when it renders or 0)."""
+        index, since, _ = self.HEAD.unpack_from(self.memory, self.offset)
+        return index, since
 
-SLOT_SIZE = 16
+    def mirror(self, text: str) -> None:
+        (size,) = struct.unpack_from("=q", self.memory, self.offset + 16)
+        data = text.encode("utf-8", "replace")[: MIRROR_BYTES - size]
+        if data:
+            start = self.offset + self.HEAD.size + size
+            self.memory[start:start + len(data)] = data
+            struct.pack_into("=q", self.memory, self.offset + 16, size + len(data))  # after the bytes
 
-
-def read_slot(memory: Any, slot: int) -> tuple[int, float]:
-    import struct
-
-    return struct.unpack_from("=qd", memory, slot * SLOT_SIZE)  # type: ignore[return-value]
+    def output(self) -> str:
+        """What the current (or last) render printed, as far as it got."""
+        (size,) = struct.unpack_from("=q", self.memory, self.offset + 16)
+        start = self.offset + self.HEAD.size
+        return bytes(self.memory[start:start + min(size, MIRROR_BYTES)]).decode("utf-8", "replace")
 
 
 def enter_worker(beacon: Beacon) -> None:
     """This process is a pool worker: render here, report through ``beacon``."""
-    global _worker
-    _worker = beacon
+    global _worker, _beacon
+    _worker = _beacon = beacon
 
 
 def take_printed() -> list[tuple[str, str, int]]:
@@ -319,7 +345,8 @@ class _Helper:
     def __init__(self) -> None:
         from .parallel import fork
 
-        self.pid, self.channel = fork(_serve)
+        self.beacon = Beacon(Beacon.allocate(1))
+        self.pid, self.channel = fork(lambda channel: _serve(channel, self.beacon))
         self.sent: set[int] = set()  # tokens of the renderers it has
 
     def render(self, renderer: Renderer, config: dict[str, Any], info: "StackInfo", stack: str,
@@ -327,10 +354,13 @@ class _Helper:
         payload = None
         if renderer.token not in self.sent:
             payload = marshal.dumps((renderer.model, renderer.file, renderer.code, renderer.libs))
+        self.beacon.checking(0)
         try:
             self.channel.send((renderer.token, payload, config, info, stack, limit))
         except OSError:
             raise _Gone(before=True) from None
+        except Exception:  # noqa: BLE001 - a config of objects pickle cannot carry (nothing was sent)
+            raise _Unsendable() from None
         self.sent.add(renderer.token)
         started = time.monotonic()
         deadline = started + limit + grace(limit)
@@ -368,6 +398,10 @@ class _Killed(Exception):
     """The helper did not answer in time."""
 
 
+class _Unsendable(Exception):
+    """What the caller passed cannot go to another process (the library API allows any config)."""
+
+
 class _Gone(Exception):
     """The helper's process is gone: ``before`` this render reached it, or while rendering it."""
 
@@ -389,8 +423,11 @@ def _in_helper(renderer: Renderer, config: dict[str, Any], info: "StackInfo", st
             _helper = _Helper()
         try:
             outcome = _helper.render(renderer, config, info, stack, limit)
+        except _Unsendable:  # render it here, under the timer (it cannot stop C code)
+            return _result(attempt(renderer, config, info, stack, limit), renderer, stack, limit)
         except _Killed:
             _helper.stop()
+            emit(stack, _helper.beacon.output())
             _helper = None
             raise timeout_error(renderer, stack, limit) from None
         except _Gone as gone:
@@ -406,8 +443,10 @@ def _in_helper(renderer: Renderer, config: dict[str, Any], info: "StackInfo", st
     raise AssertionError("unreachable")
 
 
-def _serve(channel: "Channel") -> None:
+def _serve(channel: "Channel", beacon: Beacon) -> None:
     """The helper's loop: render what the parent sends, answer with the outcome."""
+    global _beacon
+    _beacon = beacon
     renderers: dict[int, Renderer] = {}
     while True:
         try:
