@@ -426,3 +426,35 @@ def test_ci_logs_and_pipes_do_not_name_slow_stacks(cli, mini, monkeypatch):
     assert err.getvalue() == ""
     res = cli("render", DEV, repo=mini)  # not a terminal
     assert "still rendering" not in res.output
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux /proc")
+def test_killing_konfig_ends_the_process_that_renders(mini):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    limited(mini, 60)
+    behave(mini, {DEV: C_LOOP})
+    proc = subprocess.Popen([sys.executable, "-m", "konfigctl", "--repo", str(mini), "render", DEV],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 20
+    while not children.read_text().split() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (helper,) = map(int, children.read_text().split())
+    while int(Path(f"/proc/{helper}/stat").read_text().rsplit(")", 1)[1].split()[11]) < 10:  # utime, ticks
+        time.sleep(0.05)  # until it is stuck in the renderer, not waiting for work
+        assert time.monotonic() < deadline
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{helper}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:  # reaped by init once it is gone; a zombie counts as gone
+            if Path(f"/proc/{helper}/stat").read_text().split()[2] == "Z":
+                break
+        except OSError:
+            break
+    assert not Path(f"/proc/{helper}").exists() or Path(f"/proc/{helper}/stat").read_text().split()[2] == "Z"

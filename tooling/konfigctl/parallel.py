@@ -20,6 +20,7 @@ import os
 import pickle
 import select
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -150,13 +151,18 @@ def fork(main: Callable[[Channel], None]) -> tuple[int, Channel]:
     The child ignores Ctrl-C (the parent handles it and ends its children) and
     closes the parent's ends of other children's pipes (so each child's end of
     the pipes is the only one: the parent sees EOF when it dies)."""
+    import threading
+
     to_child_r, to_child_w = os.pipe()
     to_parent_r, to_parent_w = os.pipe()
+    parent, from_main = os.getpid(), threading.current_thread() is threading.main_thread()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child (coverage does not follow it)
         code = 0
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if from_main:  # (the signal comes when the forking *thread* ends)
+                _die_with_parent(parent)
             for fd in list(_parent_ends) + [to_child_w, to_parent_r]:
                 try:
                     os.close(fd)
@@ -176,6 +182,21 @@ def fork(main: Callable[[Channel], None]) -> tuple[int, Channel]:
     os.close(to_parent_w)
     _parent_ends.update((to_parent_r, to_child_w))
     return pid, Channel(to_parent_r, to_child_w)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this process when its parent ends, however it ends (``kill`` of konfig
+    alone must not leave a renderer stuck in C code burning a core)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before that took effect
+        os._exit(0)
 
 
 def reap(pid: int, kill: bool = False) -> int | None:

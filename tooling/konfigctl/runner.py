@@ -108,11 +108,21 @@ class Expired(BaseException):
 
 
 _armed = False
+_owned = False  # SIGALRM is this process's own (a worker, the helper): its handler stays installed
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
     if _armed:
         raise Expired()
+
+
+def _own_alarm() -> None:
+    """In a process konfig forked to render: install the handler once (``signal.signal`` costs
+    more than a render's whole timer), not around every render."""
+    global _owned
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGALRM, _on_alarm)
+        _owned = True
 
 
 @contextmanager
@@ -178,8 +188,18 @@ def attempt(renderer: Renderer, config: dict[str, Any], info: "StackInfo", stack
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = capture
     try:
-        with _alarm(limit):
-            resources = execute(renderer, config, info, stack, private=private)
+        if _owned:  # a worker or the helper: its handler is ours already, only the timer to set
+            global _armed
+            signal.setitimer(signal.ITIMER_REAL, limit, REFIRE)
+            _armed = True
+            try:
+                resources = execute(renderer, config, info, stack, private=private)
+            finally:
+                _armed = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        else:
+            with _alarm(limit):
+                resources = execute(renderer, config, info, stack, private=private)
         outcome: tuple[Any, ...] = ("ok", resources)
     except Expired as e:
         file, line = where(e, renderer.files)
@@ -306,6 +326,7 @@ def enter_worker(beacon: Beacon) -> None:
     """This process is a pool worker: render here, report through ``beacon``."""
     global _worker, _beacon
     _worker = _beacon = beacon
+    _own_alarm()
 
 
 def take_printed() -> list[tuple[str, str, int]]:
@@ -447,6 +468,7 @@ def _serve(channel: "Channel", beacon: Beacon) -> None:
     """The helper's loop: render what the parent sends, answer with the outcome."""
     global _beacon
     _beacon = beacon
+    _own_alarm()
     renderers: dict[int, Renderer] = {}
     while True:
         try:
