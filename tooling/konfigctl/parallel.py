@@ -214,7 +214,7 @@ def reap(pid: int, kill: bool = False) -> int | None:
 
 def describe_exit(status: int | None) -> str:
     if status is None:
-        return "it ended"
+        return "no exit status"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         try:

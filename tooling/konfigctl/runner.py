@@ -33,11 +33,12 @@ neither may take the run down or corrupt konfig's YAML/JSON output:
   it -- the renderer's line; the other stacks are still checked.
 
 * **Output.** ``sys.stdout`` and ``sys.stderr`` are redirected while renderer
-  code runs (at most ``CAPTURE_LIMIT`` characters are kept per stack); the
-  text is shown on konfig's stderr with each line prefixed by the stack
-  (``[konfig/appops/x/prod] text``). The helper and the workers send it back
-  with the result and the parent prints it, so it shows where konfig's own
-  messages do (and tests capture it).
+  code runs (at most ``CAPTURE_LIMIT`` characters are kept per stack, and
+  ``LINES_LIMIT`` lines shown); the text is shown on konfig's stderr with each
+  line prefixed by the stack (``[konfig/appops/x/prod] text``). The helper and
+  the workers send it back with the result and the parent prints it, so it
+  shows where konfig's own messages do (and tests capture it); a render that
+  had to be killed shows what it had printed through its ``Beacon``.
 
 * **Slow renders** are reported to whoever ``watching`` installed (the
   progress display on a terminal names them; nothing in CI logs).
@@ -177,8 +178,9 @@ class _Capture(io.TextIOBase):
         return "".join(self.parts), max(0, self.size - CAPTURE_LIMIT)
 
 
-# An outcome is plain data (it crosses processes): ("ok", resources, printed) or
-# ("error", fields, printed) or ("timeout", line, printed); printed = (text, dropped).
+# An outcome is plain data (it crosses processes): ("ok", resources, printed),
+# ("error", RenderError fields, printed) or ("timeout", line, file, printed), where
+# printed = (text, characters dropped).
 
 def attempt(renderer: Renderer, config: dict[str, Any], info: "StackInfo", stack: str, limit: float,
             *, private: bool = False) -> tuple[Any, ...]:
