@@ -400,22 +400,30 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize("many", [False, True], ids=["line", "bar"])
-def test_a_terminal_names_the_slow_stack(mini, monkeypatch, many):
+@pytest.mark.parametrize("display", ["line", "bar", "bar-pool"])
+def test_a_terminal_names_the_slow_stack(mini, monkeypatch, display):
+    """One stack: a transient line; a long run: its progress bar (the helper or the pool's parent
+    reports the slow render)."""
     from konfigctl import testing
     from konfigctl.output import Output
 
     for var in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "NO_COLOR", "TERM"):
         monkeypatch.delenv(var, raising=False)
+    if display == "bar-pool":
+        monkeypatch.setattr(parallel, "MIN_PARALLEL", 2)
     limited(mini, 1)
     behave(mini, {DEV: LOOP})
     repo = Repository(str(mini))
     err = Terminal()
     out = Output(out=io.StringIO(), err=err)
-    stacks = [repo.stack_at(DEV)] * (25 if many else 1)
-    testing.run(repo, stacks[:1] if not many else [repo.stack_at(DEV)], use_cache=False,
-                progress=(lambda total, label: out.progress(25, label)) if many else out.progress)
-    assert f"still rendering {DEV} (" in err.getvalue()
+    stacks = [repo.stack_at(p) for p in ([DEV] if display == "line" else [DEV, WEB_DEV])]
+    # a bar needs 20 stacks or more: the display is told it has 25
+    progress = out.progress if display == "line" else (lambda total, label: out.progress(25, label))
+    results, _ = testing.run(repo, stacks, use_cache=False, progress=progress)
+    assert "past the time limit of 1 s" in results[0].check("render").message
+    shown = err.getvalue()
+    assert f"still rendering {DEV} (" in shown
+    assert ("testing · still rendering" in shown) is (display != "line")
 
 
 def test_ci_logs_and_pipes_do_not_name_slow_stacks(cli, mini, monkeypatch):
@@ -463,3 +471,13 @@ def test_killing_konfig_ends_the_process_that_renders(mini):
         except OSError:
             break
     assert not Path(f"/proc/{helper}").exists() or Path(f"/proc/{helper}/stat").read_text().split()[2] == "Z"
+
+
+def test_what_a_killed_render_printed_is_cut_as_any_output(cli, mini):
+    limited(mini)
+    behave(mini, {DEV: "for i in range(3000):\n    print('line', i)\n" + C_LOOP})
+    res = cli("render", DEV, repo=mini)
+    shown = [ln for ln in res.stderr.splitlines() if ln.startswith(f"[{DEV}] ")]
+    assert shown[0] == f"[{DEV}] line 0" and len(shown) == runner.LINES_LIMIT + 1
+    assert shown[-1].endswith("more characters not shown)")
+    assert "past the time limit of 0.5 s" in res.stderr

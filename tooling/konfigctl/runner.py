@@ -311,7 +311,8 @@ class Beacon:
 
     def mirror(self, text: str) -> None:
         (size,) = struct.unpack_from("=q", self.memory, self.offset + 16)
-        data = text.encode("utf-8", "replace")[: MIRROR_BYTES - size]
+        room = MIRROR_BYTES - size
+        data = text.encode("utf-8", "replace")[:room] if room > 0 else b""
         if data:
             start = self.offset + self.HEAD.size + size
             self.memory[start:start + len(data)] = data
