@@ -54,6 +54,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "envs": ["dev", "staging", "prod"],
     "global": ["konfig.yaml", "{base}/teams.yaml", "tooling/**", "pyproject.toml"],
     "cache_dir": ".konfig-cache",
+    "render": {},  # timeout: render.DEFAULT_TIMEOUT
     "ownership": [],
     "review": {"rules": []},
     "pipelines": {},
@@ -62,7 +63,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 # Canonical key order of metadata files (``konfig fmt``).
 KEY_ORDER: dict[str, tuple[str, ...]] = {
     "konfig": ("version", "name", "kubernetes_version", "base", "roots", "envs", "global",
-               "cache_dir", "ownership", "review", "pipelines"),
+               "cache_dir", "render", "ownership", "review", "pipelines"),
     "project": ("name", "description", "model", "owners", "labels", "namespace", "review"),
     "stack": ("name", "description", "env", "model", "labels", "depends_on", "owners",
               "inherit_owners", "config"),

@@ -90,7 +90,15 @@ class Output:
 
     @contextmanager
     def progress(self, total: int, label: str) -> Iterator[Any]:
-        """A progress bar on a terminal for long runs; plain lines in CI logs; nothing otherwise."""
+        """A progress bar on a terminal for long runs; plain lines in CI logs; nothing otherwise.
+
+        On a terminal the bar (or, for short runs, a transient line) also names
+        the stacks whose renderer is slow: a renderer that hangs until its time
+        limit should not look like konfig hanging. Never in CI logs."""
+        if total < 20 and self.interactive:
+            with self.slow_renders():
+                yield lambda n=1: None
+            return
         if total < 20 or not (self.interactive or _is_ci()):
             yield lambda n=1: None
             return
@@ -111,11 +119,60 @@ class Output:
 
         from rich.console import Console
 
+        from . import runner
+
         console = Console(file=self.err)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task(label, total=total)
-            yield lambda n=1: bar.advance(task, n)
+            def show(slow: dict[str, float]) -> None:
+                bar.update(task, description=f"{label} · still rendering {slow_text(slow)}" if slow else label)
+
+            with runner.watching(show):
+                yield lambda n=1: bar.advance(task, n)
+
+    @contextmanager
+    def slow_renders(self) -> Iterator[None]:
+        """On a terminal, while a renderer is slow: a transient line naming its stack (no
+        progress bar needed: one slow stack of ``render``, ``diff`` or ``set``). Nothing
+        elsewhere."""
+        if not self.interactive:
+            yield
+            return
+        from . import runner
+
+        status: Any = None
+
+        def show(slow: dict[str, float]) -> None:
+            nonlocal status
+            if not slow:
+                if status is not None:
+                    status.stop()
+                    status = None
+                return
+            text = f"still rendering {slow_text(slow)}"
+            if status is None:
+                from rich.console import Console
+                from rich.status import Status
+
+                status = Status(text, console=Console(file=self.err))
+                status.start()
+            else:
+                status.update(text)
+
+        try:
+            with runner.watching(show):
+                yield
+        finally:
+            if status is not None:
+                status.stop()
+
+
+def slow_text(slow: dict[str, float]) -> str:
+    """``konfig/appops/x/prod (4 s)``: the slow renders, longest first (two of them named)."""
+    names = sorted(slow, key=lambda p: -slow[p])
+    shown = ", ".join(f"{p} ({slow[p]:.0f} s)" for p in names[:2])
+    return shown + (f", +{len(names) - 2} more" if len(names) > 2 else "")
 
 
 def summary(problems: list[Problem], checked: int, what: str = "stack") -> tuple[int, int, int]:

@@ -1,12 +1,28 @@
 """Running a per-stack check across the cores.
 
 Workers are forked after the repository has been loaded, so they start with
-its parsed files and compiled validators; only stack paths go in and plain
+its parsed files and compiled validators; only stack indexes go in and plain
 results come back. Small runs stay in-process: forking costs more than it saves.
+
+A renderer can hang where no signal reaches it (``runner``): each worker
+marks in shared memory which stack it checks and since when its renderer
+runs. The parent waits for answers with a timeout and kills a worker whose
+render passed ``render.timeout`` plus a grace; that stack gets a timeout
+verdict (``fn`` is run for it in the parent with its render failing without
+running), the rest of the worker's chunk goes back to the queue and a fresh
+worker takes over. So one stuck stack costs its limit, not the run. Checks
+that render go to the pool even with one job: the parent must stay outside
+the process that hangs.
 """
 from __future__ import annotations
 
 import os
+import pickle
+import select
+import signal
+import sys
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,7 +38,7 @@ ProgressFactory = Callable[[int, str], AbstractContextManager[Callable[..., None
 MIN_PARALLEL = 64  # stacks below which a pool is not worth starting
 CHUNK = 32
 
-_work: dict[str, Any] = {}  # set in each forked worker only (inherited, never pickled)
+_work: dict[str, Any] = {}  # what workers inherit at fork (never pickled)
 
 
 def default_jobs() -> int:
@@ -35,23 +51,15 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _init(repo: "Repository", fn: Any) -> None:
-    _work["repo"] = repo
-    _work["fn"] = fn
-
-
-def _run_chunk(paths: list[str]) -> list[tuple[str, Any]]:
-    repo = _work["repo"]
-    fn = _work["fn"]
-    return [(p, fn(repo, repo.stack_at(p))) for p in paths]
-
-
 def map_stacks(repo: "Repository", stacks: list["Stack"], fn: StackFn[R], *, jobs: int | None = None,
-               progress: ProgressFactory | None = None, label: str = "checking") -> Iterator[tuple["Stack", R]]:
+               progress: ProgressFactory | None = None, label: str = "checking",
+               renders: bool = False) -> Iterator[tuple["Stack", R]]:
     """``fn(repo, stack)`` for every stack, in the order given; parallel when it pays off.
 
     ``fn`` must not raise for bad input (it returns problems instead) and must
     be a module-level function (workers look it up by reference after fork).
+    ``renders``: ``fn`` runs renderers, so a large run goes to the pool even
+    with one job (its watchdog is what stops a renderer stuck in C code).
     """
     jobs = jobs or default_jobs()
     total = len(stacks)
@@ -60,7 +68,7 @@ def map_stacks(repo: "Repository", stacks: list["Stack"], fn: StackFn[R], *, job
     if ctx is not None:
         advance = ctx.__enter__()
     try:
-        if not will_fork(total, jobs):
+        if not will_fork(total, 2 if renders else jobs):
             for s in stacks:
                 r = fn(repo, s)
                 advance()
@@ -78,26 +86,302 @@ def will_fork(total: int, jobs: int | None = None) -> bool:
 
 
 def _can_fork() -> bool:
-    import multiprocessing
+    return hasattr(os, "fork") and hasattr(signal, "setitimer")
 
-    return "fork" in multiprocessing.get_all_start_methods()
+
+# -- forked processes and the pipes to them ---------------------------------------------------
+
+_parent_ends: set[int] = set()  # this process's ends of pipes to its children
+
+
+class Channel:
+    """This side of a pair of pipes to another process: length-prefixed pickles."""
+
+    def __init__(self, rfd: int, wfd: int) -> None:
+        self.rfd, self.wfd = rfd, wfd
+        self._poll = select.poll()
+        self._poll.register(rfd, select.POLLIN)
+
+    def send(self, obj: Any, fallback: Callable[[], Any] | None = None) -> None:
+        try:
+            data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - e.g. a class that lives in a renderer's module
+            if fallback is None:
+                raise
+            data = pickle.dumps(fallback(), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(len(data).to_bytes(8, "little") + data)
+        while view:
+            view = view[os.write(self.wfd, view):]
+
+    def recv(self) -> Any:
+        """The next message (``EOFError`` when the other side is gone)."""
+        size = int.from_bytes(self._read(8), "little")
+        return pickle.loads(self._read(size))
+
+    def _read(self, n: int) -> bytes:
+        parts = []
+        while n:
+            chunk = os.read(self.rfd, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError
+            parts.append(chunk)
+            n -= len(chunk)
+        return b"".join(parts)
+
+    def ready(self, timeout: float) -> bool:
+        """Whether a message (or the end) can be read within ``timeout`` seconds."""
+        return bool(self._poll.poll(max(0, int(timeout * 1000))))
+
+    def fileno(self) -> int:
+        return self.rfd
+
+    def close(self) -> None:
+        for fd in (self.rfd, self.wfd):
+            _parent_ends.discard(fd)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.rfd = self.wfd = -1
+
+
+def fork(main: Callable[[Channel], None]) -> tuple[int, Channel]:
+    """A child process running ``main(channel)`` (then it exits); (its pid, the parent's channel).
+
+    The child ignores Ctrl-C (the parent handles it and ends its children) and
+    closes the parent's ends of other children's pipes (so each child's end of
+    the pipes is the only one: the parent sees EOF when it dies)."""
+    import threading
+
+    to_child_r, to_child_w = os.pipe()
+    to_parent_r, to_parent_w = os.pipe()
+    parent, from_main = os.getpid(), threading.current_thread() is threading.main_thread()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child (coverage does not follow it)
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if from_main:  # (the signal comes when the forking *thread* ends)
+                _die_with_parent(parent)
+            for fd in list(_parent_ends) + [to_child_w, to_parent_r]:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            _parent_ends.clear()
+            main(Channel(to_child_r, to_parent_w))
+        except BaseException:  # noqa: BLE001 - a child never returns into the parent's code
+            code = 70
+            if os.environ.get("KONFIG_DEBUG"):
+                import traceback
+
+                traceback.print_exc()
+        finally:
+            os._exit(code)
+    os.close(to_child_r)
+    os.close(to_parent_w)
+    _parent_ends.update((to_parent_r, to_child_w))
+    return pid, Channel(to_parent_r, to_child_w)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this process when its parent ends, however it ends (``kill`` of konfig
+    alone must not leave a renderer stuck in C code burning a core)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before that took effect
+        os._exit(0)
+
+
+def reap(pid: int, kill: bool = False) -> int | None:
+    """Wait for a child to end (after SIGKILL when ``kill``); its wait status."""
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+def describe_exit(status: int | None) -> str:
+    if status is None:
+        return "no exit status"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        return f"killed by {name}" + (": out of memory?" if sig == signal.SIGKILL else "")
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
+
+
+# -- the pool ----------------------------------------------------------------------------------
+
+AHEAD = 2  # chunks sent to a worker before it answers: it never waits for a busy parent
+
+
+class _Worker:
+    def __init__(self, slot: int) -> None:
+        self.slot = slot
+        self.pid, self.channel = fork(lambda ch: _serve(ch, slot))
+        self.chunks: deque[list[int]] = deque()  # sent, not answered yet (in order)
+
+    def stop(self, kill: bool = False) -> int | None:
+        self.channel.close()
+        return reap(self.pid, kill=kill)
+
+
+def _serve(channel: Channel, slot: int) -> None:
+    """A worker's loop: check the stacks of each chunk the parent sends, answer with the results."""
+    from . import runner
+
+    repo, fn, stacks, memory = _work["repo"], _work["fn"], _work["stacks"], _work["memory"]
+    beacon = runner.Beacon(memory, slot)
+    runner.enter_worker(beacon)
+    while True:
+        try:
+            chunk = channel.recv()
+        except EOFError:
+            return
+        if chunk is None:
+            return
+        out = []
+        for i in chunk:
+            beacon.checking(i)
+            try:
+                r = fn(repo, stacks[i])
+            except Exception as e:  # noqa: BLE001 - a bug in fn: the parent raises it
+                channel.send([("raise", i, e, runner.take_printed())],
+                             fallback=lambda: [("raise", i, RuntimeError(f"{type(e).__name__}: {e}"), [])])
+                return
+            out.append(("ok", i, r, runner.take_printed()))
+        beacon.checking(-1)
+        channel.send(out)
 
 
 def _pool(repo: "Repository", stacks: list["Stack"], fn: Any, jobs: int,
           advance: Callable[..., None]) -> Iterator[tuple["Stack", Any]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from . import runner
 
-    by_path = {s.path: s for s in stacks}
-    chunk = max(1, min(CHUNK, len(stacks) // (jobs * 4) or 1))
-    chunks = [[s.path for s in stacks[i:i + chunk]] for i in range(0, len(stacks), chunk)]
-    ctx = multiprocessing.get_context("fork")
-    results: dict[str, Any] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init,
-                             initargs=(repo, fn)) as pool:
-        for batch in pool.map(_run_chunk, chunks):
-            for p, r in batch:
-                results[p] = r
-            advance(len(batch))
-    for s in stacks:
-        yield by_path[s.path], results[s.path]
+    limit = runner.limit_of(repo)
+    kill_after = limit + runner.grace(limit)
+    slow = runner.slow_after(limit)
+    tick = runner.tick_of(limit)
+    size = max(1, min(CHUNK, len(stacks) // (jobs * 4) or 1))
+    queue = deque(list(range(i, min(i + size, len(stacks)))) for i in range(0, len(stacks), size))
+    memory = runner.Beacon.allocate(jobs)  # shared with the forked workers
+    _work.update(repo=repo, fn=fn, stacks=stacks, memory=memory)
+    workers: list[_Worker | None] = [None] * min(jobs, len(queue))
+    results: dict[int, Any] = {}
+    shown = False
+    try:
+        while queue or any(w is not None and w.chunks for w in workers):
+            for slot, w in enumerate(workers):  # keep every worker AHEAD chunks ahead
+                if w is None:
+                    if not queue:
+                        continue
+                    runner.Beacon(memory, slot).checking(-1)
+                    w = workers[slot] = _Worker(slot)
+                while queue and len(w.chunks) < AHEAD:
+                    w.chunks.append(queue.popleft())
+                    try:
+                        w.channel.send(w.chunks[-1])
+                    except OSError:  # it ended: the wait below sees it gone
+                        break
+            busy = [w for w in workers if w is not None and w.chunks]
+            for w in _wait(busy, tick):
+                try:
+                    batch = w.channel.recv()
+                except EOFError:
+                    advance(_lost(repo, stacks, fn, w, workers, queue, results, memory, limit, killed=False))
+                    continue
+                for kind, i, r, printed in batch:
+                    for stack, text, dropped in printed:
+                        runner.emit(stack, text, dropped)
+                    if kind == "raise":
+                        raise r
+                    results[i] = r
+                advance(len(batch))
+                w.chunks.popleft()
+            now = time.monotonic()
+            slow_now: dict[str, float] = {}
+            for w in busy:
+                if workers[w.slot] is not w:  # replaced above
+                    continue
+                index, since = runner.Beacon(memory, w.slot).state()
+                if not since or index < 0:
+                    continue
+                if now - since >= kill_after:
+                    advance(_lost(repo, stacks, fn, w, workers, queue, results, memory, limit, killed=True))
+                elif now - since >= slow:
+                    slow_now[stacks[index].path] = now - since
+            if slow_now or shown:
+                runner.notify(slow_now)
+                shown = bool(slow_now)
+    finally:
+        for w in workers:
+            if w is not None:
+                w.stop(kill=True)
+        _work.clear()
+        memory.close()
+    for i, s in enumerate(stacks):
+        yield s, results[i]
+
+
+def _wait(workers: list[_Worker], timeout: float) -> list[_Worker]:
+    """The workers with an answer (or gone) within ``timeout`` seconds."""
+    if not workers:
+        return []
+    poll = select.poll()
+    by_fd = {w.channel.rfd: w for w in workers}
+    for fd in by_fd:
+        poll.register(fd, select.POLLIN)
+    return [by_fd[fd] for fd, _ in poll.poll(int(timeout * 1000))]
+
+
+def _lost(repo: "Repository", stacks: list["Stack"], fn: Any, w: _Worker, workers: list[_Worker | None],
+          queue: deque[list[int]], results: dict[int, Any], memory: Any, limit: float, *, killed: bool) -> int:
+    """A worker that was killed past the limit (``killed``) or died: the stack it rendered gets
+    its verdict, the rest of its chunks go back to the queue, a new worker replaces it later.
+    Returns how many stacks got a result (1)."""
+    from . import runner
+    from .errors import KonfigError
+    from .render import RenderError, load_renderer
+
+    beacon = runner.Beacon(memory, w.slot)
+    index, since = beacon.state()
+    status = w.stop(kill=True)
+    workers[w.slot] = None
+    chunks = list(w.chunks)
+    w.chunks.clear()
+    if index < 0 or not since:  # it died outside a renderer: a bug (or the machine), not a verdict
+        raise RuntimeError(f"a worker process ended while checking "
+                           f"{stacks[index].path if index >= 0 else 'its stacks'} ({describe_exit(status)})")
+    stack = stacks[index]
+    try:
+        renderer = load_renderer(repo, stack.model_name)
+    except KonfigError:  # it rendered, so this loaded in the worker: should not happen
+        raise RuntimeError(f"a worker process ended while rendering {stack.path}") from None
+    if killed:
+        err: RenderError = runner.timeout_error(renderer, stack.path, limit)
+    else:
+        err = RenderError(f"renderer ended the process rendering it ({describe_exit(status)})",
+                          model=renderer.model, stack=stack.path, file=renderer.file)
+    runner.emit(stack.path, beacon.output())  # what it printed before it hung
+    with runner.failing({stack.path: err}):
+        results[index] = fn(repo, stack)
+    for chunk in reversed(chunks):  # the stacks it had not answered for, first in line again
+        rest = [i for i in chunk if i != index and i not in results]
+        if rest:
+            queue.appendleft(rest)
+    return 1

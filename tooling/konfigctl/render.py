@@ -22,6 +22,9 @@ every machine, in CI and in a golden file. So:
 
 A renderer that fails raises ``RenderError`` (a check failure, exit 1), naming
 the model, the stack and -- when it comes from the renderer's code -- the line.
+It runs under a time limit (``konfig.yaml`` ``render.timeout``) with what it
+prints kept off konfig's stdout: ``runner`` is where and how every render
+runs; past the limit the stack fails with ``RenderTimeout``, a ``RenderError``.
 
 Renderers are trusted code (only ``konfig/base/`` holds code, and it is
 reviewed by the platform team): these rules keep them from depending on the
@@ -32,6 +35,7 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
+import itertools
 import math
 import types
 from typing import TYPE_CHECKING, Any
@@ -41,7 +45,7 @@ from .errors import EXIT_FAILED, KonfigError, kind_of
 
 if TYPE_CHECKING:
     from .repository import Repository
-    from .stack import Stack
+    from .stack import Stack, StackInfo
 
 # Modules a renderer may import: pure computation only.
 ALLOWED_IMPORTS = frozenset({
@@ -77,9 +81,25 @@ class RenderError(KonfigError):
         self.model = model
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}: " if self.file and self.line else ""
         stack = f" [stack {self.stack}]" if self.stack else ""
-        return f"{where}{self.message} (model {self.model}){stack}"
+        return f"{_location(self)}{self.message} (model {self.model}){stack}"
+
+
+class RenderTimeout(RenderError):
+    """A renderer ran past ``render.timeout`` (exit 1, like a renderer that raises).
+
+    Not a property of the repository alone (a loaded machine is slower): test
+    results with a timeout are not cached."""
+
+
+def _location(err: KonfigError) -> str:
+    if err.file and err.line:
+        return f"{err.file}:{err.line}: "
+    # the file alone where it adds something: "F does not exist" names it already
+    return f"{err.file}: " if err.file and err.file not in err.message else ""
+
+
+_tokens = itertools.count(1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +108,8 @@ class Renderer:
     file: str
     code: Any  # the compiled module
     libs: dict[str, tuple[str, Any]] = dataclasses.field(default_factory=dict)  # name -> (file, code)
+    # names this compiled renderer for the render helper, which keeps what it was sent
+    token: int = dataclasses.field(default_factory=lambda: next(_tokens), compare=False)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -103,7 +125,7 @@ class Renderer:
         try:
             exec(self.code, namespace)  # noqa: S102 - trusted platform code, confined as above
         except Exception as e:  # noqa: BLE001 - any failure at load time is the renderer's
-            file, line = _where(e, self.files)
+            file, line = where(e, self.files)
             raise RenderError(f"renderer failed to load: {type(e).__name__}: {e}", model=self.model,
                               file=file or self.file, line=line) from None
         fn = namespace.get("render")
@@ -184,8 +206,9 @@ def load_renderer(repo: "Repository", model_name: str) -> Renderer:
         if lib != file and repo.exists(lib):  # a missing one: _check_lib_imports says where
             libs[lib.rsplit("/", 1)[-1][: -len(".py")]] = (lib, _compile(repo.read(lib), lib, model_name))
     _check_lib_imports(repo, (file, *(f for f, _ in libs.values())), model_name)
+    # Its module code runs only under the runner (it may loop too): a module that
+    # does not load fails each stack at its render, as a renderer that raises does.
     renderer = Renderer(model_name, file, code, libs)
-    renderer.function()  # fails now (once) if the module does not load
     repo.memo[key] = renderer
     return renderer
 
@@ -215,7 +238,7 @@ def _check_lib_imports(repo: "Repository", files: tuple[str, ...], model: str) -
                 raise RenderError(problem, model=model, file=file, line=line)
 
 
-def _where(exc: BaseException, files: tuple[str, ...]) -> tuple[str | None, int | None]:
+def where(exc: BaseException, files: tuple[str, ...]) -> tuple[str | None, int | None]:
     """The file and line of the innermost frame of ``exc``'s traceback in one of ``files``."""
     found: tuple[str | None, int | None] = (None, None)
     tb = exc.__traceback__
@@ -229,31 +252,48 @@ def _where(exc: BaseException, files: tuple[str, ...]) -> tuple[str | None, int 
 def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The resources of ``stack`` (its resolved config unless ``config`` is given), in apply order.
 
-    Raises ``RenderError`` when the renderer fails or returns something that is
-    not a list of resources; ``KonfigError`` when the stack does not resolve.
+    Raises ``RenderError`` when the renderer fails, runs past ``render.timeout``
+    (``RenderTimeout``) or returns something that is not a list of resources;
+    ``KonfigError`` when the stack does not resolve. What the renderer prints
+    goes to stderr, prefixed with the stack (``runner``).
     """
+    from . import runner
+
     model_name = stack.model_name
     renderer = load_renderer(repo, model_name)
     if config is None:
         from .resolution import resolve
 
         config = resolve(repo, stack).config
-    info = stack.info()
-    info = dataclasses.replace(info, labels=copy.deepcopy(info.labels))
-    fn = renderer.function()
+    return runner.run(renderer, config, stack.info(), stack.path, runner.limit_of(repo))
+
+
+def execute(renderer: Renderer, config: dict[str, Any], info: "StackInfo", stack: str, *,
+            private: bool = False) -> list[dict[str, Any]]:
+    """One run of ``renderer`` for ``stack`` in this process, its result checked (``runner``
+    decides where and under which limit). ``private``: ``config`` and ``info`` are this
+    run's own already (the helper unpickled them), so they are not copied again."""
+    if not private:
+        config = copy.deepcopy(config)
+        info = dataclasses.replace(info, labels=copy.deepcopy(info.labels))
     try:
-        result = fn(copy.deepcopy(config), info)
+        fn = renderer.function()
+    except RenderError as e:
+        e.stack = stack
+        raise
+    try:
+        result = fn(config, info)
     except RecursionError:
-        raise RenderError("renderer recursed too deeply", model=model_name, stack=stack.path,
+        raise RenderError("renderer recursed too deeply", model=renderer.model, stack=stack,
                           file=renderer.file) from None
     except Exception as e:  # noqa: BLE001 - a renderer that raises fails only its stack
         msg = str(e) or type(e).__name__
         if not isinstance(e, ValueError):
             msg = f"{type(e).__name__}: {msg}"
-        file, line = _where(e, renderer.files)
-        raise RenderError(f"renderer failed: {msg}", model=model_name, stack=stack.path,
+        file, line = where(e, renderer.files)
+        raise RenderError(f"renderer failed: {msg}", model=renderer.model, stack=stack,
                           file=file or renderer.file, line=line) from None
-    return check_resources(result, model_name, stack.path)
+    return check_resources(result, renderer.model, stack)
 
 
 def check_resources(result: Any, model: str, stack: str | None = None) -> list[dict[str, Any]]:
@@ -333,6 +373,5 @@ def _not_plain(data: Any, path: str = "") -> tuple[str, Any] | None:
 def render_problem_message(err: KonfigError) -> str:
     """A render failure as one line for reports (without the stack, which the report names)."""
     if isinstance(err, RenderError):
-        where = f"{err.file}:{err.line}: " if err.file and err.line else ""
-        return f"{where}{err.message}"
+        return f"{_location(err)}{err.message}"
     return str(err)

@@ -64,6 +64,7 @@ class StackResult:
     resources: list[dict[str, Any]] | None = None  # what --update writes
     cached: bool = False
     warnings: int = 0
+    transient: bool = False  # a verdict of this run's machine (a render timeout): never cached
 
     @property
     def ok(self) -> bool:
@@ -110,7 +111,7 @@ def _model_of(stack: "Stack") -> str:
 def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     """Run the four checks on one stack (never raises for a broken stack or renderer)."""
     from . import kube
-    from .render import RenderError, render_problem_message, render_stack
+    from .render import RenderError, RenderTimeout, render_problem_message, render_stack
     from .resolution import resolve
     from .validation import INPUT, usable_policies, validate_stack
 
@@ -147,11 +148,13 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
 
     t0 = time.perf_counter()
     resources = None
+    transient = False
     try:
         resources = render_stack(repo, stack, config)
         r = CheckResult("render", PASSED, message=f"{len(resources)} resources")
     except RenderError as e:
         r = CheckResult("render", FAILED, message=render_problem_message(e))
+        transient = isinstance(e, RenderTimeout)
     except KonfigError as e:  # e.g. the model's renderer file cannot be read
         r = CheckResult("render", FAILED, message=str(e))
     r.seconds = time.perf_counter() - t0
@@ -159,7 +162,7 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     if resources is None:
         why = "nothing rendered"
         return StackResult(stack.path, model, checks + [skipped(n, why) for n in CHECKS[2:]],
-                           warnings=warnings)
+                           warnings=warnings, transient=transient)
 
     t0 = time.perf_counter()
     try:
@@ -259,9 +262,11 @@ def run(repo: "Repository", stacks: list[Any], *, jobs: int | None = None, use_c
         todo.append(s)
     if todo:
         _warm(repo, todo)
-        for s, r in map_stacks(repo, todo, check_stack, jobs=jobs, progress=progress, label="testing"):
+        for s, r in map_stacks(repo, todo, check_stack, jobs=jobs, progress=progress, label="testing",
+                               renders=True):
             results[s.path] = r
-            cache.put(keys[s.path][1], r.to_json())
+            if not r.transient:
+                cache.put(keys[s.path][1], r.to_json())
     written: list[str] = []
     if update:
         for s in stacks:

@@ -57,7 +57,8 @@ def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) 
             from ..repository import Repository
 
             repo = Repository.discover(repo=globals_of(ctx).repo)
-            code = fn(repo, out)
+            with out.slow_renders():  # on a terminal: which stack a slow renderer is at
+                code = fn(repo, out)
         else:
             code = fn(out)
     except KonfigError as e:

@@ -53,7 +53,7 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
         from ..parallel import map_stacks
 
         rendered = [(s, *r) for s, r in map_stacks(repo, stacks, _render_one, jobs=jobs,
-                                                  progress=out.progress, label="rendering")]
+                                                  progress=out.progress, label="rendering", renders=True)]
     failed = [(s, msg, bad) for s, res, msg, bad in rendered if res is None]
     for s, msg, _bad in failed:
         model = _model(s)
