@@ -5,14 +5,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from konfigctl.affected import affected_stacks, compute
 from konfigctl.errors import KonfigError, UsageError
+from konfigctl.files.source import GitTree
 from konfigctl.repository import Repository
-from konfigctl.source import GitTree
+
 from tests import konfig_repos as k
 from tests.conftest import commit_all, git_init
-
 
 
 def affected_after(root, g, *edits, base="main"):

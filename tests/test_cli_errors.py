@@ -24,7 +24,7 @@ def test_konfig_alone_still_prints_the_help(mini):
 
 
 def test_a_bug_in_a_parameter_callback_is_an_internal_error_line_not_a_traceback(cli, mini_git, monkeypatch):
-    from konfigctl import git
+    from konfigctl.files import git
 
     def broken(ref):
         raise RuntimeError("boom")

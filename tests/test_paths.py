@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
-from konfigctl import paths
 from konfigctl.errors import KonfigError
+from konfigctl.files import paths
 
 
 @pytest.mark.parametrize("pattern, path, expected", [

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from konfigctl import transaction
 from konfigctl.errors import KonfigError
+from konfigctl.files import transaction
+
 from tests.conftest import git_init
 from tests.test_templates import APP_TEMPLATE, add_template
 

@@ -13,8 +13,9 @@ import dataclasses
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from . import formats, git, paths
+from . import formats
 from .errors import KonfigError, UsageError
+from .files import git, paths
 from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def affected_stacks(repo: "Repository", base: str, head: str | None = None) -> l
     Without ``head`` the work tree is what gets checked, so its uncommitted
     changes count too; deleted stacks are left out (nothing to check).
     """
-    from .source import WorkTree
+    from .files.source import WorkTree
 
     uncommitted = head is None and isinstance(repo.source, WorkTree)
     result = compute(repo, base, head, uncommitted=uncommitted)
@@ -104,8 +105,8 @@ def compute(repo: "Repository", base: str, head: str | None = None, *,
     ``head`` defaults to HEAD; ``uncommitted`` compares the work tree instead
     (staged, unstaged and untracked files), which cannot go with another head.
     """
+    from .files.source import WorkTree
     from .repository import Repository
-    from .source import WorkTree
 
     g = git.open_repo(repo.root)
     prefix = git.prefix_of(g, repo.root)

@@ -30,9 +30,10 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from .errors import KonfigError, Problem
 from .escaping import PLATFORM, Inexpressible, codeowners_literal, text_line
+from .files import paths
 from .ownership import Entry, OwnershipMap, covers, literal_prefix
 from .selector import Selector
 

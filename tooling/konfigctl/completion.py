@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import paths
+from .files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository

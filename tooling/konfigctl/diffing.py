@@ -138,8 +138,8 @@ def compute(repo: "Repository", base: str, head: str | None = None, *, uncommitt
             render: bool = True) -> Diff:
     """Compare every affected stack between the merge-base and head."""
     from .affected import compute as affected
+    from .files.source import GitTree
     from .repository import Repository
-    from .source import GitTree
 
     result = affected(repo, base, head, uncommitted=uncommitted)
     head_repo = result.head_repo

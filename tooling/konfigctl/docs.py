@@ -19,9 +19,10 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from .errors import KonfigError
 from .escaping import md_code_span
+from .files import paths
 from .model import Model, subschemas, uri_of
 
 if TYPE_CHECKING:

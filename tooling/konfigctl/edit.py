@@ -39,9 +39,10 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from . import keypath as kp
 from .errors import KonfigError, Problem, UsageError
+from .files import paths
 from .yamlio import load, parse_value, plain
 
 if TYPE_CHECKING:
@@ -523,7 +524,7 @@ def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, st
     that have a ``golden.yaml`` get it rendered anew (``konfig test --update``),
     so the change and its expected output travel together.
     """
-    from .source import WorkTree
+    from .files.source import WorkTree
 
     if not isinstance(repo.source, WorkTree):
         raise UsageError(f"cannot edit {repo.source.label}: edits need the work tree")
@@ -590,7 +591,7 @@ def locked(repo: "Repository", rel: str) -> Iterator[None]:
 def write_files(repo: "Repository", files: dict[str, bytes | str]) -> list[str]:
     """Write repository files together (``transaction``): a full disk or a read-only
     file is one line of error, and then none of them changed."""
-    from .transaction import write_files as write
+    from .files.transaction import write_files as write
 
     return write(repo, files)
 

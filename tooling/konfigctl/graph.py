@@ -43,8 +43,9 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from .errors import KonfigError, UsageError
+from .files import paths
 
 if TYPE_CHECKING:
     from .project import Project

@@ -22,8 +22,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import keypath as kp
-from . import paths
 from .errors import KonfigError
+from .files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository

@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from .errors import KonfigError
+from .files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository

@@ -13,8 +13,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
-from . import ecma, paths
+from . import ecma
 from .errors import KonfigError, Problem, clip, quote
+from .files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository

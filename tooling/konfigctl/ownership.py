@@ -21,8 +21,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from . import keypath as kp
+from .files import paths
 from .teams import Teams
 
 if TYPE_CHECKING:
@@ -282,8 +283,8 @@ class OwnershipMap:
 
 def repository_files(repo: "Repository") -> list[str]:
     """The files ownership is checked for: what git tracks or would add; else the work tree."""
-    from . import git
     from .errors import KonfigError as _Err
+    from .files import git
 
     try:
         g = git.open_repo(repo.root)
@@ -300,7 +301,8 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
     ownership and review glob matches some file (a glob that only matches
     files their project owns, or that later rules always override, is a warning).
     """
-    from .errors import KonfigError as _Err, Problem
+    from .errors import KonfigError as _Err
+    from .errors import Problem
 
     omap = OwnershipMap(repo)
     teams = omap.teams

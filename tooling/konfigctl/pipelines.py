@@ -44,8 +44,8 @@ import os
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from . import paths
 from .errors import KonfigError, UsageError
+from .files import paths
 
 if TYPE_CHECKING:
     from .affected import Affected
@@ -816,7 +816,7 @@ def _check_top_of_git(repo: "Repository") -> None:
     if not os.path.isdir(os.path.join(repo.root, ".git")) and not os.path.isfile(
             os.path.join(repo.root, ".git")):
         try:
-            from . import git
+            from .files import git
 
             prefix = git.prefix_of(git.open_repo(repo.root), repo.root)
         except KonfigError:

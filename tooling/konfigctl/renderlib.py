@@ -22,7 +22,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from . import paths
+from .files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository

@@ -10,12 +10,13 @@ import os
 from functools import cached_property
 from typing import Any
 
-from . import formats, paths
+from . import formats
 from .errors import KonfigError, UsageError
+from .files import paths
+from .files.source import GitTree, Overlay, Source, WorkTree
 from .model import Model, check_usable, rel_of, uri_of
 from .policy import Policy
 from .project import Project
-from .source import GitTree, Overlay, Source, WorkTree
 from .stack import Stack
 from .yamlio import Document, load
 
@@ -64,7 +65,7 @@ class Repository:
             found = cls(repo)
         else:
             found = cls(find_root(start))
-        from .transaction import recover_repo
+        from .files.transaction import recover_repo
 
         recover_repo(found)  # a run that was killed while writing: finish its writes first
         return found

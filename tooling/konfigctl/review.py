@@ -34,8 +34,9 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import formats, git, paths
+from . import formats
 from .errors import KonfigError
+from .files import git, paths
 from .output import plural
 from .ownership import Ownership, OwnershipMap, covers, project_of, stack_of, unique
 from .selector import Selector

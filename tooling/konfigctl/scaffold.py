@@ -12,9 +12,10 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from . import templates as tpl
 from .errors import KonfigError, Problem, UsageError
+from .files import paths
 from .yamlio import quote_retyped
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ def dir_mode() -> int:
 
 def write(repo: "Repository", scaffold: Scaffold) -> None:
     """Write the scaffold's files alone, as one transaction (``konfig init`` renders the rest)."""
-    from .transaction import write_files
+    from .files.transaction import write_files
 
     _still_free(repo, scaffold)
     write_files(repo, dict(scaffold.files))
@@ -279,8 +280,8 @@ def commit(repo: "Repository", scaffold: Scaffold) -> list[str]:
     (``scaffold.problems``) and then nothing is written. Returns the generated
     files written (goldens and CODEOWNERS).
     """
+    from .files.transaction import write_files
     from .testing import plan_goldens
-    from .transaction import write_files
 
     future = repo.with_changes({rel: text.encode("utf-8") for rel, text in scaffold.files.items()})
     stacks = [s for s in (future.stack_at(p) for p in scaffold.stacks) if s is not None]

@@ -11,8 +11,8 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING
 
-from . import paths
 from .errors import UsageError
+from .files import paths
 from .selector import Selector
 
 if TYPE_CHECKING:

@@ -28,8 +28,9 @@ import re
 import string
 from typing import TYPE_CHECKING, Any
 
-from . import formats, paths
+from . import formats
 from .errors import KonfigError, UsageError
+from .files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository

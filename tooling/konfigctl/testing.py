@@ -23,10 +23,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
-from . import formats, golden, paths, renderlib
+from . import formats, golden, renderlib
 from . import layers as layers_mod
 from .cache import Cache, file_digest
 from .errors import KonfigError
+from .files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -298,7 +299,7 @@ def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None
     text = _new_golden(stack, r)
     if text is None:
         return None
-    from .transaction import write_files
+    from .files.transaction import write_files
 
     try:
         write_files(repo, {stack.golden_file: text})
@@ -435,7 +436,7 @@ def update_goldens(repo: "Repository", stacks: list[Any]) -> tuple[list[str], li
     Returns (golden files written, one line per stack whose other checks fail:
     it keeps its golden file, ``konfig test`` shows why).
     """
-    from .transaction import write_files
+    from .files.transaction import write_files
 
     texts, failed = plan_goldens(repo, stacks)
     written = write_files(repo, texts) if texts else []

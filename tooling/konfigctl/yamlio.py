@@ -730,7 +730,7 @@ def atomic_write(path: str, text: str | bytes, durable: bool = True) -> None:
     fsync costs ~2 ms here, 10 s over 5,000 stacks).
     """
     data = text.encode("utf-8") if isinstance(text, str) else text
-    from .transaction import Transaction, work_tree_of
+    from .files.transaction import Transaction, work_tree_of
 
     inside = work_tree_of(path)
     if inside is not None:  # a repository's file: staged in its cache directory, never beside it

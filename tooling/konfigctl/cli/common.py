@@ -157,8 +157,8 @@ def check_ref(ctx: typer.Context, param: typer.CallbackParam, value: str | None)
     """A git REF option: empty or option-looking text is a usage error before any git runs."""
     if value is None or ctx.resilient_parsing:
         return value
-    from .. import git
     from ..errors import KonfigError
+    from ..files import git
 
     try:
         return git.check_ref(value)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import difflib
 import os
 
-from .. import paths
-from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
 from ..edit import locked, write_files
+from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
+from ..files import paths
 from ..fmt import check_files, format_file, konfig_files
 from ..output import Output, plural
 from ..repository import Repository

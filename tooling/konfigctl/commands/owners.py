@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .. import paths
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..escaping import text_line
+from ..files import paths
 from ..output import Output, plural
 from ..repository import Repository
 

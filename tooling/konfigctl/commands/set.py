@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 
-from .. import formats, paths
+from .. import formats
 from ..edit import EditResult, edit_file
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
+from ..files import paths
 from ..output import Output, plural
 from ..repository import Repository
 from ..stack import Stack

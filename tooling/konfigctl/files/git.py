@@ -5,7 +5,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from .errors import KonfigError
+from ..errors import KonfigError
 
 
 def open_repo(root: str) -> Any:

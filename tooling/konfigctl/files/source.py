@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..errors import KonfigError
 from . import paths
-from .errors import KonfigError
 
 if TYPE_CHECKING:
-    from .cache import Listings
+    from ..cache import Listings
 
 class Source(Protocol):
     root: str

@@ -10,7 +10,7 @@ import functools
 import os
 import re
 
-from .errors import KonfigError
+from ..errors import KonfigError
 
 
 @functools.lru_cache(maxsize=4096)
