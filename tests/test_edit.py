@@ -5,12 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
-
 from konfigctl import edit
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.keypath import Select
 from konfigctl.repository import Repository
 from konfigctl.yamlio import load
+
 from tests.conftest import REPO_ROOT
 
 # A stack file with comments everywhere: head, end of line, between keys, inside
@@ -227,8 +227,7 @@ def test_lock_files_live_in_the_cache_dir(mini: Path):
 
 def test_a_failed_write_leaves_the_file_as_it_was(mini: Path, monkeypatch):
     import errno
-
-    from konfigctl import yamlio
+    import os
 
     repo = Repository(str(mini))
     stack = repo.find_stack("acme/web/dev")
@@ -238,7 +237,7 @@ def test_a_failed_write_leaves_the_file_as_it_was(mini: Path, monkeypatch):
     def full_disk(_fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(yamlio.os, "fsync", full_disk)
+    monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.raises(KonfigError, match="cannot write: No space left on device"):
         edit.edit_file(repo, stack.file, ["replicas=2"], stack=stack)
     assert path.read_bytes() == before

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from konfigctl import layers, yamlio
 from konfigctl.errors import UsageError
 from konfigctl.model import MergeSpec

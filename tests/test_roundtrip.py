@@ -1,8 +1,8 @@
 """Comment-aware changes to round-trip data: no comment is lost or moved away from what it describes."""
 from __future__ import annotations
 
-from konfigctl import roundtrip as rt
-from konfigctl.yamlio import dump_roundtrip, load_roundtrip
+from konfigctl.yamlio import roundtrip as rt
+from konfigctl.yamlio.roundtrip import dump_roundtrip, load_roundtrip
 
 
 def edit(text: str, fn) -> str:

@@ -5,9 +5,10 @@ import os
 import stat
 
 import pytest
-
 from konfigctl import yamlio
 from konfigctl.errors import YamlError
+from konfigctl.files.transaction import atomic_write
+from konfigctl.yamlio import roundtrip
 
 
 def test_plain_data_and_positions():
@@ -199,7 +200,7 @@ def test_atomic_write_replaces_and_keeps_mode(tmp_path):
     p = tmp_path / "f.yaml"
     p.write_text("old\n")
     os.chmod(p, 0o600)
-    yamlio.atomic_write(str(p), "new\n")
+    atomic_write(str(p), "new\n")
     assert p.read_text() == "new\n"
     assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
     assert [x.name for x in tmp_path.iterdir()] == ["f.yaml"]  # no temp file left
@@ -214,24 +215,24 @@ def test_atomic_write_failure_leaves_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
-        yamlio.atomic_write(str(p), "new\n")
+        atomic_write(str(p), "new\n")
     assert p.read_text() == "old\n"
     assert [x.name for x in tmp_path.iterdir()] == ["f.yaml"]
 
 
 def test_roundtrip_preserves_comments_and_detects_indent():
     text = "# top\nconfig:\n    a: 1   # keep\n    items:\n        - x\n"
-    y, data = yamlio.load_roundtrip(text, "f")
-    assert yamlio.dump_roundtrip(y, data) == text
-    assert yamlio.detect_indent(text) == (4, 4)
-    assert yamlio.detect_indent("a:\n  - x\n") == (2, 2)
+    y, data = roundtrip.load_roundtrip(text, "f")
+    assert roundtrip.dump_roundtrip(y, data) == text
+    assert roundtrip.detect_indent(text) == (4, 4)
+    assert roundtrip.detect_indent("a:\n  - x\n") == (2, 2)
 
 
 def test_roundtrip_load_still_enforces_safety():
     with pytest.raises(YamlError, match="duplicate key"):
-        yamlio.load_roundtrip("a: 1\na: 2\n", "f")
+        roundtrip.load_roundtrip("a: 1\na: 2\n", "f")
     with pytest.raises(YamlError, match="unknown YAML tag"):
-        yamlio.load_roundtrip("a: !!python/name:os.system\n", "f")
+        roundtrip.load_roundtrip("a: !!python/name:os.system\n", "f")
 
 
 # -- the resolver built once reads YAML 1.2 exactly as ruamel's safe loader does --------

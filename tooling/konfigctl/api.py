@@ -166,7 +166,7 @@ def _override_plain(abspath: str, specs: list[str] | list[Spec], dry_run: bool) 
     from filelock import FileLock
 
     from .edit import LOCK_TIMEOUT, apply_text, parse_specs
-    from .yamlio import atomic_write
+    from .files.transaction import atomic_write
 
     parsed = parse_specs(specs)
     lock_dir = os.path.join(tempfile.gettempdir(), "konfig-locks")

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .yamlio import atomic_write
+from .files.transaction import atomic_write
 
 if TYPE_CHECKING:
     from .repository import Repository

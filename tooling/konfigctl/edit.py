@@ -120,8 +120,8 @@ def _typed(spec: Spec, ctx: Context) -> Any:
 def apply_text(text: str, filename: str, prefix: tuple[str, ...], specs: list[Spec],
                ctx: Context | None = None) -> str:
     """``text`` with ``specs`` applied under ``prefix``; exactly ``text`` if the data does not change."""
-    from . import roundtrip as rt
-    from .yamlio import dump_roundtrip, load_roundtrip
+    from .yamlio import roundtrip as rt
+    from .yamlio.roundtrip import dump_roundtrip, load_roundtrip
 
     ctx = ctx or Context()
     before = load(text, filename).data
@@ -164,7 +164,7 @@ def rt_plain(data: Any) -> Any:
 
 
 def _same_data(a: Any, b: Any) -> bool:
-    from .roundtrip import same
+    from .yamlio.roundtrip import same
 
     return same(plain(a), b)
 
@@ -178,7 +178,7 @@ def _check_written(text: str, data: Any, filename: str) -> None:
 
 def _container(data: Any, prefix: tuple[str, ...], filename: str) -> tuple[Any, Any, Any]:
     """(the mapping specs apply to, its parent, its key in the parent), created if missing."""
-    from . import roundtrip as rt
+    from .yamlio import roundtrip as rt
 
     node, parent, pkey = data, None, None
     for key in prefix:
@@ -193,7 +193,7 @@ def _container(data: Any, prefix: tuple[str, ...], filename: str) -> tuple[Any, 
 
 
 def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filename: str) -> None:
-    from . import roundtrip as rt
+    from .yamlio import roundtrip as rt
 
     path = _layer_path(config, cparent, ckey, spec.path, ctx, filename, materialize=spec.op != DELETE)
     text = kp.format(spec.path)
@@ -336,7 +336,7 @@ def _near(config: Any, resolved: Any, path: kp.KeyPath) -> str | None:
 def _walk(config: Any, parent: Any, pkey: Any, segs: kp.KeyPath, full: kp.KeyPath, *, then: Any,
           create: bool = True) -> tuple[Any, Any, Any]:
     """Descend ``segs`` from ``config`` (creating containers on the way); (node, parent, key in parent)."""
-    from . import roundtrip as rt
+    from .yamlio import roundtrip as rt
 
     node = config
     for i, seg in enumerate(segs):

@@ -79,9 +79,10 @@ def konfig_files(repo: "Repository", under: list[str] | None = None) -> list[str
 
 def format_text(text: str, filename: str, kind: str | None = None) -> str:
     """``text`` in the canonical layout (exactly ``text`` if it already is)."""
-    from . import roundtrip as rt
     from .edit import _same_data, rt_plain
-    from .yamlio import dump_roundtrip, load, load_roundtrip, quote_retyped
+    from .yamlio import load, quote_retyped
+    from .yamlio import roundtrip as rt
+    from .yamlio.roundtrip import dump_roundtrip, load_roundtrip
 
     before = load(text, filename).data
     y, data = load_roundtrip(text, filename)
@@ -105,7 +106,7 @@ def _reindent(node: Any, new_col: int, chain: dict[int, int], pre: list[Any] | N
     any other column stays where it is. ``pre``: the comments above this block's
     first entry when the parent keeps them.
     """
-    from . import roundtrip as rt
+    from .yamlio import roundtrip as rt
 
     if not isinstance(node, (rt.CommentedMap, rt.CommentedSeq)) or rt.is_flow(node) or not len(node):
         return
@@ -217,7 +218,7 @@ def _load_cache(repo: "Repository") -> set[str]:
 
 
 def _save_cache(repo: "Repository", keys: set[str]) -> None:
-    from .yamlio import atomic_write
+    from .files.transaction import atomic_write
 
     try:
         atomic_write(_cache_file(repo), "\n".join(sorted(keys)) + "\n")

@@ -146,9 +146,9 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
     ``ci``: the platform whose generated files (CODEOWNERS, pipelines) it gets.
     """
     from . import docs, scaffold
+    from .files.transaction import atomic_write
     from .repository import Repository
     from .validation import validate
-    from .yamlio import atomic_write
 
     if ci not in CI_TARGETS:
         raise UsageError(f"unknown CI platform {ci!r} (use github or gitlab)")
@@ -229,7 +229,7 @@ def _generated(repo: "Repository", ci: str) -> list[str]:
     """The files CI checks for drift, written by the code of their commands; returns notes."""
     from . import pipelines
     from .codeowners import emit, target_settings
-    from .yamlio import atomic_write
+    from .files.transaction import atomic_write
 
     rel = target_settings(repo, ci)["path"]
     atomic_write(os.path.join(repo.root, *rel.split("/")), emit(repo, ci))

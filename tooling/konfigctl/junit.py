@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
-from .yamlio import atomic_write
+from .files.transaction import atomic_write
 
 if TYPE_CHECKING:
     from .testing import StackResult

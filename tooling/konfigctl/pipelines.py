@@ -764,7 +764,7 @@ def _generated_files(repo: "Repository", target: str) -> list[str]:
 
 def write(repo: "Repository", files: list[Emitted]) -> list[Emitted]:
     """Write the files that differ and remove the stale ones (atomically); return them."""
-    from .yamlio import atomic_write
+    from .files.transaction import atomic_write
 
     changed = []
     for f in files:

@@ -148,7 +148,7 @@ def codeowners(repo: Repository, targets: list[str], check: bool, stdout: bool, 
     import difflib
 
     from ..codeowners import TARGETS, render
-    from ..yamlio import atomic_write
+    from ..files.transaction import atomic_write
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners codeowners (use text or json)")

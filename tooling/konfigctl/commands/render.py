@@ -102,7 +102,8 @@ def file_name(res: dict[str, Any], clash: bool) -> str:
 
 def _write_tree(repo: Repository, out_dir: str, good: list[tuple[Any, list[dict[str, Any]]]],
                 failed: set[str], prune: bool, whole_repo: bool, fmt: str, out: Output) -> int:
-    from ..yamlio import atomic_write, dump
+    from ..files.transaction import atomic_write
+    from ..yamlio import dump
 
     root = os.path.abspath(out_dir)
     marker = os.path.join(root, MARKER)

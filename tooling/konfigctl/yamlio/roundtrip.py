@@ -1,4 +1,9 @@
-"""Comment-aware changes to ruamel round-trip data (``konfig set``, ``konfig fmt``).
+"""Round-trip YAML: files read and written back with their comments, order and quotes kept.
+
+``load_roundtrip``/``dump_roundtrip`` read a file into ruamel's round-trip
+data (after the safe reader has checked it) and write it back the way it was
+written: its indentation, a leading ``---`` and its line endings. The rest of
+this module is comment-aware changes to that data (``konfig set``, ``konfig fmt``).
 
 ruamel keeps a comment with the entry *before* it: the full-line comments
 above a key are stored as the trailing part of the previous entry's comment
@@ -18,20 +23,152 @@ value they replace (quotes of a string, flow style of a collection).
 """
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.scalarstring import (DoubleQuotedScalarString, FoldedScalarString,
-                                      LiteralScalarString, SingleQuotedScalarString)
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
 from ruamel.yaml.tokens import CommentToken
 
-from .yamlio import UNPRINTABLE, block_ok, needs_quotes
+from .read import _NULL, _mark_error, iter_paths, load
+from .write import UNPRINTABLE, block_ok, needs_quotes
 
 Container = Any  # CommentedMap | CommentedSeq
 _QUOTED = (DoubleQuotedScalarString, SingleQuotedScalarString)
 
 FACTORY = {"dict": CommentedMap, "list": CommentedSeq}
+
+
+# -- loading and dumping with comments, order and quotes kept ------------------------
+
+def roundtrip() -> Any:
+    """A ruamel round-trip YAML instance that keeps comments, order and quotes."""
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    y.allow_duplicate_keys = False
+    y.brace_single_entry_mapping_in_flow_sequence = True  # [{a: 1}] stays, not [a: 1]
+    return y
+
+
+def detect_indent(text: str) -> tuple[int, int]:
+    """(mapping indent, sequence dash offset) as the user wrote them.
+
+    Measured at the first key that opens a block mapping and the first that
+    opens a block sequence. Unknown parts are those of ``konfig fmt``'s
+    layout: 2 spaces, dashes indented under their key.
+    """
+    mapping_indent: int | None = None
+    seq_offset: int | None = None
+    opener: int | None = None  # column of the key whose block starts on the next line
+    scalar_block: int | None = None  # inside a literal/folded scalar started at this column
+    for raw in text.splitlines():
+        stripped = raw.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        ind = len(raw) - len(stripped)
+        if scalar_block is not None:
+            if ind > scalar_block:
+                continue
+            scalar_block = None
+        if opener is not None and ind >= opener:
+            if stripped.startswith("- ") or stripped == "-":
+                if seq_offset is None:
+                    seq_offset = ind - opener
+            elif mapping_indent is None and ind > opener:
+                mapping_indent = ind - opener
+        if mapping_indent is not None and seq_offset is not None:
+            break
+        col = ind
+        while stripped.startswith("- "):  # "- key: value" holds a mapping at the dash's content
+            col += 2 + (len(stripped) - 2 - len(stripped[2:].lstrip(" ")))
+            stripped = stripped[2:].lstrip(" ")
+        content = re.sub(r"\s+#.*$", "", stripped).rstrip()
+        opener = col if content.endswith(":") else None
+        if re.search(r":\s+[|>][-+0-9]*$", content) or re.fullmatch(r"-?\s*[|>][-+0-9]*", content):
+            scalar_block = col
+    return (mapping_indent or 2, 2 if seq_offset is None else seq_offset)
+
+
+def _preamble(text: str) -> str:
+    """Leading comment lines and a ``---`` line before the content (ruamel would drop them)."""
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("---"):
+            if stripped == "---" or stripped.startswith("--- #"):
+                return text[: pos + len(line)]
+            return ""
+        if stripped and not stripped.startswith("#") and not stripped.startswith("%"):
+            return ""
+        pos += len(line)
+    return ""
+
+
+_NULL_WORDS = re.compile(r"(?:^|:|-)[ \t]+(null|Null|NULL|~)[ \t]*(?:#.*)?$", re.M)
+_null_representers: dict[str, Any] = {}
+
+
+def _null_representer(word: str) -> Any:
+    """A round-trip representer writing ``None`` as ``word`` (ruamel writes nothing: ``key:``)."""
+    cls = _null_representers.get(word)
+    if cls is None:
+        from ruamel.yaml.representer import RoundTripRepresenter
+
+        cls = type(f"RoundTripRepresenter_{word}", (RoundTripRepresenter,), {})
+        cls.add_representer(type(None), lambda r, _d: r.represent_scalar(_NULL, word))
+        _null_representers[word] = cls
+    return cls
+
+
+def load_roundtrip(text: str, filename: str) -> tuple[Any, Any]:
+    """(ruamel YAML instance configured like the file, round-trip data).
+
+    ``dump_roundtrip`` with the same instance writes the file back the way it
+    was written: its indentation, a leading ``---`` (and the comments above
+    it), and its line endings.
+    """
+    # The safe loader checks the untrusted-input rules first: round-trip mode
+    # would accept arbitrary tags and expand aliases.
+    load(text, filename)
+    crlf = "\r\n" in text
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    preamble = _preamble(text)
+    body = text[len(preamble):]
+    y = roundtrip()
+    indent, offset = detect_indent(body)
+    # ruamel's `sequence` is where an item's content starts: two past the dash
+    y.indent(mapping=indent, sequence=offset + 2, offset=offset)
+    y.konfig_layout = (preamble, crlf)  # read back by dump_roundtrip
+    try:
+        data = y.load(body)
+    except Exception as e:
+        raise _mark_error(e, filename) from None
+    # A null is written as the file writes them: `key:` if it leaves them empty,
+    # else spelled out (`key: null`, the way a layer deletes a lower layer's value).
+    words = _NULL_WORDS.findall(body)
+    nulls = sum(1 for _p, v in iter_paths(data) if v is None) if data is not None else 0
+    if words or not nulls:
+        y.Representer = _null_representer(max(set(words), key=words.count) if words else "null")
+    return y, data
+
+
+def dump_roundtrip(y: Any, data: Any) -> str:
+    buf = io.StringIO()
+    y.dump(data, buf)
+    preamble, crlf = getattr(y, "konfig_layout", ("", False))
+    text = preamble + buf.getvalue()
+    return text.replace("\n", "\r\n") if crlf else text
 
 
 # -- values ---------------------------------------------------------------------
