@@ -8,7 +8,7 @@ import pytest
 from konfigctl.affected import affected_stacks, compute
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.files.source import GitTree
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 
 from tests import konfig_repos as k
 from tests.conftest import commit_all, git_init

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from konfigctl import yamlio
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.validation import validate
 
 from benchmarks import generate as gen_mod

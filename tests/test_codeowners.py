@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from konfigctl.codeowners import Item, emit, patterns, render
 from konfigctl.escaping import Inexpressible
 from konfigctl.ownership import OwnershipMap, covers
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
+
 from tests import codeowners_matchers as m
 from tests.test_ownership import owned  # noqa: F401 - fixture
 

@@ -17,9 +17,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from konfigctl.repo.repository import Repository
+from konfigctl.repo.teams import Teams
 
-from konfigctl.repository import Repository
-from konfigctl.teams import Teams
 from tests import codeowners_matchers as m
 from tests.conftest import FIXTURES, git_init
 from tests.test_ownership import OWNED_KONFIG

@@ -54,7 +54,7 @@ def test_stack_arguments_complete_unique_suffixes_and_paths(mini):
 
 def test_every_offered_name_names_the_stack_it_stands_for(mini, cli):
     """A candidate that resolved to another stack (or to none) would be worse than none."""
-    from konfigctl.repository import Repository
+    from konfigctl.repo.repository import Repository
 
     repo = Repository(str(mini))
     names = bash("konfig resolve ", mini)

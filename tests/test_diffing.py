@@ -5,12 +5,11 @@ import re
 import sys
 import types
 
-
 from konfigctl import diffing
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
+
 from tests import konfig_repos as k
 from tests.conftest import commit_all
-
 
 
 def diff_after(root, g, *edits, **kw):

@@ -5,10 +5,10 @@ import json
 import os
 
 import pytest
-
 from konfigctl import docs, formats
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.resolution import merge
+
 from tests.conftest import REPO_ROOT
 
 

@@ -8,7 +8,7 @@ import pytest
 from konfigctl import edit
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.keypath import Select
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.yamlio import load
 
 from tests.conftest import REPO_ROOT

@@ -20,7 +20,7 @@ ENVS = {"dev", "staging", "prod"}
 
 @pytest.fixture(scope="module")
 def repo() -> Any:
-    from konfigctl.repository import Repository
+    from konfigctl.repo.repository import Repository
 
     return Repository.discover(repo=str(REPO_ROOT))
 

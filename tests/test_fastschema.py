@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from konfigctl import fastschema, schema, yamlio
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.resolution import resolve
 from konfigctl.yamlio import iter_paths
 

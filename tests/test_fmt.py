@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
 from konfigctl import fmt
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.yamlio import load
+
 from tests.conftest import REPO_ROOT
 
 MESSY = """\

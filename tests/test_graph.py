@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import pytest
-
 from konfigctl import graph as graph_mod
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.graph import Graph
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
+
 from tests import konfig_repos as k
 from tests.conftest import REPO_ROOT
 
@@ -100,7 +100,7 @@ def test_policy_schema_refs_count(repo, write):
 
 
 def test_extra_policy_selector_adds_what_base_selected(repo):
-    from konfigctl.selector import Selector
+    from konfigctl.repo.selector import Selector
 
     got = deps(repo, "konfig/base/policies/prod-replicas.yaml",
                extra_selectors=[Selector.from_mapping({"model": "job"})])

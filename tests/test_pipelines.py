@@ -8,11 +8,11 @@ from typing import Any
 import jsonschema
 import pytest
 from check_jsonschema.builtin_schemas import get_builtin_schema
-
 from konfigctl import pipelines
 from konfigctl.affected import compute
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.yamlio import load
+
 from tests import konfig_repos as k
 from tests.conftest import REPO_ROOT, commit_all
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from konfigctl.render import RenderError, check_resources, render_stack
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 
 from tests.conftest import commit_all
 

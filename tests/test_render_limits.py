@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from konfigctl import parallel, runner
 from konfigctl.render import RenderError, RenderTimeout, render_stack
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
+
 from tests.conftest import commit_all, git_init
 from tests.konfig_repos import APP
 

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from konfigctl import renderlib
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 
 RENDER = "konfig/base/models/app/render.py"
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from konfigctl.errors import KonfigError, UsageError
-from konfigctl.repository import Repository, find_root
+from konfigctl.repo.repository import Repository, find_root
+
 from tests.conftest import commit_all
 
 

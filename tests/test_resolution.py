@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from konfigctl import layers, yamlio
 from konfigctl.errors import UsageError
-from konfigctl.model import MergeSpec
-from konfigctl.repository import Repository
+from konfigctl.repo.model import MergeSpec
+from konfigctl.repo.repository import Repository
 from konfigctl.resolution import Tracker, merge, parse_override, resolve
 
 

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import pytest
-
 from konfigctl.errors import UsageError
-from konfigctl.repository import Repository
-from konfigctl.selector import Selector
+from konfigctl.repo.repository import Repository
+from konfigctl.repo.selector import Selector
 
 
 def test_parse_terms():

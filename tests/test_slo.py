@@ -44,7 +44,7 @@ def promtool() -> str:
 
 @pytest.fixture(scope="module")
 def repo() -> Any:
-    from konfigctl.repository import Repository
+    from konfigctl.repo.repository import Repository
 
     return Repository.discover(repo=str(REPO_ROOT))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from konfigctl.errors import KonfigError
 from konfigctl.files.source import Overlay, WorkTree
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 
 
 def test_overlay_reads_pending_content_and_falls_back(mini):

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from konfigctl.affected import compute
 from konfigctl.graph import Graph
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
+
 from tests import konfig_repos as k
 from tests.conftest import commit_all, git_init
 

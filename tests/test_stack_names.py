@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from konfigctl.errors import UsageError
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 
 API = ["konfig/appops/acme/api/dev", "konfig/appops/acme/api/prod/eu", "konfig/appops/acme/api/prod/us"]
 WEB = ["konfig/appops/acme/web/dev", "konfig/appops/acme/web/prod"]

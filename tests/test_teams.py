@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import pytest
-
 from konfigctl.errors import KonfigError
-from konfigctl.repository import Repository
-from konfigctl.teams import Teams
+from konfigctl.repo.repository import Repository
+from konfigctl.repo.teams import Teams
 
 
 def make(teams, users=None):

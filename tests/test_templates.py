@@ -4,10 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from konfigctl import templates as tpl
 from konfigctl.errors import KonfigError, UsageError
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.yamlio import load
 
 APP_TEMPLATE = {

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.validation import exit_code, validate, validate_stack
 
 

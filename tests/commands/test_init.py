@@ -3,7 +3,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
-from konfigctl.repository import Repository
+from konfigctl.repo.repository import Repository
 from konfigctl.resolution import resolve
 
 

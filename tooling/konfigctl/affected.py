@@ -19,9 +19,9 @@ from .files import git, paths
 from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .selector import Selector
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.selector import Selector
+    from .repo.stack import Stack
 
 UNCOMMITTED = "work tree"
 
@@ -59,7 +59,7 @@ class Affected:
     @cached_property
     def base_repo(self) -> "Repository":
         """The repository at the merge-base, read from git objects."""
-        from .repository import Repository
+        from .repo.repository import Repository
 
         return Repository.at_revision(self.head_repo.root, self.merge_base, self.git_repo)
 
@@ -106,7 +106,7 @@ def compute(repo: "Repository", base: str, head: str | None = None, *,
     (staged, unstaged and untracked files), which cannot go with another head.
     """
     from .files.source import WorkTree
-    from .repository import Repository
+    from .repo.repository import Repository
 
     g = git.open_repo(repo.root)
     prefix = git.prefix_of(g, repo.root)
@@ -244,7 +244,7 @@ def _requires_changed(result: Affected, graph: Graph, path: str,
     The base side is the stack judged with its base ``stack.yaml`` in the head
     repository: one file read from git, only when some policy has ``requires``.
     """
-    from .stack import Stack
+    from .repo.stack import Stack
     from .yamlio import load
 
     stack = graph.repo.stack_at(paths.parent(path))

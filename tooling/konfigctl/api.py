@@ -29,8 +29,8 @@ from .edit import EditResult, Spec, parse_spec
 from .errors import KonfigError, Problem
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 RepoLike = Union["Repository", str, os.PathLike, None]
 StackLike = Union["Stack", str]
@@ -54,7 +54,7 @@ class EditRefused(Exception):
 
 def open_repository(repo: RepoLike = None) -> "Repository":
     """The Konfig repository ``repo`` (a ``Repository``, a path inside one, or around the cwd)."""
-    from .repository import Repository
+    from .repo.repository import Repository
 
     if repo is None:
         return Repository.discover()
@@ -65,7 +65,7 @@ def open_repository(repo: RepoLike = None) -> "Repository":
 
 def stack(name: StackLike, repo: RepoLike = None) -> "Stack":
     """A stack by name (path, relative path or unique suffix)."""
-    from .stack import Stack
+    from .repo.stack import Stack
 
     if isinstance(name, Stack):
         return name
@@ -73,7 +73,7 @@ def stack(name: StackLike, repo: RepoLike = None) -> "Stack":
 
 
 def _repo_and_stack(name: StackLike, repo: RepoLike) -> tuple["Repository", "Stack"]:
-    from .stack import Stack
+    from .repo.stack import Stack
 
     if isinstance(name, Stack):
         return name.repo, name
@@ -141,7 +141,7 @@ def override_file(path: str | os.PathLike, specs: list[str] | list[Spec], *, for
     file changed.
     """
     from .edit import edit_file
-    from .repository import Repository, find_root
+    from .repo.repository import Repository, find_root
 
     abspath = os.path.abspath(os.fspath(path))
     try:

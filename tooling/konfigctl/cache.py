@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .files.transaction import atomic_write
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 FORMAT = "1"  # bump when the shape of entries changes
 

@@ -35,12 +35,12 @@ from .errors import KonfigError, Problem
 from .escaping import PLATFORM, Inexpressible, codeowners_literal, text_line
 from .files import paths
 from .ownership import Entry, OwnershipMap, covers, literal_prefix
-from .selector import Selector
+from .repo.selector import Selector
 
 if TYPE_CHECKING:
-    from .project import Project
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.project import Project
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 TARGETS = ("github", "gitlab")
 DEFAULT_PATHS = {"github": ".github/CODEOWNERS", "gitlab": ".gitlab/CODEOWNERS"}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 
 def _suffixes(path: str) -> list[str]:
@@ -142,7 +142,7 @@ def selector_terms(repo: "Repository", incomplete: str) -> list[str]:
     (``e`` -> ``env=dev``, ``env=prod``...), so the shell never closes a lone
     ``env=`` with a space.
     """
-    from .selector import KEYS
+    from .repo.selector import KEYS
 
     head, comma, term = incomplete.rpartition(",")
     lead = head + comma

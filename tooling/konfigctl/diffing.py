@@ -26,8 +26,8 @@ from .output import plural
 
 if TYPE_CHECKING:
     from .affected import Affected, AffectedStack
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body
 SECTION_LIMIT = 16_000  # one stack's details at most, so one huge diff cannot hide the others
@@ -139,7 +139,7 @@ def compute(repo: "Repository", base: str, head: str | None = None, *, uncommitt
     """Compare every affected stack between the merge-base and head."""
     from .affected import compute as affected
     from .files.source import GitTree
-    from .repository import Repository
+    from .repo.repository import Repository
 
     result = affected(repo, base, head, uncommitted=uncommitted)
     head_repo = result.head_repo

@@ -23,10 +23,10 @@ from . import formats
 from .errors import KonfigError
 from .escaping import md_code_span
 from .files import paths
-from .model import Model, subschemas, uri_of
+from .repo.model import Model, subschemas, uri_of
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 MODELS_DIR = "docs/models"  # the default of --out: the model pages and their index
 INDEX = "README.md"  # the index page (README.md: code hosts show it in the directory)
@@ -406,7 +406,7 @@ def example_config(model: Model, defaults: Any) -> dict[str, Any]:
         if not missing:
             break
         for path, k in missing:
-            from .model import schemas_at
+            from .repo.model import schemas_at
 
             nodes = schemas_at(repo, model.schema, uri, path + (k,))
             value = _sample(repo, nodes[0][0], nodes[0][1], k) if nodes else "example"

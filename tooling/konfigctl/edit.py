@@ -46,9 +46,9 @@ from .files import paths
 from .yamlio import load, parse_value, plain
 
 if TYPE_CHECKING:
-    from .model import MergeSpec
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.model import MergeSpec
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 SET, DELETE, APPEND = "set", "delete", "append"
 LOCK_TIMEOUT = 120.0  # seconds: a bot queue behind a slow validation waits, a stuck lock fails

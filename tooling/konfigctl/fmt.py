@@ -20,7 +20,7 @@ from .errors import KonfigError
 from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 MAPPING_INDENT = 2
 DASH_OFFSET = 2
@@ -231,7 +231,7 @@ _Error = tuple[str, "str | None", "int | None", "int | None", "str | None"]
 
 def _format_one(root: str, rel: str) -> tuple[str, bytes | None, _Error | None]:
     """(rel, canonical bytes if they differ, the error); runs in a worker, so plain data out."""
-    from .repository import Repository
+    from .repo.repository import Repository
 
     try:
         before, after = format_file(Repository(root), rel)

@@ -48,10 +48,10 @@ from .errors import KonfigError, UsageError
 from .files import paths
 
 if TYPE_CHECKING:
-    from .project import Project
-    from .repository import Repository
-    from .selector import Selector
-    from .stack import Stack
+    from .repo.project import Project
+    from .repo.repository import Repository
+    from .repo.selector import Selector
+    from .repo.stack import Stack
 
 STACK = "stack"
 PROJECT = "project"
@@ -345,7 +345,7 @@ class Graph:
 
     def policy_selector(self, file: str) -> "Selector | None":
         """The ``when`` of a policy file in this revision; None if it is not here or unreadable."""
-        from .policy import Policy
+        from .repo.policy import Policy
 
         if not self.repo.exists(file):
             return None
@@ -355,7 +355,7 @@ class Graph:
             return None
 
     def policy_name(self, file: str) -> str:
-        from .policy import Policy
+        from .repo.policy import Policy
 
         try:
             return Policy(self.repo, file).name if self.repo.exists(file) else _stem(file)
@@ -396,7 +396,7 @@ class Graph:
         """Files reachable by ``$ref`` from ``start`` -> the files in between (breadth first)."""
         from urllib.parse import urldefrag, urljoin
 
-        from .model import rel_of, uri_of
+        from .repo.model import rel_of, uri_of
         from .schema import iter_refs
 
         chains: dict[str, tuple[str, ...]] = {start: ()}
@@ -491,7 +491,7 @@ class Graph:
 
     def _policy_dependents(self, path: str, change: str,
                            extra: Iterable["Selector"]) -> list[tuple["Stack", Reason]]:
-        from .selector import Selector
+        from .repo.selector import Selector
 
         selectors = list(extra)
         here = self.policy_selector(path)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from .errors import KonfigError, UsageError
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 EXAMPLE_PROJECT = "konfig/appops/example/hello"
 EXAMPLE_MODEL = "webapp"
@@ -103,7 +103,7 @@ def _check_not_inside_a_konfig(target: str) -> None:
     each command finds the nearest ``konfig.yaml`` above it.
     """
     from . import formats
-    from .repository import Repository
+    from .repo.repository import Repository
 
     real = os.path.realpath(target)
     cur = os.path.dirname(real)
@@ -147,7 +147,7 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
     """
     from . import docs, scaffold
     from .files.transaction import atomic_write
-    from .repository import Repository
+    from .repo.repository import Repository
     from .validation import validate
 
     if ci not in CI_TARGETS:

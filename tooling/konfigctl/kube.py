@@ -26,7 +26,7 @@ from .errors import KonfigError
 from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 PACKAGE = "kubernetes_validate"
 SCHEMA_DIR = "kubernetes-json-schema"

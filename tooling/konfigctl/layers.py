@@ -18,8 +18,8 @@ from .errors import KonfigError
 from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 MODEL_DEFAULTS = "model defaults"
 ENV_PROFILE = "env profile"

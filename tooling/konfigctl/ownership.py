@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 from . import formats
 from . import keypath as kp
 from .files import paths
-from .teams import Teams
+from .repo.teams import Teams
 
 if TYPE_CHECKING:
     from .errors import Problem
 
 if TYPE_CHECKING:
-    from .project import Project
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.project import Project
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 _WILD = set("*?[")
 

@@ -28,8 +28,8 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 R = TypeVar("R")
 StackFn = Callable[["Repository", "Stack"], R]

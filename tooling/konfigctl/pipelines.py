@@ -49,7 +49,7 @@ from .files import paths
 
 if TYPE_CHECKING:
     from .affected import Affected
-    from .repository import Repository
+    from .repo.repository import Repository
 
 TARGETS = ("github", "gitlab")
 GITHUB_MAX_JOBS = 256  # a matrix may generate at most 256 jobs

@@ -44,8 +44,8 @@ from . import renderlib
 from .errors import EXIT_FAILED, KonfigError, kind_of
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack, StackInfo
+    from .repo.repository import Repository
+    from .repo.stack import Stack, StackInfo
 
 # Modules a renderer may import: pure computation only.
 ALLOWED_IMPORTS = frozenset({

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 PACKAGE = "konfiglib"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

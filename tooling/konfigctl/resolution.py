@@ -25,12 +25,12 @@ from . import keypath as kp
 from . import layers as layers_mod
 from .errors import UsageError
 from .layers import Layer
-from .model import MergeSpec
+from .repo.model import MergeSpec
 from .yamlio import AppendList, ReplaceDict, ReplaceList, parse_value
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 Path = tuple[Any, ...]
 Origin = tuple[int, Path]  # (layer index, path inside that layer's config)

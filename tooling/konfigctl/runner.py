@@ -58,12 +58,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .render import RenderError, Renderer, RenderTimeout, execute, where
+from .render import Renderer, RenderError, RenderTimeout, execute, where
 
 if TYPE_CHECKING:
     from .parallel import Channel
-    from .repository import Repository
-    from .stack import StackInfo
+    from .repo.repository import Repository
+    from .repo.stack import StackInfo
 
 DEFAULT_TIMEOUT = 10.0
 REFIRE = 0.05  # seconds between repeated alarms once the limit has passed

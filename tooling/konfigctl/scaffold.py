@@ -19,7 +19,7 @@ from .files import paths
 from .yamlio import quote_retyped
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 PROJECT, STACK = "project", "stack"
 
@@ -50,7 +50,7 @@ class Scaffold:
 
 def check_owners(repo: "Repository", owners: list[str]) -> None:
     """Every owner is a team of teams.yaml, or a user it knows (a member of a team, or under ``users``)."""
-    from .teams import Teams, is_user
+    from .repo.teams import Teams, is_user
 
     if not owners:
         raise UsageError("a project needs an owner: --owner TEAM (a team of teams.yaml, or @user)")

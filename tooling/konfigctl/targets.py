@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .files import paths
-from .selector import Selector
+from .repo.selector import Selector
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 
 @dataclasses.dataclass

@@ -33,7 +33,7 @@ from .errors import KonfigError, UsageError
 from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 TEMPLATES_DIR = "templates"
 META_FILE = "template.yaml"

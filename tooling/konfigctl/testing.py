@@ -30,8 +30,8 @@ from .errors import KonfigError
 from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 CHECKS = ("validate", "render", "kubernetes", "golden")
 UNREADABLE = "cannot read the golden file: "

@@ -16,9 +16,9 @@ from .resolution import Resolution, resolve
 from .schema import explain_all
 
 if TYPE_CHECKING:
-    from .policy import Policy
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.policy import Policy
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 INPUT = "input"
 
@@ -82,8 +82,8 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
     the models these stacks use and of the policies. For the whole repository,
     also a model no project uses and a policy whose ``when`` selects no stack.
     """
-    from .model import schema_findings
-    from .teams import Teams
+    from .repo.model import schema_findings
+    from .repo.teams import Teams
 
     out: list[Problem] = []
     try:

@@ -23,7 +23,7 @@ _NoArgsIsHelp: Any = getattr(_click_exc, "NoArgsIsHelpError", ())  # click >= 8.
 
 if TYPE_CHECKING:
     from ..output import Output
-    from ..repository import Repository
+    from ..repo.repository import Repository
 
 
 @dataclasses.dataclass
@@ -54,7 +54,7 @@ def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) 
     out = output(ctx)
     try:
         if needs_repo:
-            from ..repository import Repository
+            from ..repo.repository import Repository
 
             repo = Repository.discover(repo=globals_of(ctx).repo)
             with out.slow_renders():  # on a terminal: which stack a slow renderer is at
@@ -206,7 +206,7 @@ def stack_argument(help_text: str = "The stack (path, path relative to here, or 
 
 
 def _completion_repo(ctx: typer.Context) -> "Repository":
-    from ..repository import Repository
+    from ..repo.repository import Repository
 
     return Repository.discover(repo=(ctx.find_root().params or {}).get("repo"))
 

@@ -8,7 +8,7 @@ from ..affected import Affected, compute
 from ..errors import EXIT_OK, UsageError
 from ..graph import shards
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json", "github-matrix", "gitlab")
 MATRIX_NAMES_LIMIT = 256 * 1024  # bytes of matrix JSON up to which stack names are listed

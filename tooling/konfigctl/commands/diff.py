@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..diffing import compute, markdown, text, to_json
 from ..errors import EXIT_OK, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "markdown", "json")
 

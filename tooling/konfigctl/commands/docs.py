@@ -6,7 +6,7 @@ import os
 from ..docs import MODELS_DIR, generate, stale
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 

@@ -8,7 +8,7 @@ from .. import keypath as kp
 from .. import layers as layers_mod
 from ..errors import EXIT_OK, UsageError
 from ..output import Output
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..resolution import OVERRIDE_FILE, Origin, Resolution, resolve
 from ..validation import display_path
 

@@ -9,7 +9,7 @@ from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem,
 from ..files import paths
 from ..fmt import check_files, format_file, konfig_files
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from ..errors import EXIT_BAD_INPUT, EXIT_OK, KonfigError, UsageError
 from ..output import Output
-from ..repository import Repository
-from ..selector import Selector
+from ..repo.repository import Repository
+from ..repo.selector import Selector
 
 
 def _stack_row(stack: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import scaffold as sc
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 

@@ -8,7 +8,7 @@ from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..escaping import text_line
 from ..files import paths
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 
 def repo_path(repo: Repository, raw: str, cwd: str | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
 from ..pipelines import install_problem, render, settings, write
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..targets import Targets, select
 
 MARKER = ".konfig-rendered"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..errors import EXIT_OK, UsageError
 from ..output import Output
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..resolution import resolve as resolve_stack
 
 

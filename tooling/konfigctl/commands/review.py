@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..escaping import md_code, md_text, text_line
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..review import Requirement, Verdict, evaluate
 
 FORMATS = ("text", "json", "markdown")

@@ -8,8 +8,8 @@ from ..edit import EditResult, edit_file
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..files import paths
 from ..output import Output, plural
-from ..repository import Repository
-from ..stack import Stack
+from ..repo.repository import Repository
+from ..repo.stack import Stack
 from ..validation import require_usable
 
 FORMATS = ("text", "json")

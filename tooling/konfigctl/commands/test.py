@@ -6,9 +6,10 @@ import time
 from .. import testing
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..targets import Targets, select
-from ..validation import input_problem, usable_policies, warnings as repo_warnings
+from ..validation import input_problem, usable_policies
+from ..validation import warnings as repo_warnings
 
 
 def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", update: bool = False,

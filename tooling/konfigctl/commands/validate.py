@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..targets import Targets, select
-from ..validation import exit_code, validate as validate_stacks, warnings as repo_warnings
+from ..validation import exit_code
+from ..validation import validate as validate_stacks
+from ..validation import warnings as repo_warnings
 
 
 def validate(repo: Repository, targets: Targets, fmt: str, out: Output, cwd: str | None = None,

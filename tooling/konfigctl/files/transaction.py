@@ -52,7 +52,7 @@ from ..errors import KonfigError
 from . import paths
 
 if TYPE_CHECKING:
-    from ..repository import Repository
+    from ..repo.repository import Repository
 
 STAGING = "tmp"  # under cache_dir
 JOURNAL = "journal.json"

@@ -10,15 +10,15 @@ import os
 from functools import cached_property
 from typing import Any
 
-from . import formats
-from .errors import KonfigError, UsageError
-from .files import paths
-from .files.source import GitTree, Overlay, Source, WorkTree
+from .. import formats
+from ..errors import KonfigError, UsageError
+from ..files import paths
+from ..files.source import GitTree, Overlay, Source, WorkTree
+from ..yamlio import Document, load
 from .model import Model, check_usable, rel_of, uri_of
 from .policy import Policy
 from .project import Project
 from .stack import Stack
-from .yamlio import Document, load
 
 
 def find_root(start: str | None = None) -> str:
@@ -65,7 +65,7 @@ class Repository:
             found = cls(repo)
         else:
             found = cls(find_root(start))
-        from .files.transaction import recover_repo
+        from ..files.transaction import recover_repo
 
         recover_repo(found)  # a run that was killed while writing: finish its writes first
         return found
@@ -184,7 +184,7 @@ class Repository:
         defaults: set[str] = set()
         problems: list[KonfigError] = []
         if self.use_cache and isinstance(self.source, WorkTree):
-            from .cache import Listings
+            from ..cache import Listings
 
             self.source.remember_listings(Listings(os.path.join(self.cache_dir, "listings.json"), self.root))
         for root in self.roots:
@@ -411,7 +411,7 @@ class Repository:
         return self._schemas[rel]
 
     def build_validator(self, schema: dict[str, Any], file: str, prefix: tuple[Any, ...] = ()) -> Any:
-        from . import schema as schema_mod
+        from .. import schema as schema_mod
 
         problems = schema_mod.check_schema(schema)
         if problems:
@@ -444,8 +444,8 @@ class Repository:
         """
         from urllib.parse import urldefrag, urljoin
 
+        from ..yamlio import iter_paths
         from .model import resolve_ref
-        from .yamlio import iter_paths
 
         seen: list[str] = []
         todo = [rel]

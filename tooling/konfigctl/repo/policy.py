@@ -12,7 +12,7 @@ import dataclasses
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .errors import KonfigError
+from ..errors import KonfigError
 from .selector import Selector
 
 if TYPE_CHECKING:

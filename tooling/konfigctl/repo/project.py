@@ -4,8 +4,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .files import paths
+from .. import formats
+from ..files import paths
 
 if TYPE_CHECKING:
     from .repository import Repository

@@ -5,9 +5,9 @@ import dataclasses
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError
-from .files import paths
+from .. import formats
+from ..errors import KonfigError
+from ..files import paths
 
 if TYPE_CHECKING:
     from .project import Project

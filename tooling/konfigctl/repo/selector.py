@@ -9,8 +9,8 @@ import dataclasses
 import fnmatch
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
-from .files import paths
+from ..errors import UsageError
+from ..files import paths
 
 if TYPE_CHECKING:
     from .stack import Stack

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .errors import KonfigError, Problem, clip, quote
+from ..errors import KonfigError, Problem, clip, quote
 
 if TYPE_CHECKING:
     from .repository import Repository
