@@ -85,7 +85,7 @@ def test_head_is_read_from_git_objects_not_the_work_tree(kgit):
 def fake_renderer(monkeypatch, fail_on: str | None = None):
     """A stand-in for ``konfigctl.render`` (issue 3): a Deployment and a ConfigMap per stack."""
     def render_stack(repo, stack, config=None):
-        from konfigctl.resolution import resolve
+        from konfigctl.resolve.merge import resolve
 
         if fail_on and fail_on in stack.path:
             raise RuntimeError("renderer exploded")

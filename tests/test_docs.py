@@ -7,7 +7,7 @@ import os
 import pytest
 from konfigctl import docs, formats
 from konfigctl.repo.repository import Repository
-from konfigctl.resolution import merge
+from konfigctl.resolve.merge import merge
 
 from tests.conftest import REPO_ROOT
 

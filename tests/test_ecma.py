@@ -1,12 +1,12 @@
-"""Issue 12: schema patterns mean what JSON Schema says (ECMA-262), in ``konfigctl.ecma`` and
+"""Issue 12: schema patterns mean what JSON Schema says (ECMA-262), in ``konfigctl.schema.ecma`` and
 in both validators (the compiled check and jsonschema's messages/fallback)."""
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from konfigctl import ecma, schema
+from konfigctl.schema import ecma
+from konfigctl.schema import validator as schema
 
 
 def matches(pattern: str, text: str) -> bool:

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from konfigctl import fastschema, schema, yamlio
+from konfigctl import yamlio
 from konfigctl.repo.repository import Repository
-from konfigctl.resolution import resolve
+from konfigctl.resolve.merge import resolve
+from konfigctl.schema import fastschema
+from konfigctl.schema import validator as schema
 from konfigctl.yamlio import iter_paths
 
 from tests.conftest import REPO_ROOT

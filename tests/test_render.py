@@ -29,7 +29,7 @@ def test_renderer_gets_copies(mini, write):
                         "    return []\n")
     repo = Repository(str(mini))
     stack = repo.find_stack("acme/web/dev")
-    from konfigctl.resolution import resolve
+    from konfigctl.resolve.merge import resolve
 
     config = resolve(repo, stack).config
     assert render_stack(repo, stack, config) == []

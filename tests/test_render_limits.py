@@ -349,7 +349,7 @@ def test_the_callers_alarm_and_timer_are_left_as_they_were(mini):
     behave(mini, {DEV: LOOP})
     repo = Repository(str(mini))
     renderer = __import__("konfigctl.render", fromlist=["load_renderer"]).load_renderer(repo, "app")
-    from konfigctl.resolution import resolve
+    from konfigctl.resolve.merge import resolve
 
     stack = repo.stack_at(DEV)
     fired: list[int] = []

@@ -5,11 +5,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from konfigctl import layers, yamlio
+from konfigctl import yamlio
 from konfigctl.errors import UsageError
 from konfigctl.repo.model import MergeSpec
 from konfigctl.repo.repository import Repository
-from konfigctl.resolution import Tracker, merge, parse_override, resolve
+from konfigctl.resolve import layers
+from konfigctl.resolve.merge import Tracker, merge, parse_override, resolve
 
 
 def y(text: str) -> Any:

@@ -440,7 +440,7 @@ def test_quote_and_shown_clip_long_values():
 
 
 def _lint(node):
-    from konfigctl.schema import lint
+    from konfigctl.schema.validator import lint
 
     return [(f.path, f.severity, f.message) for f in lint(node, "file:///m.yaml", lambda uri: None)]
 

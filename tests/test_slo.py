@@ -102,7 +102,7 @@ def rendered(repo: Any, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     profiles); its objectives are replaced by one over the synthetic series.
     """
     from konfigctl.render import render_stack
-    from konfigctl.resolution import resolve
+    from konfigctl.resolve.merge import resolve
 
     stack = repo.find_stack("payments/checkout/slo", cwd=repo.root)
     config = resolve(repo, stack).config

@@ -45,7 +45,7 @@ def test_repository_with_changes_discovers_and_resolves_pending_files(mini):
         "konfig/appops/acme/beta/project.yaml": b"model: app\nowners: [web]\n",
         "konfig/appops/acme/beta/dev/stack.yaml": b"env: dev\nconfig: {image: b:1}\n",
     })
-    from konfigctl.resolution import resolve
+    from konfigctl.resolve.merge import resolve
 
     stack = changed.find_stack("acme/web/prod")
     assert resolve(changed, stack).config["replicas"] == 4  # the stack's own value still wins
@@ -65,7 +65,7 @@ def test_with_changes_reuses_discovery_when_no_file_appears(mini, monkeypatch):
     assert [s.path for s in changed.stacks()] == stacks
     assert all(s.repo is changed and s.project.repo is changed for s in changed.stacks())
     assert changed.find_stack("acme/web/dev").project.stacks[0].repo is changed
-    from konfigctl.resolution import resolve
+    from konfigctl.resolve.merge import resolve
 
     assert resolve(changed, changed.find_stack("acme/web/dev")).config["replicas"] == 2
     assert walks == []

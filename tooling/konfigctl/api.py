@@ -83,7 +83,7 @@ def _repo_and_stack(name: StackLike, repo: RepoLike) -> tuple["Repository", "Sta
 
 def resolve(name: StackLike, overrides: list[str] | tuple[str, ...] = (), repo: RepoLike = None) -> dict[str, Any]:
     """A stack's resolved configuration (what ``konfig resolve`` prints)."""
-    from .resolution import resolve as _resolve
+    from .resolve.merge import resolve as _resolve
 
     r, s = _repo_and_stack(name, repo)
     return _resolve(r, s, overrides).config

@@ -61,7 +61,7 @@ def stack_names(repo: "Repository", incomplete: str, cwd: str, *, directories: b
 
 def _config_paths(repo: "Repository", stack_name: str | None, cwd: str) -> list[tuple[str, Any]]:
     """(key path as people write it, value) for every value of a stack's resolved config, parents first."""
-    from .resolution import resolve
+    from .resolve.merge import resolve
     from .validation import display_path
     from .yamlio import iter_paths
 
@@ -83,7 +83,7 @@ def key_paths(repo: "Repository", stack_name: str | None, incomplete: str, cwd: 
 
 def layers(repo: "Repository", stack_name: str | None, incomplete: str, cwd: str) -> list[str]:
     """``set --layer``: ``project`` and the named stack's layer files."""
-    from . import layers as layers_mod
+    from .resolve import layers as layers_mod
 
     if not stack_name:
         return []

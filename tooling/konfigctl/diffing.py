@@ -197,7 +197,7 @@ def _stack_diff(a: "AffectedStack", base_repo: "Repository", head_repo: "Reposit
 def _side(repo: "Repository", stack: "Stack | None", render: bool) -> Side:
     if stack is None:
         return Side()
-    from .resolution import resolve
+    from .resolve.merge import resolve
 
     side = Side()
     try:

@@ -390,7 +390,7 @@ def _sample(repo: "Repository", node: Any, uri: str, name: str, depth: int = 0) 
 
 def example_config(model: Model, defaults: Any) -> dict[str, Any]:
     """The smallest ``config`` that, over the model's defaults, validates against the schema."""
-    from .resolution import merge
+    from .resolve.merge import merge
 
     repo = model.repo
     uri = uri_of(model.schema_file)

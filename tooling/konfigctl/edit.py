@@ -483,7 +483,7 @@ def layer_prefix(repo: "Repository", rel: str) -> tuple[str, ...]:
 
 def stacks_using(repo: "Repository", rel: str) -> list["Stack"]:
     """The stacks a file feeds: those that have it as a layer (and a project's, for ``project.yaml``)."""
-    from . import layers as layers_mod
+    from .resolve import layers as layers_mod
 
     directory, _, name = rel.rpartition("/")
     own = repo.stack_at(directory) if name == formats.STACK_FILE else None
@@ -600,7 +600,7 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
                  dry_run: bool, create: bool, new_text: str) -> tuple[EditResult, "Repository | None"]:
     """The edit checked in memory (nothing written), and the repository as it would be after it
     (None when nothing changes)."""
-    from .resolution import resolve
+    from .resolve.merge import resolve
 
     # Every file is read again under the lock: an edit that waited for another
     # one applies on top of it instead of overwriting it. (Which stacks exist is
@@ -688,7 +688,7 @@ def _new_problems(before_repo: "Repository", after_repo: "Repository",
 
 def _no_effect(repo: "Repository", stack_path: str, specs: list[Spec], rel: str) -> list[str]:
     """Notes for values set in a layer that a higher layer overrides for this stack."""
-    from .resolution import resolve
+    from .resolve.merge import resolve
 
     stack = repo.stack_at(stack_path)
     if stack is None:

@@ -397,7 +397,7 @@ class Graph:
         from urllib.parse import urldefrag, urljoin
 
         from .repo.model import rel_of, uri_of
-        from .schema import iter_refs
+        from .schema.validator import iter_refs
 
         chains: dict[str, tuple[str, ...]] = {start: ()}
         todo = [(start, data)]

@@ -163,7 +163,7 @@ class Checker:
             except (FileNotFoundError, OSError):
                 schema = None
             if schema is not None:
-                from .schema import build
+                from .schema.validator import build
 
                 # jsonschema's 2020-12 validator behind the compiled validity check
                 return build(schema, registry=self._registry)
@@ -174,7 +174,7 @@ class Checker:
 
     def check(self, resource: dict[str, Any]) -> list[str]:
         """Problems of one resource, each ``KIND NAME: key.path: message``."""
-        from .schema import explain_error
+        from .schema.validator import explain_error
 
         what = describe(resource)
         try:

@@ -262,7 +262,7 @@ def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | No
     model_name = stack.model_name
     renderer = load_renderer(repo, model_name)
     if config is None:
-        from .resolution import resolve
+        from .resolve.merge import resolve
 
         config = resolve(repo, stack).config
     return runner.run(renderer, config, stack.info(), stack.path, runner.limit_of(repo))

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
 from . import formats, golden, renderlib
-from . import layers as layers_mod
 from .cache import Cache, file_digest
 from .errors import KonfigError
 from .files import paths
+from .resolve import layers as layers_mod
 
 if TYPE_CHECKING:
     from .repo.repository import Repository
@@ -113,7 +113,7 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     """Run the four checks on one stack (never raises for a broken stack or renderer)."""
     from . import kube
     from .render import RenderError, RenderTimeout, render_problem_message, render_stack
-    from .resolution import resolve
+    from .resolve.merge import resolve
     from .validation import INPUT, usable_policies, validate_stack
 
     model = _model_of(stack)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import keypath as kp
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem
-from .resolution import Resolution, resolve
-from .schema import explain_all
+from .resolve.merge import Resolution, resolve
+from .schema.validator import explain_all
 
 if TYPE_CHECKING:
     from .repo.policy import Policy
@@ -344,7 +344,7 @@ def validate(repo: "Repository", stacks: list["Stack"], *, with_discovery: bool 
     import functools
 
     from .parallel import map_stacks
-    from .resolution import parse_override
+    from .resolve.merge import parse_override
 
     for o in overrides:  # bad syntax is the command's fault: fail once, not per stack
         parse_override(o)

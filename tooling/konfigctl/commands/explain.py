@@ -5,11 +5,11 @@ import json
 from typing import Any
 
 from .. import keypath as kp
-from .. import layers as layers_mod
 from ..errors import EXIT_OK, UsageError
 from ..output import Output
 from ..repo.repository import Repository
-from ..resolution import OVERRIDE_FILE, Origin, Resolution, resolve
+from ..resolve import layers as layers_mod
+from ..resolve.merge import OVERRIDE_FILE, Origin, Resolution, resolve
 from ..validation import display_path
 
 

@@ -8,7 +8,7 @@ from .. import keypath as kp
 from ..errors import EXIT_OK, UsageError
 from ..output import Output
 from ..repo.repository import Repository
-from ..resolution import resolve
+from ..resolve.merge import resolve
 
 FORMATS = ("text", "json", "yaml")
 

@@ -44,7 +44,7 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
         raise UsageError("-O overrides apply to one stack; name exactly one")
     if overrides:
         from ..render import render_stack
-        from ..resolution import resolve
+        from ..resolve.merge import resolve
 
         (stack,) = stacks
         resources = render_stack(repo, stack, resolve(repo, stack, overrides).config)

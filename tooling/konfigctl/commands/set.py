@@ -28,7 +28,7 @@ def target_file(repo: Repository, stack: Stack, layer: str | None, cwd: str | No
                 f"a stack of model {stack.model_name} (the project's files are written for "
                 f"{stack.project.model_name})", hint="edit its stack.yaml (no --layer)")
         return paths.join(stack.project.path, formats.DEFAULTS_FILE), True
-    from .. import layers as layers_mod
+    from ..resolve import layers as layers_mod
 
     files = [x.file for x in layers_mod.for_stack(repo, stack)]
     candidates = []

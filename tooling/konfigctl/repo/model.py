@@ -13,9 +13,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
-from .. import ecma
 from ..errors import KonfigError, Problem, clip, quote
 from ..files import paths
+from ..schema import ecma
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -120,7 +120,7 @@ def schema_findings(repo: "Repository", file: str, schema: Any,
     """What keeps a schema (a model's, a policy's, at ``prefix`` in ``file``) from working,
     and the keywords it writes that JSON Schema ignores, each at its own file:line:col
     (a shared schema it references included). Found once per repository."""
-    from ..schema import lint
+    from ..schema.validator import lint
 
     key = (file, prefix)
     done = repo.schema_findings.get(key)

@@ -411,7 +411,7 @@ class Repository:
         return self._schemas[rel]
 
     def build_validator(self, schema: dict[str, Any], file: str, prefix: tuple[Any, ...] = ()) -> Any:
-        from .. import schema as schema_mod
+        from ..schema import validator as schema_mod
 
         problems = schema_mod.check_schema(schema)
         if problems:

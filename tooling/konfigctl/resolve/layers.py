@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError
-from .files import paths
+from .. import formats
+from ..errors import KonfigError
+from ..files import paths
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 MODEL_DEFAULTS = "model defaults"
 ENV_PROFILE = "env profile"

@@ -21,16 +21,16 @@ import copy
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from . import keypath as kp
+from .. import keypath as kp
+from ..errors import UsageError
+from ..repo.model import MergeSpec
+from ..yamlio import AppendList, ReplaceDict, ReplaceList, parse_value
 from . import layers as layers_mod
-from .errors import UsageError
 from .layers import Layer
-from .repo.model import MergeSpec
-from .yamlio import AppendList, ReplaceDict, ReplaceList, parse_value
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 Path = tuple[Any, ...]
 Origin = tuple[int, Path]  # (layer index, path inside that layer's config)

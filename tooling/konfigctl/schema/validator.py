@@ -19,8 +19,9 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import ecma, quantity
-from .errors import quote, shown
+from .. import quantity
+from ..errors import quote, shown
+from . import ecma
 
 Retrieve = Callable[[str], Any]
 
