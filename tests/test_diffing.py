@@ -83,7 +83,7 @@ def test_head_is_read_from_git_objects_not_the_work_tree(kgit):
 
 
 def fake_renderer(monkeypatch, fail_on: str | None = None):
-    """A stand-in for ``konfigctl.render`` (issue 3): a Deployment and a ConfigMap per stack."""
+    """A stand-in for ``konfigctl.render.renderer`` (issue 3): a Deployment and a ConfigMap per stack."""
     def render_stack(repo, stack, config=None):
         from konfigctl.resolve.merge import resolve
 
@@ -97,9 +97,9 @@ def fake_renderer(monkeypatch, fail_on: str | None = None):
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"image": cfg.get("image")}},
         ]
 
-    mod = types.ModuleType("konfigctl.render")
+    mod = types.ModuleType("konfigctl.render.renderer")
     mod.render_stack = render_stack
-    monkeypatch.setitem(sys.modules, "konfigctl.render", mod)
+    monkeypatch.setitem(sys.modules, "konfigctl.render.renderer", mod)
 
 
 def test_rendered_resources_are_compared(kgit, monkeypatch):
@@ -123,7 +123,7 @@ def test_a_failing_renderer_fails_that_stack_only(kgit, monkeypatch):
 
 
 def test_without_a_renderer_the_config_diff_still_works(kgit, monkeypatch):
-    monkeypatch.setitem(sys.modules, "konfigctl.render", None)  # import fails
+    monkeypatch.setitem(sys.modules, "konfigctl.render.renderer", None)  # import fails
     d = diff_after(*kgit, "konfig/appops/acme/web/defaults.yaml")
     assert d.notes == [diffing.UNRENDERABLE]
     assert all(s.resources is None and s.notes == [] for s in d.stacks)

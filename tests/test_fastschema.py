@@ -274,7 +274,7 @@ def test_meta_schema_check_agrees_with_jsonschema_on_changed_schemas():
 def test_kubernetes_schemas_agree_with_jsonschema_on_changed_resources():
     import random
 
-    from konfigctl import kube
+    from konfigctl.render import kubernetes as kube
 
     repo = Repository(str(REPO_ROOT))
     checker = kube.Checker(repo)

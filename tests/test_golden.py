@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from konfigctl import golden
+from konfigctl.render import golden
 
 
 def test_same_is_semantic():

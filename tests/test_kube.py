@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from konfigctl import kube
+from konfigctl.render import kubernetes as kube
 
 
 def test_version_maps_to_the_nearest_shipped_one():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from konfigctl.render import RenderError, check_resources, render_stack
+from konfigctl.render.renderer import RenderError, check_resources, render_stack
 from konfigctl.repo.repository import Repository
 
 from tests.conftest import commit_all

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from konfigctl import parallel, runner
-from konfigctl.render import RenderError, RenderTimeout, render_stack
+from konfigctl import parallel
+from konfigctl.render import runner
+from konfigctl.render.renderer import RenderError, RenderTimeout, render_stack
 from konfigctl.repo.repository import Repository
 
 from tests.conftest import commit_all, git_init
@@ -348,7 +349,7 @@ def test_the_callers_alarm_and_timer_are_left_as_they_were(mini):
     limited(mini)
     behave(mini, {DEV: LOOP})
     repo = Repository(str(mini))
-    renderer = __import__("konfigctl.render", fromlist=["load_renderer"]).load_renderer(repo, "app")
+    renderer = __import__("konfigctl.render.renderer", fromlist=["load_renderer"]).load_renderer(repo, "app")
     from konfigctl.resolve.merge import resolve
 
     stack = repo.stack_at(DEV)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from konfigctl import renderlib
+from konfigctl.render import libraries as renderlib
 from konfigctl.repo.repository import Repository
 
 RENDER = "konfig/base/models/app/render.py"

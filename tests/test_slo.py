@@ -60,7 +60,7 @@ def check_rules(promtool: str, path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_slo_stack_renders_rules_promtool_accepts(repo, promtool, tmp_path):
-    from konfigctl.render import render_stack
+    from konfigctl.render.renderer import render_stack
 
     stacks = [s for s in repo.stacks() if s.model_name == "slo"]
     assert len({s.project.path for s in stacks}) >= 4, "several app projects have SLO stacks"
@@ -101,7 +101,7 @@ def rendered(repo: Any, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     The checkout SLO stack lends its layers (the model's defaults, the prod
     profiles); its objectives are replaced by one over the synthetic series.
     """
-    from konfigctl.render import render_stack
+    from konfigctl.render.renderer import render_stack
     from konfigctl.resolve.merge import resolve
 
     stack = repo.find_stack("payments/checkout/slo", cwd=repo.root)
@@ -344,7 +344,7 @@ def test_a_window_that_cannot_fire_is_fine_when_it_does_not_alert(cli):
 
 
 def test_rendered_numbers_are_exact_and_labels_route(repo):
-    from konfigctl.render import render_stack
+    from konfigctl.render.renderer import render_stack
 
     (rule,) = render_stack(repo, repo.find_stack("payments/ledger/slo", cwd=repo.root))
     assert rule["metadata"]["labels"]["prometheus"] == "k8s"  # the ruleSelector of our Prometheus

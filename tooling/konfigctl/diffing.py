@@ -36,7 +36,7 @@ UNRENDERABLE = "rendered resources not compared: this konfig cannot render"
 
 
 class RenderUnavailable(Exception):
-    """This konfig cannot render (``konfigctl.render`` is not installed)."""
+    """This konfig cannot render (``konfigctl.render.renderer`` is not installed)."""
 
 
 @dataclasses.dataclass
@@ -219,10 +219,10 @@ def _side(repo: "Repository", stack: "Stack | None", render: bool) -> Side:
 
 def render_resources(repo: "Repository", stack: "Stack",
                      config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The stack's rendered resources (``konfigctl.render.render_stack``), from ``config``
+    """The stack's rendered resources (``konfigctl.render.renderer.render_stack``), from ``config``
     when it is already resolved."""
     try:
-        from .render import render_stack  # type: ignore[attr-defined]
+        from .render.renderer import render_stack
     except ImportError:
         raise RenderUnavailable() from None
     got = render_stack(repo, stack, config)

@@ -498,7 +498,7 @@ def model_page(ref: Reference, page_dir: str) -> str:
         lines.append(f"| Defaults (lowest layer) | {link(m.defaults_file)} |")
     if repo.exists(m.render_file):
         lines.append(f"| Renderer | {link(m.render_file)} |")
-        from .renderlib import closure
+        from .render.libraries import closure
 
         libs = sorted(f for f in closure(repo, m.render_file) if f != m.render_file and repo.exists(f))
         if libs:

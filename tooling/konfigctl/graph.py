@@ -383,7 +383,7 @@ class Graph:
         """Model -> every library file its renderer imports, transitively, with the chain
         of files that led there (``renderlib.closure``)."""
         if self._library_users is None:
-            from . import renderlib
+            from .render import libraries as renderlib
 
             self._library_users = {}
             for name in sorted(self.repo.model_names()):

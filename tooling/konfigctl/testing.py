@@ -23,10 +23,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
-from . import formats, golden, renderlib
+from . import formats
 from .cache import Cache, file_digest
 from .errors import KonfigError
 from .files import paths
+from .render import golden
+from .render import libraries as renderlib
 from .resolve import layers as layers_mod
 
 if TYPE_CHECKING:
@@ -111,8 +113,8 @@ def _model_of(stack: "Stack") -> str:
 
 def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     """Run the four checks on one stack (never raises for a broken stack or renderer)."""
-    from . import kube
-    from .render import RenderError, RenderTimeout, render_problem_message, render_stack
+    from .render import kubernetes as kube
+    from .render.renderer import RenderError, RenderTimeout, render_problem_message, render_stack
     from .resolve.merge import resolve
     from .validation import INPUT, usable_policies, validate_stack
 
@@ -211,8 +213,8 @@ def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str,
 
 def _warm(repo: "Repository", stacks: list[Any]) -> None:
     """Load and compile what every worker needs once, before they fork."""
-    from . import kube
-    from .render import load_renderer
+    from .render import kubernetes as kube
+    from .render.renderer import load_renderer
     from .validation import _warm as warm_validation
     from .validation import usable_policies
 
@@ -318,7 +320,7 @@ def _shared_digest(repo: "Repository") -> str:
     """What every stack depends on: settings, policies, env profiles, CRD schemas, the tool."""
     d = repo.memo.get("testing.shared")
     if d is None:
-        from . import kube
+        from .render import kubernetes as kube
 
         files = [formats.KONFIG_FILE]
         files += [p.file for p in repo.policies]

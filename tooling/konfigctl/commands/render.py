@@ -22,7 +22,7 @@ MARKER = ".konfig-rendered"
 
 def _render_one(repo: Repository, stack: Any) -> tuple[list[dict[str, Any]] | None, str, bool]:
     """(resources, error message, the stack's own files are broken) -- never raises."""
-    from ..render import RenderError, render_problem_message, render_stack
+    from ..render.renderer import RenderError, render_problem_message, render_stack
 
     try:
         return render_stack(repo, stack), "", False
@@ -43,7 +43,7 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
     if overrides and len(stacks) != 1:
         raise UsageError("-O overrides apply to one stack; name exactly one")
     if overrides:
-        from ..render import render_stack
+        from ..render.renderer import render_stack
         from ..resolve.merge import resolve
 
         (stack,) = stacks

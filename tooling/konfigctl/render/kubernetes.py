@@ -21,12 +21,12 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from . import keypath as kp
-from .errors import KonfigError
-from .files import paths
+from .. import keypath as kp
+from ..errors import KonfigError
+from ..files import paths
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 PACKAGE = "kubernetes_validate"
 SCHEMA_DIR = "kubernetes-json-schema"
@@ -163,7 +163,7 @@ class Checker:
             except (FileNotFoundError, OSError):
                 schema = None
             if schema is not None:
-                from .schema.validator import build
+                from ..schema.validator import build
 
                 # jsonschema's 2020-12 validator behind the compiled validity check
                 return build(schema, registry=self._registry)
@@ -174,7 +174,7 @@ class Checker:
 
     def check(self, resource: dict[str, Any]) -> list[str]:
         """Problems of one resource, each ``KIND NAME: key.path: message``."""
-        from .schema.validator import explain_error
+        from ..schema.validator import explain_error
 
         what = describe(resource)
         try:

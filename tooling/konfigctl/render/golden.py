@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .yamlio import dump_all, load_all
+from ..yamlio import dump_all, load_all
 
 MAX_DIFF_LINES = 400
 

@@ -40,12 +40,12 @@ import math
 import types
 from typing import TYPE_CHECKING, Any
 
-from . import renderlib
-from .errors import EXIT_FAILED, KonfigError, kind_of
+from ..errors import EXIT_FAILED, KonfigError, kind_of
+from . import libraries as renderlib
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
-    from .repo.stack import Stack, StackInfo
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack, StackInfo
 
 # Modules a renderer may import: pure computation only.
 ALLOWED_IMPORTS = frozenset({
@@ -262,7 +262,7 @@ def render_stack(repo: "Repository", stack: "Stack", config: dict[str, Any] | No
     model_name = stack.model_name
     renderer = load_renderer(repo, model_name)
     if config is None:
-        from .resolve.merge import resolve
+        from ..resolve.merge import resolve
 
         config = resolve(repo, stack).config
     return runner.run(renderer, config, stack.info(), stack.path, runner.limit_of(repo))

@@ -22,10 +22,10 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from .files import paths
+from ..files import paths
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 PACKAGE = "konfiglib"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -83,7 +83,7 @@ def closure(repo: "Repository", start: str) -> dict[str, tuple[str, ...]]:
     included (deleting it affects its importers) and ends the walk there, as
     an unreadable one does; loading the renderer reports both.
     """
-    from .errors import KonfigError
+    from ..errors import KonfigError
 
     key = ("renderlib.closure", start)
     if key in repo.memo:  # the renderer, the test cache key, the graph and the docs all ask
