@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from konfigctl import parallel
+from konfigctl.check import parallel
 from konfigctl.render import runner
 from konfigctl.render.renderer import RenderError, RenderTimeout, render_stack
 from konfigctl.repo.repository import Repository
@@ -405,7 +405,7 @@ class Terminal(io.StringIO):
 def test_a_terminal_names_the_slow_stack(mini, monkeypatch, display):
     """One stack: a transient line; a long run: its progress bar (the helper or the pool's parent
     reports the slow render)."""
-    from konfigctl import testing
+    from konfigctl.check import stack_test as testing
     from konfigctl.output import Output
 
     for var in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "NO_COLOR", "TERM"):
@@ -428,7 +428,7 @@ def test_a_terminal_names_the_slow_stack(mini, monkeypatch, display):
 
 
 def test_ci_logs_and_pipes_do_not_name_slow_stacks(cli, mini, monkeypatch):
-    from konfigctl import testing
+    from konfigctl.check import stack_test as testing
     from konfigctl.output import Output
 
     monkeypatch.setenv("CI", "true")

@@ -220,7 +220,7 @@ def test_the_test_cache_follows_the_required_stacks(cli, own, write):
 
 
 def test_the_test_cache_ignores_the_defaults_chain_of_an_own_model_stack(own, write):
-    from konfigctl.testing import input_key
+    from konfigctl.check.stack_test import input_key
 
     def key() -> str:
         repo = Repository(str(own))

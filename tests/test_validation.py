@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from konfigctl.check.validation import exit_code, validate, validate_stack
 from konfigctl.repo.repository import Repository
-from konfigctl.validation import exit_code, validate, validate_stack
 
 
 def _problems(root, name, **kw):

@@ -98,7 +98,7 @@ def get(name: StackLike, keypath: str, overrides: list[str] | tuple[str, ...] = 
 
 def validate(names: list[StackLike] | None = None, repo: RepoLike = None) -> list[Problem]:
     """Schema and policy problems of the given stacks (every stack if ``None``)."""
-    from .validation import validate as _validate
+    from .check.validation import validate as _validate
 
     r = open_repository(repo)
     if names is None:

@@ -61,8 +61,8 @@ def stack_names(repo: "Repository", incomplete: str, cwd: str, *, directories: b
 
 def _config_paths(repo: "Repository", stack_name: str | None, cwd: str) -> list[tuple[str, Any]]:
     """(key path as people write it, value) for every value of a stack's resolved config, parents first."""
+    from .check.validation import display_path
     from .resolve.merge import resolve
-    from .validation import display_path
     from .yamlio import iter_paths
 
     if not stack_name:

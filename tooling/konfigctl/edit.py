@@ -554,7 +554,7 @@ def _plan_goldens(changed: "Repository", result: EditResult) -> dict[str, str]:
     Stacks with validation problems the edit did not introduce (or forced)
     keep their golden file, as ``konfig test --update`` would.
     """
-    from .testing import failure_line, plan_goldens
+    from .check.stack_test import failure_line, plan_goldens
 
     stacks = [s for s in (changed.stack_at(p) for p in result.stacks)
               if s is not None and changed.exists(s.golden_file)]
@@ -671,7 +671,7 @@ def _problem_key(p: Problem) -> tuple[Any, ...]:
 def _new_problems(before_repo: "Repository", after_repo: "Repository",
                   stacks: list["Stack"]) -> tuple[list[Problem], list[Problem]]:
     """(problems the edit introduces, problems that were there before it too)."""
-    from .validation import validate
+    from .check.validation import validate
 
     after = validate(after_repo, stacks)
     if not after:

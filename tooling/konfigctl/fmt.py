@@ -248,7 +248,7 @@ def check_files(repo: "Repository", files: list[str], jobs: int | None = None
     content) are skipped; the rest are formatted across the cores when there
     are many.
     """
-    from .parallel import default_jobs
+    from .check.parallel import default_jobs
 
     known = _load_cache(repo)
     todo: list[str] = []

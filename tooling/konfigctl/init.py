@@ -146,9 +146,9 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
     ``ci``: the platform whose generated files (CODEOWNERS, pipelines) it gets.
     """
     from . import docs, scaffold
+    from .check.validation import validate
     from .files.transaction import atomic_write
     from .repo.repository import Repository
-    from .validation import validate
 
     if ci not in CI_TARGETS:
         raise UsageError(f"unknown CI platform {ci!r} (use github or gitlab)")

@@ -227,7 +227,7 @@ def _check_names_model(files: dict[str, str], rel: str, model: str, project_mode
 
 def check(repo: "Repository", scaffold: Scaffold) -> list[Problem]:
     """Validate the new stacks as if the files were written (the repository is not touched)."""
-    from .validation import input_problem, validate
+    from .check.validation import input_problem, validate
 
     future = repo.with_changes({rel: text.encode("utf-8") for rel, text in scaffold.files.items()})
     mine = [e for e in future.discovery_problems if e.file and paths.is_within(e.file, scaffold.path)]
@@ -280,8 +280,8 @@ def commit(repo: "Repository", scaffold: Scaffold) -> list[str]:
     (``scaffold.problems``) and then nothing is written. Returns the generated
     files written (goldens and CODEOWNERS).
     """
+    from .check.stack_test import plan_goldens
     from .files.transaction import write_files
-    from .testing import plan_goldens
 
     future = repo.with_changes({rel: text.encode("utf-8") for rel, text in scaffold.files.items()})
     stacks = [s for s in (future.stack_at(p) for p in scaffold.stacks) if s is not None]
@@ -300,7 +300,7 @@ def commit(repo: "Repository", scaffold: Scaffold) -> list[str]:
 
 def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str], list[str]]:
     """(golden files written, one line per stack whose other checks fail) -- ``konfig test --update``."""
-    from .testing import update_goldens
+    from .check.stack_test import update_goldens
 
     return update_goldens(repo, [s for s in (repo.stack_at(p) for p in stack_paths) if s is not None])
 

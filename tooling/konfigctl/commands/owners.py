@@ -115,8 +115,8 @@ def _table(out: Output, header: tuple[str, ...], rows: list[tuple[str, ...]]) ->
 
 def check(repo: Repository, fmt: str, out: Output) -> int:
     """Every project owned, every owner known, no unowned file, no glob that matches nothing."""
+    from ..check.validation import exit_code
     from ..ownership import check as check_ownership
-    from ..validation import exit_code
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners check (use text or json)")

@@ -50,7 +50,7 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
         resources = render_stack(repo, stack, resolve(repo, stack, overrides).config)
         rendered = [(stack, resources, "", False)]
     else:
-        from ..parallel import map_stacks
+        from ..check.parallel import map_stacks
 
         rendered = [(s, *r) for s, r in map_stacks(repo, stacks, _render_one, jobs=jobs,
                                                   progress=out.progress, label="rendering", renders=True)]

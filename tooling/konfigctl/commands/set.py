@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 
 from .. import formats
+from ..check.validation import require_usable
 from ..edit import EditResult, edit_file
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..files import paths
 from ..output import Output, plural
 from ..repo.repository import Repository
 from ..repo.stack import Stack
-from ..validation import require_usable
 
 FORMATS = ("text", "json")
 PROJECT_LAYER = "project"

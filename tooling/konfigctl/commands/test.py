@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import time
 
-from .. import testing
+from ..check import stack_test as testing
+from ..check.validation import input_problem, usable_policies
+from ..check.validation import warnings as repo_warnings
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
 from ..repo.repository import Repository
 from ..targets import Targets, select
-from ..validation import input_problem, usable_policies
-from ..validation import warnings as repo_warnings
 
 
 def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", update: bool = False,
@@ -34,7 +34,7 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
     if any(p.is_error for p in repo_problems) or any(r.input_error for r in results):
         code = EXIT_BAD_INPUT
     if junit:
-        from .. import junit as junit_mod
+        from ..check import junit as junit_mod
 
         junit_mod.write(junit, results, [("discovery", p.format()) for p in repo_problems if p.is_error], seconds)
 

@@ -367,7 +367,7 @@ def _session(cache_dir: str) -> str:
     found = _SESSIONS.get(cache_dir)
     if found is not None and found[0] == os.getpid() and os.path.isdir(found[1]):
         return found[1]
-    from ..cache import _prepare
+    from ..check.cache import _prepare
 
     _prepare(cache_dir)  # the cache directory, its .gitignore ("*") and CACHEDIR.TAG
     staging = os.path.join(cache_dir, STAGING)

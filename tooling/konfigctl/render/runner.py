@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 from .renderer import Renderer, RenderError, RenderTimeout, execute, where
 
 if TYPE_CHECKING:
-    from ..parallel import Channel
+    from ..check.parallel import Channel
     from ..repo.repository import Repository
     from ..repo.stack import StackInfo
 
@@ -367,7 +367,7 @@ class _Helper:
     """A forked process that renders for this one, one stack at a time."""
 
     def __init__(self) -> None:
-        from ..parallel import fork
+        from ..check.parallel import fork
 
         self.beacon = Beacon(Beacon.allocate(1))
         self.pid, self.channel = fork(lambda channel: _serve(channel, self.beacon))
@@ -412,7 +412,7 @@ class _Helper:
 
     def stop(self) -> int | None:
         """End it; its wait status."""
-        from ..parallel import reap
+        from ..check.parallel import reap
 
         self.channel.close()
         return reap(self.pid, kill=True)
@@ -455,7 +455,7 @@ def _in_helper(renderer: Renderer, config: dict[str, Any], info: "StackInfo", st
             _helper = None
             raise timeout_error(renderer, stack, limit) from None
         except _Gone as gone:
-            from ..parallel import describe_exit
+            from ..check.parallel import describe_exit
 
             status = _helper.stop()
             _helper = None

@@ -184,7 +184,7 @@ class Repository:
         defaults: set[str] = set()
         problems: list[KonfigError] = []
         if self.use_cache and isinstance(self.source, WorkTree):
-            from ..cache import Listings
+            from ..check.cache import Listings
 
             self.source.remember_listings(Listings(os.path.join(self.cache_dir, "listings.json"), self.root))
         for root in self.roots:

@@ -28,8 +28,8 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 R = TypeVar("R")
 StackFn = Callable[["Repository", "Stack"], R]
@@ -243,7 +243,7 @@ class _Worker:
 
 def _serve(channel: Channel, slot: int) -> None:
     """A worker's loop: check the stacks of each chunk the parent sends, answer with the results."""
-    from .render import runner
+    from ..render import runner
 
     repo, fn, stacks, memory = _work["repo"], _work["fn"], _work["stacks"], _work["memory"]
     beacon = runner.Beacon(memory, slot)
@@ -271,7 +271,7 @@ def _serve(channel: Channel, slot: int) -> None:
 
 def _pool(repo: "Repository", stacks: list["Stack"], fn: Any, jobs: int,
           advance: Callable[..., None]) -> Iterator[tuple["Stack", Any]]:
-    from .render import runner
+    from ..render import runner
 
     limit = runner.limit_of(repo)
     kill_after = limit + runner.grace(limit)
@@ -354,9 +354,9 @@ def _lost(repo: "Repository", stacks: list["Stack"], fn: Any, w: _Worker, worker
     """A worker that was killed past the limit (``killed``) or died: the stack it rendered gets
     its verdict, the rest of its chunks go back to the queue, a new worker replaces it later.
     Returns how many stacks got a result (1)."""
-    from .errors import KonfigError
-    from .render import runner
-    from .render.renderer import RenderError, load_renderer
+    from ..errors import KonfigError
+    from ..render import runner
+    from ..render.renderer import RenderError, load_renderer
 
     beacon = runner.Beacon(memory, w.slot)
     index, since = beacon.state()

@@ -16,10 +16,10 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .files.transaction import atomic_write
+from ..files.transaction import atomic_write
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 FORMAT = "1"  # bump when the shape of entries changes
 
@@ -110,7 +110,7 @@ def file_digest(repo: "Repository", rel: str) -> str:
     memo = repo.memo.setdefault("cache.digests", {})
     d = memo.get(rel)
     if d is None:
-        from .errors import KonfigError
+        from ..errors import KonfigError
 
         try:
             d = hashlib.sha256(repo.read(rel)).hexdigest()

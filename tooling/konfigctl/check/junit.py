@@ -10,10 +10,10 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
-from .files.transaction import atomic_write
+from ..files.transaction import atomic_write
 
 if TYPE_CHECKING:
-    from .testing import StackResult
+    from .stack_test import StackResult
 
 # Characters XML 1.0 cannot carry, even escaped.
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -69,7 +69,7 @@ def document(results: list["StackResult"], extra_failures: list[tuple[str, str]]
 def write(path: str, results: list["StackResult"], extra_failures: list[tuple[str, str]] = (),  # type: ignore[assignment]
           seconds: float = 0.0) -> None:
     """Write the report (missing parent directories are made, as CI report paths expect)."""
-    from .errors import KonfigError
+    from ..errors import KonfigError
 
     try:
         atomic_write(path, document(results, extra_failures, seconds=seconds))

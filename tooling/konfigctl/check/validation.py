@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import keypath as kp
-from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem
-from .resolve.merge import Resolution, resolve
-from .schema.validator import explain_all
+from .. import keypath as kp
+from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem
+from ..resolve.merge import Resolution, resolve
+from ..schema.validator import explain_all
 
 if TYPE_CHECKING:
-    from .repo.policy import Policy
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.policy import Policy
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 INPUT = "input"
 
@@ -82,8 +82,8 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
     the models these stacks use and of the policies. For the whole repository,
     also a model no project uses and a policy whose ``when`` selects no stack.
     """
-    from .repo.model import schema_findings
-    from .repo.teams import Teams
+    from ..repo.model import schema_findings
+    from ..repo.teams import Teams
 
     out: list[Problem] = []
     try:
@@ -131,7 +131,7 @@ def _model_of(repo: "Repository", project: Any) -> str | None:
     unreadable. Remembered per repository: the usage warnings ask for many projects twice."""
     known: dict[str, str | None] = repo.memo.setdefault("project_models", {})
     if project.path not in known:
-        from .graph import peek_model
+        from ..graph import peek_model
 
         try:
             known[project.path] = peek_model(repo.read(project.file)) or project.model_name
@@ -173,7 +173,7 @@ def _selects_some(repo: "Repository", policy: "Policy") -> bool:
     """Whether a policy's ``when`` selects a stack, parsing as few files as it can: the first
     match ends the search, models come from ``project.yaml`` text, and a literal env is looked
     for only in stack files that spell it (``Graph.may_contain``)."""
-    from .graph import Graph
+    from ..graph import Graph
 
     graph = Graph.of(repo)
     sel = policy.selector
@@ -319,7 +319,7 @@ def _depends_on_problems(repo: "Repository", stack: "Stack") -> list[Problem]:
                 keypath=f"depends_on[{i}]", stack=stack.path, source="stack.yaml",
             ))
     if stack.depends_on and not out:
-        from .graph import Graph, cycle_error
+        from ..graph import Graph, cycle_error
 
         cycle = Graph.of(repo).cycle_from(stack)
         if cycle:  # no order can satisfy it: each stack on the cycle says so
@@ -343,8 +343,8 @@ def validate(repo: "Repository", stacks: list["Stack"], *, with_discovery: bool 
     """
     import functools
 
+    from ..resolve.merge import parse_override
     from .parallel import map_stacks
-    from .resolve.merge import parse_override
 
     for o in overrides:  # bad syntax is the command's fault: fail once, not per stack
         parse_override(o)

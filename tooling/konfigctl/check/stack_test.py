@@ -22,18 +22,18 @@ import hashlib
 import time
 from typing import TYPE_CHECKING, Any
 
+from .. import formats
+from ..errors import KonfigError
+from ..files import paths
+from ..render import golden
+from ..render import libraries as renderlib
+from ..resolve import layers as layers_mod
 from . import cache as cache_mod
-from . import formats
 from .cache import Cache, file_digest
-from .errors import KonfigError
-from .files import paths
-from .render import golden
-from .render import libraries as renderlib
-from .resolve import layers as layers_mod
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 CHECKS = ("validate", "render", "kubernetes", "golden")
 UNREADABLE = "cannot read the golden file: "
@@ -113,9 +113,9 @@ def _model_of(stack: "Stack") -> str:
 
 def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     """Run the four checks on one stack (never raises for a broken stack or renderer)."""
-    from .render import kubernetes as kube
-    from .render.renderer import RenderError, RenderTimeout, render_problem_message, render_stack
-    from .resolve.merge import resolve
+    from ..render import kubernetes as kube
+    from ..render.renderer import RenderError, RenderTimeout, render_problem_message, render_stack
+    from ..resolve.merge import resolve
     from .validation import INPUT, usable_policies, validate_stack
 
     model = _model_of(stack)
@@ -213,8 +213,8 @@ def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str,
 
 def _warm(repo: "Repository", stacks: list[Any]) -> None:
     """Load and compile what every worker needs once, before they fork."""
-    from .render import kubernetes as kube
-    from .render.renderer import load_renderer
+    from ..render import kubernetes as kube
+    from ..render.renderer import load_renderer
     from .validation import _warm as warm_validation
     from .validation import usable_policies
 
@@ -301,7 +301,7 @@ def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None
     text = _new_golden(stack, r)
     if text is None:
         return None
-    from .files.transaction import write_files
+    from ..files.transaction import write_files
 
     try:
         write_files(repo, {stack.golden_file: text})
@@ -320,7 +320,7 @@ def _shared_digest(repo: "Repository") -> str:
     """What every stack depends on: settings, policies, env profiles, CRD schemas, the tool."""
     d = repo.memo.get("testing.shared")
     if d is None:
-        from .render import kubernetes as kube
+        from ..render import kubernetes as kube
 
         files = [formats.KONFIG_FILE]
         files += [p.file for p in repo.policies]
@@ -438,7 +438,7 @@ def update_goldens(repo: "Repository", stacks: list[Any]) -> tuple[list[str], li
     Returns (golden files written, one line per stack whose other checks fail:
     it keeps its golden file, ``konfig test`` shows why).
     """
-    from .files.transaction import write_files
+    from ..files.transaction import write_files
 
     texts, failed = plan_goldens(repo, stacks)
     written = write_files(repo, texts) if texts else []
