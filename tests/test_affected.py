@@ -1,11 +1,11 @@
-"""``konfigctl.affected`` on real git repositories: branches, merges, renames, deletions."""
+"""``konfigctl.change.affected`` on real git repositories: branches, merges, renames, deletions."""
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
 import pytest
-from konfigctl.affected import affected_stacks, compute
+from konfigctl.change.affected import affected_stacks, compute
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.files.source import GitTree
 from konfigctl.repo.repository import Repository

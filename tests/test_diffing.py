@@ -1,11 +1,11 @@
-"""``konfigctl.diffing``: resolved and rendered differences between base and head, and the PR comment."""
+"""``konfigctl.change.diff``: resolved and rendered differences between base and head, and the PR comment."""
 from __future__ import annotations
 
 import re
 import sys
 import types
 
-from konfigctl import diffing
+from konfigctl.change import diff as diffing
 from konfigctl.repo.repository import Repository
 
 from tests import konfig_repos as k
@@ -174,8 +174,8 @@ def test_markdown_stays_under_the_limit_and_says_what_was_cut(kgit):
 
 def synthetic(n: int) -> diffing.Diff:
     """A Diff of ``n`` stacks built directly (the markdown layout does not need git)."""
-    from konfigctl.affected import Affected
-    from konfigctl.graph import Reason
+    from konfigctl.change.affected import Affected
+    from konfigctl.change.graph import Reason
 
     a = Affected(base="main", head="HEAD", merge_base="a" * 40, head_commit="b" * 40, uncommitted=False,
                  changes=[], stacks=[], deleted=[], head_repo=None, git_repo=None)  # type: ignore[arg-type]

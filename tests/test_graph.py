@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from konfigctl import graph as graph_mod
+from konfigctl.change import graph as graph_mod
+from konfigctl.change.graph import Graph
 from konfigctl.errors import KonfigError, UsageError
-from konfigctl.graph import Graph
 from konfigctl.repo.repository import Repository
 
 from tests import konfig_repos as k
@@ -257,13 +257,13 @@ def test_byte_precheck_never_misses_an_escaped_value(repo, write):
     ("model:webapp\n", None),
 ])
 def test_peek_model(text, expected):
-    from konfigctl.graph import peek_model
+    from konfigctl.change.graph import peek_model
 
     assert peek_model(text.encode()) == expected
 
 
 def test_peek_model_agrees_with_the_parser_on_this_repository():
-    from konfigctl.graph import peek_model
+    from konfigctl.change.graph import peek_model
 
     repo = Repository(str(REPO_ROOT))
     peeked = 0

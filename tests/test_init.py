@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from konfigctl import __version__, init
 from konfigctl.yamlio import load
+
 from tests.ci_tools import konfig_source, pip_into, sh, venv
 
 
@@ -135,7 +135,7 @@ def test_running_install_reads_pep_610(tmp_path, monkeypatch, direct_url, requir
     """The distribution metadata as pip writes it (a dist-info directory first on sys.path)."""
     import json
 
-    from konfigctl.pipelines import install_hint, running_install
+    from konfigctl.change.pipelines import install_hint, running_install
 
     info = tmp_path / f"konfigctl-{__version__}.dist-info"
     info.mkdir()

@@ -8,8 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 from check_jsonschema.builtin_schemas import get_builtin_schema
-from konfigctl import pipelines
-from konfigctl.affected import compute
+from konfigctl.change import pipelines
+from konfigctl.change.affected import compute
 from konfigctl.repo.repository import Repository
 from konfigctl.yamlio import load
 
@@ -219,7 +219,7 @@ def test_gitlab_child_pipeline_shards_within_the_parallel_limit(kgit):
 
 
 def test_gitlab_child_caps_parallel_at_200(kgit, monkeypatch):
-    from konfigctl import graph
+    from konfigctl.change import graph
 
     root, g = kgit
     k.edit(root, "konfig.yaml")

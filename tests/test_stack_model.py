@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from konfigctl.affected import compute
-from konfigctl.graph import Graph
+from konfigctl.change.affected import compute
+from konfigctl.change.graph import Graph
 from konfigctl.repo.repository import Repository
 
 from tests import konfig_repos as k

@@ -152,7 +152,7 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
 
     if ci not in CI_TARGETS:
         raise UsageError(f"unknown CI platform {ci!r} (use github or gitlab)")
-    from .pipelines import install_hint, running_install
+    from .change.pipelines import install_hint, running_install
 
     target = os.path.abspath(target)
     _check_target(target)
@@ -227,7 +227,7 @@ def _git_init(target: str) -> bool:
 
 def _generated(repo: "Repository", ci: str) -> list[str]:
     """The files CI checks for drift, written by the code of their commands; returns notes."""
-    from . import pipelines
+    from .change import pipelines
     from .codeowners import emit, target_settings
     from .files.transaction import atomic_write
 

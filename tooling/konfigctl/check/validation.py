@@ -131,7 +131,7 @@ def _model_of(repo: "Repository", project: Any) -> str | None:
     unreadable. Remembered per repository: the usage warnings ask for many projects twice."""
     known: dict[str, str | None] = repo.memo.setdefault("project_models", {})
     if project.path not in known:
-        from ..graph import peek_model
+        from ..change.graph import peek_model
 
         try:
             known[project.path] = peek_model(repo.read(project.file)) or project.model_name
@@ -173,7 +173,7 @@ def _selects_some(repo: "Repository", policy: "Policy") -> bool:
     """Whether a policy's ``when`` selects a stack, parsing as few files as it can: the first
     match ends the search, models come from ``project.yaml`` text, and a literal env is looked
     for only in stack files that spell it (``Graph.may_contain``)."""
-    from ..graph import Graph
+    from ..change.graph import Graph
 
     graph = Graph.of(repo)
     sel = policy.selector
@@ -319,7 +319,7 @@ def _depends_on_problems(repo: "Repository", stack: "Stack") -> list[Problem]:
                 keypath=f"depends_on[{i}]", stack=stack.path, source="stack.yaml",
             ))
     if stack.depends_on and not out:
-        from ..graph import Graph, cycle_error
+        from ..change.graph import Graph, cycle_error
 
         cycle = Graph.of(repo).cycle_from(stack)
         if cycle:  # no order can satisfy it: each stack on the cycle says so

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..affected import Affected, compute
+from ..change.affected import Affected, compute
+from ..change.graph import shards
 from ..errors import EXIT_OK, UsageError
-from ..graph import shards
 from ..output import Output, plural
 from ..repo.repository import Repository
 
@@ -25,7 +25,7 @@ def affected(repo: Repository, base: str, head: str | None, fmt: str, out: Outpu
     elif fmt == "github-matrix":
         out.echo(json.dumps(github_matrix(repo, result, shard_size, max_shards), separators=(",", ":")))
     elif fmt == "gitlab":
-        from ..pipelines import gitlab_child
+        from ..change.pipelines import gitlab_child
 
         out.echo(gitlab_child(repo, result, shard_size, max_shards), nl=False)
     else:
@@ -42,7 +42,7 @@ def github_matrix(repo: Repository, result: Affected, shard_size: int | None = N
     names here are for people reading the run, never used in a command (and
     left out when they would make the output too big for a job output).
     """
-    from ..pipelines import GITHUB_MAX_JOBS, settings
+    from ..change.pipelines import GITHUB_MAX_JOBS, settings
 
     conf = settings(repo)
     size = shard_size or conf["shard_size"]

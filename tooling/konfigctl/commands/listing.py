@@ -67,7 +67,7 @@ def list_(repo: Repository, what: str, selectors: list[str], fmt: str, long: boo
             except KonfigError as e:
                 broken.append(e)
     elif what == "models":
-        from ..graph import Graph
+        from ..change.graph import Graph
 
         # a project uses a model as its own, or through a stack that names it (an SLO stack)
         own = Graph.of(repo).own_models()

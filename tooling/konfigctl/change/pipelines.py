@@ -44,12 +44,12 @@ import os
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from .errors import KonfigError, UsageError
-from .files import paths
+from ..errors import KonfigError, UsageError
+from ..files import paths
 
 if TYPE_CHECKING:
+    from ..repo.repository import Repository
     from .affected import Affected
-    from .repo.repository import Repository
 
 TARGETS = ("github", "gitlab")
 GITHUB_MAX_JOBS = 256  # a matrix may generate at most 256 jobs
@@ -608,8 +608,8 @@ def gitlab_child(repo: "Repository", result: "Affected", shard_size: int | None 
     It names no stack: each job selects its slice with ``--shard
     $CI_NODE_INDEX/$CI_NODE_TOTAL`` from the merge-base recorded here.
     """
+    from ..yamlio import dump
     from .graph import shard_count
-    from .yamlio import dump
 
     conf = settings(repo)
     size = shard_size or int(conf["shard_size"])
@@ -694,7 +694,7 @@ def render(repo: "Repository", targets: list[str] | None = None) -> list[Emitted
     (a target dropped from konfig.yaml leaves stale files); with explicit
     ``targets``, only theirs.
     """
-    from .yamlio import dump
+    from ..yamlio import dump
 
     conf = settings(repo)
     chosen = targets or list(conf["targets"])
@@ -764,7 +764,7 @@ def _generated_files(repo: "Repository", target: str) -> list[str]:
 
 def write(repo: "Repository", files: list[Emitted]) -> list[Emitted]:
     """Write the files that differ and remove the stale ones (atomically); return them."""
-    from .files.transaction import atomic_write
+    from ..files.transaction import atomic_write
 
     changed = []
     for f in files:
@@ -795,7 +795,7 @@ def _read(repo: "Repository", rel: str) -> str | None:
 
 def _includes(text: str, target: str) -> bool:
     """Whether a ``.gitlab-ci.yml`` of the user's includes ``target`` (local include)."""
-    from .yamlio import load
+    from ..yamlio import load
 
     try:
         data = load(text, GITLAB_ROOT).data
@@ -816,7 +816,7 @@ def _check_top_of_git(repo: "Repository") -> None:
     if not os.path.isdir(os.path.join(repo.root, ".git")) and not os.path.isfile(
             os.path.join(repo.root, ".git")):
         try:
-            from .files import git
+            from ..files import git
 
             prefix = git.prefix_of(git.open_repo(repo.root), repo.root)
         except KonfigError:

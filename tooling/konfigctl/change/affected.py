@@ -13,15 +13,15 @@ import dataclasses
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError, UsageError
-from .files import git, paths
+from .. import formats
+from ..errors import KonfigError, UsageError
+from ..files import git, paths
 from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
-    from .repo.selector import Selector
-    from .repo.stack import Stack
+    from ..repo.repository import Repository
+    from ..repo.selector import Selector
+    from ..repo.stack import Stack
 
 UNCOMMITTED = "work tree"
 
@@ -59,7 +59,7 @@ class Affected:
     @cached_property
     def base_repo(self) -> "Repository":
         """The repository at the merge-base, read from git objects."""
-        from .repo.repository import Repository
+        from ..repo.repository import Repository
 
         return Repository.at_revision(self.head_repo.root, self.merge_base, self.git_repo)
 
@@ -86,7 +86,7 @@ def affected_stacks(repo: "Repository", base: str, head: str | None = None) -> l
     Without ``head`` the work tree is what gets checked, so its uncommitted
     changes count too; deleted stacks are left out (nothing to check).
     """
-    from .files.source import WorkTree
+    from ..files.source import WorkTree
 
     uncommitted = head is None and isinstance(repo.source, WorkTree)
     result = compute(repo, base, head, uncommitted=uncommitted)
@@ -105,8 +105,8 @@ def compute(repo: "Repository", base: str, head: str | None = None, *,
     ``head`` defaults to HEAD; ``uncommitted`` compares the work tree instead
     (staged, unstaged and untracked files), which cannot go with another head.
     """
-    from .files.source import WorkTree
-    from .repo.repository import Repository
+    from ..files.source import WorkTree
+    from ..repo.repository import Repository
 
     g = git.open_repo(repo.root)
     prefix = git.prefix_of(g, repo.root)
@@ -244,8 +244,8 @@ def _requires_changed(result: Affected, graph: Graph, path: str,
     The base side is the stack judged with its base ``stack.yaml`` in the head
     repository: one file read from git, only when some policy has ``requires``.
     """
-    from .repo.stack import Stack
-    from .yamlio import load
+    from ..repo.stack import Stack
+    from ..yamlio import load
 
     stack = graph.repo.stack_at(paths.parent(path))
     if stack is None or stack.file != path or not graph.requirements():
@@ -313,7 +313,7 @@ def _base_stack_paths(result: Affected, touched: list[tuple[str, str]]) -> set[s
 
 def _roots_changed(result: Affected) -> bool:
     """Whether ``konfig.yaml``'s roots differ at the merge-base (only they move stacks)."""
-    from .yamlio import load
+    from ..yamlio import load
 
     prefix = git.prefix_of(result.git_repo, result.head_repo.root)
     raw = git.read_at(result.git_repo, result.merge_base, paths.join(prefix, formats.KONFIG_FILE))

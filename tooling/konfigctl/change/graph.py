@@ -43,15 +43,15 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError, UsageError
-from .files import paths
+from .. import formats
+from ..errors import KonfigError, UsageError
+from ..files import paths
 
 if TYPE_CHECKING:
-    from .repo.project import Project
-    from .repo.repository import Repository
-    from .repo.selector import Selector
-    from .repo.stack import Stack
+    from ..repo.project import Project
+    from ..repo.repository import Repository
+    from ..repo.selector import Selector
+    from ..repo.stack import Stack
 
 STACK = "stack"
 PROJECT = "project"
@@ -345,7 +345,7 @@ class Graph:
 
     def policy_selector(self, file: str) -> "Selector | None":
         """The ``when`` of a policy file in this revision; None if it is not here or unreadable."""
-        from .repo.policy import Policy
+        from ..repo.policy import Policy
 
         if not self.repo.exists(file):
             return None
@@ -355,7 +355,7 @@ class Graph:
             return None
 
     def policy_name(self, file: str) -> str:
-        from .repo.policy import Policy
+        from ..repo.policy import Policy
 
         try:
             return Policy(self.repo, file).name if self.repo.exists(file) else _stem(file)
@@ -383,7 +383,7 @@ class Graph:
         """Model -> every library file its renderer imports, transitively, with the chain
         of files that led there (``renderlib.closure``)."""
         if self._library_users is None:
-            from .render import libraries as renderlib
+            from ..render import libraries as renderlib
 
             self._library_users = {}
             for name in sorted(self.repo.model_names()):
@@ -396,8 +396,8 @@ class Graph:
         """Files reachable by ``$ref`` from ``start`` -> the files in between (breadth first)."""
         from urllib.parse import urldefrag, urljoin
 
-        from .repo.model import rel_of, uri_of
-        from .schema.validator import iter_refs
+        from ..repo.model import rel_of, uri_of
+        from ..schema.validator import iter_refs
 
         chains: dict[str, tuple[str, ...]] = {start: ()}
         todo = [(start, data)]
@@ -491,7 +491,7 @@ class Graph:
 
     def _policy_dependents(self, path: str, change: str,
                            extra: Iterable["Selector"]) -> list[tuple["Stack", Reason]]:
-        from .repo.selector import Selector
+        from ..repo.selector import Selector
 
         selectors = list(extra)
         here = self.policy_selector(path)

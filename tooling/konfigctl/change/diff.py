@@ -19,15 +19,15 @@ import difflib
 import json
 from typing import TYPE_CHECKING, Any
 
-from .errors import KonfigError
-from .escaping import md_code, md_fence, md_text, text_line
+from ..errors import KonfigError
+from ..escaping import md_code, md_fence, md_text, text_line
+from ..output import plural
 from .graph import ADDED, CHANGED, DELETED, Reason
-from .output import plural
 
 if TYPE_CHECKING:
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
     from .affected import Affected, AffectedStack
-    from .repo.repository import Repository
-    from .repo.stack import Stack
 
 COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body
 SECTION_LIMIT = 16_000  # one stack's details at most, so one huge diff cannot hide the others
@@ -137,9 +137,9 @@ class Diff:
 def compute(repo: "Repository", base: str, head: str | None = None, *, uncommitted: bool = False,
             render: bool = True) -> Diff:
     """Compare every affected stack between the merge-base and head."""
+    from ..files.source import GitTree
+    from ..repo.repository import Repository
     from .affected import compute as affected
-    from .files.source import GitTree
-    from .repo.repository import Repository
 
     result = affected(repo, base, head, uncommitted=uncommitted)
     head_repo = result.head_repo
@@ -197,7 +197,7 @@ def _stack_diff(a: "AffectedStack", base_repo: "Repository", head_repo: "Reposit
 def _side(repo: "Repository", stack: "Stack | None", render: bool) -> Side:
     if stack is None:
         return Side()
-    from .resolve.merge import resolve
+    from ..resolve.merge import resolve
 
     side = Side()
     try:
@@ -222,7 +222,7 @@ def render_resources(repo: "Repository", stack: "Stack",
     """The stack's rendered resources (``konfigctl.render.renderer.render_stack``), from ``config``
     when it is already resolved."""
     try:
-        from .render.renderer import render_stack
+        from ..render.renderer import render_stack
     except ImportError:
         raise RenderUnavailable() from None
     got = render_stack(repo, stack, config)
@@ -234,7 +234,7 @@ def render_resources(repo: "Repository", stack: "Stack",
 
 def value_changes(old: Any, new: Any, prefix: tuple[Any, ...] = ()) -> list[ValueChange]:
     """Leaf-level changes between two configs (mappings compared key by key)."""
-    from . import keypath as kp
+    from .. import keypath as kp
 
     if isinstance(old, dict) and isinstance(new, dict):
         out = []
@@ -254,7 +254,7 @@ def value_changes(old: Any, new: Any, prefix: tuple[Any, ...] = ()) -> list[Valu
 def _yaml(data: Any) -> str:
     if data is None:
         return ""
-    from .yamlio import dump
+    from ..yamlio import dump
 
     return dump(data) if data != {} else "{}\n"
 
