@@ -15,6 +15,7 @@ Writing bytes to a file is ``files.transaction.atomic_write``.
 
 May import: ``errors``.
 """
+from ..errors import YamlError
 from .read import (
     APPEND_TAG,
     MAX_BYTES,
@@ -38,7 +39,7 @@ from .write import UNPRINTABLE, block_ok, dump, dump_all, needs_quotes, quote_re
 
 __all__ = [
     "APPEND_TAG", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "REPLACE_TAG", "UNPRINTABLE",
-    "AppendList", "Document", "Path_", "Positions", "ReplaceDict", "ReplaceList",
+    "AppendList", "Document", "Path_", "Positions", "ReplaceDict", "ReplaceList", "YamlError",
     "block_ok", "dump", "dump_all", "iter_paths", "load", "load_all", "needs_quotes",
     "parse_value", "plain", "quote_retyped", "reads_as_str", "yaml11_retyped",
 ]
