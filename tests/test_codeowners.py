@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from konfigctl.codeowners import Item, emit, patterns, render
 from konfigctl.escaping import Inexpressible
-from konfigctl.ownership import OwnershipMap, covers
+from konfigctl.owners.codeowners import Item, emit, patterns, render
+from konfigctl.owners.ownership import OwnershipMap, covers
 from konfigctl.repo.repository import Repository
 
 from tests import codeowners_matchers as m

@@ -120,7 +120,7 @@ def reported(unexpressed: list[dict], path: str) -> bool:
         if u["kind"] in ("dir", "file") and (path == u["path"] or path.startswith(u["path"] + "/")):
             return True
         if u["kind"] == "glob":
-            from konfigctl.ownership import covers
+            from konfigctl.owners.ownership import covers
 
             if covers(u["path"], path, u["base"] or ""):
                 return True
@@ -209,7 +209,7 @@ def test_the_gitlab_rule_sections_hold_each_prod_stack_with_its_owners(cli, host
     sections = m.parse_gitlab(data["text"])
     repo = Repository(str(hostile))
     teams = Teams.load(repo)
-    from konfigctl.ownership import stack_of
+    from konfigctl.owners.ownership import stack_of
 
     checked = 0
     for f in files:

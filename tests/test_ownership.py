@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from konfigctl.errors import KonfigError
-from konfigctl.ownership import OwnershipMap, check, covers, literal_prefix
+from konfigctl.owners.ownership import OwnershipMap, check, covers, literal_prefix
 from konfigctl.repo.repository import Repository
 
 from tests.conftest import REPO_ROOT, git_init

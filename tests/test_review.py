@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from konfigctl.errors import KonfigError
-from konfigctl.review import evaluate, suggest_reviewers
+from konfigctl.owners.review import evaluate, suggest_reviewers
+
 from tests.conftest import commit_all, git_init
 
 KONFIG = """\

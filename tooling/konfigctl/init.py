@@ -228,8 +228,8 @@ def _git_init(target: str) -> bool:
 def _generated(repo: "Repository", ci: str) -> list[str]:
     """The files CI checks for drift, written by the code of their commands; returns notes."""
     from .change import pipelines
-    from .codeowners import emit, target_settings
     from .files.transaction import atomic_write
+    from .owners.codeowners import emit, target_settings
 
     rel = target_settings(repo, ci)["path"]
     atomic_write(os.path.join(repo.root, *rel.split("/")), emit(repo, ci))

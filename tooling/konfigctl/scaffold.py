@@ -307,7 +307,7 @@ def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str]
 
 def codeowners_texts(repo: "Repository") -> dict[str, str]:
     """The CODEOWNERS files the repository keeps whose text ``konfig owners codeowners`` would change."""
-    from .codeowners import TARGETS, emit, target_settings
+    from .owners.codeowners import TARGETS, emit, target_settings
 
     out = {}
     for target in TARGETS:

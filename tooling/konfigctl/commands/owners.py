@@ -72,7 +72,7 @@ def resolve(repo: Repository, raw: str, cwd: str | None = None) -> tuple[str, bo
 
 def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str | None = None) -> int:
     """Owners of each path (with the people behind them and where it comes from), or the whole map."""
-    from ..ownership import OwnershipMap
+    from ..owners.ownership import OwnershipMap
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners (use text or json)")
@@ -116,7 +116,7 @@ def _table(out: Output, header: tuple[str, ...], rows: list[tuple[str, ...]]) ->
 def check(repo: Repository, fmt: str, out: Output) -> int:
     """Every project owned, every owner known, no unowned file, no glob that matches nothing."""
     from ..check.validation import exit_code
-    from ..ownership import check as check_ownership
+    from ..owners.ownership import check as check_ownership
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners check (use text or json)")
@@ -147,8 +147,8 @@ def codeowners(repo: Repository, targets: list[str], check: bool, stdout: bool, 
     """
     import difflib
 
-    from ..codeowners import TARGETS, render
     from ..files.transaction import atomic_write
+    from ..owners.codeowners import TARGETS, render
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners codeowners (use text or json)")

@@ -21,18 +21,18 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from . import keypath as kp
-from .files import paths
-from .repo.teams import Teams
+from .. import formats
+from .. import keypath as kp
+from ..files import paths
+from ..repo.teams import Teams
 
 if TYPE_CHECKING:
-    from .errors import Problem
+    from ..errors import Problem
 
 if TYPE_CHECKING:
-    from .repo.project import Project
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.project import Project
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 _WILD = set("*?[")
 
@@ -283,8 +283,8 @@ class OwnershipMap:
 
 def repository_files(repo: "Repository") -> list[str]:
     """The files ownership is checked for: what git tracks or would add; else the work tree."""
-    from .errors import KonfigError as _Err
-    from .files import git
+    from ..errors import KonfigError as _Err
+    from ..files import git
 
     try:
         g = git.open_repo(repo.root)
@@ -301,8 +301,8 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
     ownership and review glob matches some file (a glob that only matches
     files their project owns, or that later rules always override, is a warning).
     """
-    from .errors import KonfigError as _Err
-    from .errors import Problem
+    from ..errors import KonfigError as _Err
+    from ..errors import Problem
 
     omap = OwnershipMap(repo)
     teams = omap.teams

@@ -30,17 +30,17 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError, Problem
-from .escaping import PLATFORM, Inexpressible, codeowners_literal, text_line
-from .files import paths
+from .. import formats
+from ..errors import KonfigError, Problem
+from ..escaping import PLATFORM, Inexpressible, codeowners_literal, text_line
+from ..files import paths
+from ..repo.selector import Selector
 from .ownership import Entry, OwnershipMap, covers, literal_prefix
-from .repo.selector import Selector
 
 if TYPE_CHECKING:
-    from .repo.project import Project
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.project import Project
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 TARGETS = ("github", "gitlab")
 DEFAULT_PATHS = {"github": ".github/CODEOWNERS", "gitlab": ".gitlab/CODEOWNERS"}

@@ -34,18 +34,18 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError
-from .files import git, paths
-from .output import plural
+from .. import formats
+from ..errors import KonfigError
+from ..files import git, paths
+from ..output import plural
+from ..repo.selector import Selector
+from ..repo.teams import as_user
 from .ownership import Ownership, OwnershipMap, covers, project_of, stack_of, unique
-from .repo.selector import Selector
-from .repo.teams import as_user
 
 if TYPE_CHECKING:
-    from .repo.project import Project
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.project import Project
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 OWNERS_RULE = "owners"
 EXACT_BUDGET = 200_000  # search nodes for the exact smallest reviewer set; greedy beyond
@@ -411,7 +411,7 @@ def changed_paths(g: Any, root: str, merge_base: str, head: str) -> list[tuple[s
 def evaluate(root: str, base: str, head: str | None, author: str,
              approvers: list[str] | tuple[str, ...] | None) -> Verdict:
     """The verdict for the change ``merge-base(base, head)..head`` by ``author``."""
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
     if not author or not author.strip():
         raise KonfigError("--author is required: the author's approval never counts")
