@@ -5,7 +5,8 @@ import json
 import os
 
 import pytest
-from konfigctl import docs, formats
+from konfigctl import formats
+from konfigctl.authoring import docs
 from konfigctl.repo.repository import Repository
 from konfigctl.resolve.merge import merge
 

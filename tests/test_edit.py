@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
-from konfigctl import edit
+from konfigctl.authoring import edit
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.keypath import Select
 from konfigctl.repo.repository import Repository

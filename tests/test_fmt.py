@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from konfigctl import fmt
+from konfigctl.authoring import fmt
 from konfigctl.repo.repository import Repository
 from konfigctl.yamlio import load
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from konfigctl import __version__, init
+from konfigctl import __version__
+from konfigctl.authoring import init
 from konfigctl.yamlio import load
 
 from tests.ci_tools import konfig_source, pip_into, sh, venv

@@ -362,7 +362,7 @@ def test_rendered_numbers_are_exact_and_labels_route(repo):
 
 def test_the_skeleton_ships_this_repositorys_slo_model():
     """``konfig init`` gives new Konfigs the same model (getting-started.md uses it)."""
-    skeleton = REPO_ROOT / "tooling" / "konfigctl" / "skeleton" / "konfig" / "base"
+    skeleton = REPO_ROOT / "tooling" / "konfigctl" / "authoring" / "skeleton" / "konfig" / "base"
     ours = REPO_ROOT / "konfig" / "base"
     files = [p.relative_to(ours) for p in (ours / "models" / "slo").rglob("*") if p.is_file()]
     files += [Path("lib/promql.py"), Path("lib/kube.py"), Path("crds/prometheusrule.yaml")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from konfigctl import templates as tpl
+from konfigctl.authoring import templates as tpl
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.repo.repository import Repository
 from konfigctl.yamlio import load

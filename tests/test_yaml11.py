@@ -14,10 +14,10 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from konfigctl import yamlio
-from konfigctl.edit import apply_text, parse_spec
-from konfigctl.fmt import format_text
+from konfigctl.authoring.edit import apply_text, parse_spec
+from konfigctl.authoring.fmt import format_text
+
 from tests.test_templates import APP_TEMPLATE, add_template
 
 RETYPED = ["on", "off", "yes", "no", "y", "n", "true", "false", "On", "OFF", "Yes", "NO", "Y", "N", "True",
@@ -91,7 +91,7 @@ def test_dump_and_set_mean_the_same_to_pyyaml(value):
 
 
 def _set(path: str, value: str):
-    from konfigctl.edit import SET, Spec
+    from konfigctl.authoring.edit import SET, Spec
     from konfigctl.keypath import parse
 
     return Spec(SET, parse(path), value, f"{path}=...")
@@ -133,7 +133,7 @@ def test_new_from_a_template_quotes_a_var_that_yaml11_retypes(cli, mini):
 
 
 def test_owner_names_yaml11_would_retype_are_quoted_in_templates():
-    from konfigctl.templates import flow_list
+    from konfigctl.authoring.templates import flow_list
 
     assert yaml.safe_load(flow_list(["on", "data", "y"])) == ["on", "data", "y"]
 

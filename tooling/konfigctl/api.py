@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Union
 
-from .edit import EditResult, Spec, parse_spec
+from .authoring.edit import EditResult, Spec, parse_spec
 from .errors import KonfigError, Problem
 
 if TYPE_CHECKING:
@@ -117,8 +117,8 @@ def set(name: StackLike, specs: list[str] | list[Spec], *, layer: str | None = N
     ``EditRefused`` if the change makes a stack invalid (unless ``force``).
     The changed stacks' ``golden.yaml`` files are rendered anew (``update_golden``).
     """
+    from .authoring.edit import edit_file
     from .commands.set import new_layer_text, target_file
-    from .edit import edit_file
 
     r, s = _repo_and_stack(name, repo)
     rel, may_create = target_file(r, s, layer)
@@ -140,7 +140,7 @@ def override_file(path: str | os.PathLike, specs: list[str] | list[Spec], *, for
     Konfig the file is edited as it is. ``result.changed`` says whether the
     file changed.
     """
-    from .edit import edit_file
+    from .authoring.edit import edit_file
     from .repo.repository import Repository, find_root
 
     abspath = os.path.abspath(os.fspath(path))
@@ -165,7 +165,7 @@ def _override_plain(abspath: str, specs: list[str] | list[Spec], dry_run: bool) 
 
     from filelock import FileLock
 
-    from .edit import LOCK_TIMEOUT, apply_text, parse_specs
+    from .authoring.edit import LOCK_TIMEOUT, apply_text, parse_specs
     from .files.transaction import atomic_write
 
     parsed = parse_specs(specs)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from ..docs import MODELS_DIR, generate, stale
+from ..authoring.docs import MODELS_DIR, generate, stale
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
 from ..repo.repository import Repository

@@ -4,10 +4,10 @@ from __future__ import annotations
 import difflib
 import os
 
-from ..edit import locked, write_files
+from ..authoring.edit import locked, write_files
+from ..authoring.fmt import check_files, format_file, konfig_files
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
 from ..files import paths
-from ..fmt import check_files, format_file, konfig_files
 from ..output import Output, plural
 from ..repo.repository import Repository
 

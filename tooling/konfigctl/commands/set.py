@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 
 from .. import formats
+from ..authoring.edit import EditResult, edit_file
 from ..check.validation import require_usable
-from ..edit import EditResult, edit_file
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..files import paths
 from ..output import Output, plural

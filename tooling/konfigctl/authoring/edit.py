@@ -39,16 +39,16 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from . import keypath as kp
-from .errors import KonfigError, Problem, UsageError
-from .files import paths
-from .yamlio import load, parse_value, plain
+from .. import formats
+from .. import keypath as kp
+from ..errors import KonfigError, Problem, UsageError
+from ..files import paths
+from ..yamlio import load, parse_value, plain
 
 if TYPE_CHECKING:
-    from .repo.model import MergeSpec
-    from .repo.repository import Repository
-    from .repo.stack import Stack
+    from ..repo.model import MergeSpec
+    from ..repo.repository import Repository
+    from ..repo.stack import Stack
 
 SET, DELETE, APPEND = "set", "delete", "append"
 LOCK_TIMEOUT = 120.0  # seconds: a bot queue behind a slow validation waits, a stuck lock fails
@@ -120,8 +120,8 @@ def _typed(spec: Spec, ctx: Context) -> Any:
 def apply_text(text: str, filename: str, prefix: tuple[str, ...], specs: list[Spec],
                ctx: Context | None = None) -> str:
     """``text`` with ``specs`` applied under ``prefix``; exactly ``text`` if the data does not change."""
-    from .yamlio import roundtrip as rt
-    from .yamlio.roundtrip import dump_roundtrip, load_roundtrip
+    from ..yamlio import roundtrip as rt
+    from ..yamlio.roundtrip import dump_roundtrip, load_roundtrip
 
     ctx = ctx or Context()
     before = load(text, filename).data
@@ -164,7 +164,7 @@ def rt_plain(data: Any) -> Any:
 
 
 def _same_data(a: Any, b: Any) -> bool:
-    from .yamlio.roundtrip import same
+    from ..yamlio.roundtrip import same
 
     return same(plain(a), b)
 
@@ -178,7 +178,7 @@ def _check_written(text: str, data: Any, filename: str) -> None:
 
 def _container(data: Any, prefix: tuple[str, ...], filename: str) -> tuple[Any, Any, Any]:
     """(the mapping specs apply to, its parent, its key in the parent), created if missing."""
-    from .yamlio import roundtrip as rt
+    from ..yamlio import roundtrip as rt
 
     node, parent, pkey = data, None, None
     for key in prefix:
@@ -193,7 +193,7 @@ def _container(data: Any, prefix: tuple[str, ...], filename: str) -> tuple[Any, 
 
 
 def _apply(config: Any, cparent: Any, ckey: Any, spec: Spec, ctx: Context, filename: str) -> None:
-    from .yamlio import roundtrip as rt
+    from ..yamlio import roundtrip as rt
 
     path = _layer_path(config, cparent, ckey, spec.path, ctx, filename, materialize=spec.op != DELETE)
     text = kp.format(spec.path)
@@ -336,7 +336,7 @@ def _near(config: Any, resolved: Any, path: kp.KeyPath) -> str | None:
 def _walk(config: Any, parent: Any, pkey: Any, segs: kp.KeyPath, full: kp.KeyPath, *, then: Any,
           create: bool = True) -> tuple[Any, Any, Any]:
     """Descend ``segs`` from ``config`` (creating containers on the way); (node, parent, key in parent)."""
-    from .yamlio import roundtrip as rt
+    from ..yamlio import roundtrip as rt
 
     node = config
     for i, seg in enumerate(segs):
@@ -483,7 +483,7 @@ def layer_prefix(repo: "Repository", rel: str) -> tuple[str, ...]:
 
 def stacks_using(repo: "Repository", rel: str) -> list["Stack"]:
     """The stacks a file feeds: those that have it as a layer (and a project's, for ``project.yaml``)."""
-    from .resolve import layers as layers_mod
+    from ..resolve import layers as layers_mod
 
     directory, _, name = rel.rpartition("/")
     own = repo.stack_at(directory) if name == formats.STACK_FILE else None
@@ -524,7 +524,7 @@ def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, st
     that have a ``golden.yaml`` get it rendered anew (``konfig test --update``),
     so the change and its expected output travel together.
     """
-    from .files.source import WorkTree
+    from ..files.source import WorkTree
 
     if not isinstance(repo.source, WorkTree):
         raise UsageError(f"cannot edit {repo.source.label}: edits need the work tree")
@@ -554,7 +554,7 @@ def _plan_goldens(changed: "Repository", result: EditResult) -> dict[str, str]:
     Stacks with validation problems the edit did not introduce (or forced)
     keep their golden file, as ``konfig test --update`` would.
     """
-    from .check.stack_test import failure_line, plan_goldens
+    from ..check.stack_test import failure_line, plan_goldens
 
     stacks = [s for s in (changed.stack_at(p) for p in result.stacks)
               if s is not None and changed.exists(s.golden_file)]
@@ -591,7 +591,7 @@ def locked(repo: "Repository", rel: str) -> Iterator[None]:
 def write_files(repo: "Repository", files: dict[str, bytes | str]) -> list[str]:
     """Write repository files together (``transaction``): a full disk or a read-only
     file is one line of error, and then none of them changed."""
-    from .files.transaction import write_files as write
+    from ..files.transaction import write_files as write
 
     return write(repo, files)
 
@@ -600,7 +600,7 @@ def _edit_locked(repo: "Repository", rel: str, specs: list[Spec], stack: "Stack 
                  dry_run: bool, create: bool, new_text: str) -> tuple[EditResult, "Repository | None"]:
     """The edit checked in memory (nothing written), and the repository as it would be after it
     (None when nothing changes)."""
-    from .resolve.merge import resolve
+    from ..resolve.merge import resolve
 
     # Every file is read again under the lock: an edit that waited for another
     # one applies on top of it instead of overwriting it. (Which stacks exist is
@@ -658,7 +658,7 @@ def _concrete(config: Any, path: Any) -> Any:
 
 
 def _describe(loc: tuple[str, int | None, int | None]) -> str:
-    from .errors import location
+    from ..errors import location
 
     return location(*loc)
 
@@ -671,7 +671,7 @@ def _problem_key(p: Problem) -> tuple[Any, ...]:
 def _new_problems(before_repo: "Repository", after_repo: "Repository",
                   stacks: list["Stack"]) -> tuple[list[Problem], list[Problem]]:
     """(problems the edit introduces, problems that were there before it too)."""
-    from .check.validation import validate
+    from ..check.validation import validate
 
     after = validate(after_repo, stacks)
     if not after:
@@ -688,7 +688,7 @@ def _new_problems(before_repo: "Repository", after_repo: "Repository",
 
 def _no_effect(repo: "Repository", stack_path: str, specs: list[Spec], rel: str) -> list[str]:
     """Notes for values set in a layer that a higher layer overrides for this stack."""
-    from .resolve.merge import resolve
+    from ..resolve.merge import resolve
 
     stack = repo.stack_at(stack_path)
     if stack is None:

@@ -19,14 +19,14 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError
-from .escaping import md_code_span
-from .files import paths
-from .repo.model import Model, subschemas, uri_of
+from .. import formats
+from ..errors import KonfigError
+from ..escaping import md_code_span
+from ..files import paths
+from ..repo.model import Model, subschemas, uri_of
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 MODELS_DIR = "docs/models"  # the default of --out: the model pages and their index
 INDEX = "README.md"  # the index page (README.md: code hosts show it in the directory)
@@ -390,7 +390,7 @@ def _sample(repo: "Repository", node: Any, uri: str, name: str, depth: int = 0) 
 
 def example_config(model: Model, defaults: Any) -> dict[str, Any]:
     """The smallest ``config`` that, over the model's defaults, validates against the schema."""
-    from .resolve.merge import merge
+    from ..resolve.merge import merge
 
     repo = model.repo
     uri = uri_of(model.schema_file)
@@ -406,7 +406,7 @@ def example_config(model: Model, defaults: Any) -> dict[str, Any]:
         if not missing:
             break
         for path, k in missing:
-            from .repo.model import schemas_at
+            from ..repo.model import schemas_at
 
             nodes = schemas_at(repo, model.schema, uri, path + (k,))
             value = _sample(repo, nodes[0][0], nodes[0][1], k) if nodes else "example"
@@ -481,7 +481,7 @@ def _default_cell(f: Field) -> str:
 
 def model_page(ref: Reference, page_dir: str) -> str:
     """The Markdown page of one model, to be written in ``page_dir`` (absolute: links are relative to it)."""
-    from .yamlio import dump
+    from ..yamlio import dump
 
     m = ref.model
     repo = m.repo
@@ -498,7 +498,7 @@ def model_page(ref: Reference, page_dir: str) -> str:
         lines.append(f"| Defaults (lowest layer) | {link(m.defaults_file)} |")
     if repo.exists(m.render_file):
         lines.append(f"| Renderer | {link(m.render_file)} |")
-        from .render.libraries import closure
+        from ..render.libraries import closure
 
         libs = sorted(f for f in closure(repo, m.render_file) if f != m.render_file and repo.exists(f))
         if libs:

@@ -28,12 +28,12 @@ import re
 import string
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError, UsageError
-from .files import paths
+from .. import formats
+from ..errors import KonfigError, UsageError
+from ..files import paths
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 TEMPLATES_DIR = "templates"
 META_FILE = "template.yaml"
@@ -163,7 +163,7 @@ def yaml_scalar(text: str) -> str:
     """``text`` as a YAML scalar that reads back as this string (quoted only when needed)."""
     import json
 
-    from .yamlio import parse_value, yaml11_retyped
+    from ..yamlio import parse_value, yaml11_retyped
 
     try:
         plain = (parse_value(text) == text and text.strip() == text and ": " not in text
@@ -178,7 +178,7 @@ def flow_list(items: list[str]) -> str:
     import json
 
     def q(s: str) -> str:
-        from .yamlio import yaml11_retyped
+        from ..yamlio import yaml11_retyped
 
         if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", s) and not yaml11_retyped(s):
             return s

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import formats
-from .errors import KonfigError
-from .files import paths
+from .. import formats
+from ..errors import KonfigError
+from ..files import paths
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 MAPPING_INDENT = 2
 DASH_OFFSET = 2
@@ -79,10 +79,10 @@ def konfig_files(repo: "Repository", under: list[str] | None = None) -> list[str
 
 def format_text(text: str, filename: str, kind: str | None = None) -> str:
     """``text`` in the canonical layout (exactly ``text`` if it already is)."""
+    from ..yamlio import load, quote_retyped
+    from ..yamlio import roundtrip as rt
+    from ..yamlio.roundtrip import dump_roundtrip, load_roundtrip
     from .edit import _same_data, rt_plain
-    from .yamlio import load, quote_retyped
-    from .yamlio import roundtrip as rt
-    from .yamlio.roundtrip import dump_roundtrip, load_roundtrip
 
     before = load(text, filename).data
     y, data = load_roundtrip(text, filename)
@@ -106,7 +106,7 @@ def _reindent(node: Any, new_col: int, chain: dict[int, int], pre: list[Any] | N
     any other column stays where it is. ``pre``: the comments above this block's
     first entry when the parent keeps them.
     """
-    from .yamlio import roundtrip as rt
+    from ..yamlio import roundtrip as rt
 
     if not isinstance(node, (rt.CommentedMap, rt.CommentedSeq)) or rt.is_flow(node) or not len(node):
         return
@@ -218,7 +218,7 @@ def _load_cache(repo: "Repository") -> set[str]:
 
 
 def _save_cache(repo: "Repository", keys: set[str]) -> None:
-    from .files.transaction import atomic_write
+    from ..files.transaction import atomic_write
 
     try:
         atomic_write(_cache_file(repo), "\n".join(sorted(keys)) + "\n")
@@ -231,7 +231,7 @@ _Error = tuple[str, "str | None", "int | None", "int | None", "str | None"]
 
 def _format_one(root: str, rel: str) -> tuple[str, bytes | None, _Error | None]:
     """(rel, canonical bytes if they differ, the error); runs in a worker, so plain data out."""
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
     try:
         before, after = format_file(Repository(root), rel)
@@ -248,7 +248,7 @@ def check_files(repo: "Repository", files: list[str], jobs: int | None = None
     content) are skipped; the rest are formatted across the cores when there
     are many.
     """
-    from .check.parallel import default_jobs
+    from ..check.parallel import default_jobs
 
     known = _load_cache(repo)
     todo: list[str] = []

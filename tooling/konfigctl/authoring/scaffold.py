@@ -12,14 +12,14 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import formats
+from .. import formats
+from ..errors import KonfigError, Problem, UsageError
+from ..files import paths
+from ..yamlio import quote_retyped
 from . import templates as tpl
-from .errors import KonfigError, Problem, UsageError
-from .files import paths
-from .yamlio import quote_retyped
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 PROJECT, STACK = "project", "stack"
 
@@ -50,7 +50,7 @@ class Scaffold:
 
 def check_owners(repo: "Repository", owners: list[str]) -> None:
     """Every owner is a team of teams.yaml, or a user it knows (a member of a team, or under ``users``)."""
-    from .repo.teams import Teams, is_user
+    from ..repo.teams import Teams, is_user
 
     if not owners:
         raise UsageError("a project needs an owner: --owner TEAM (a team of teams.yaml, or @user)")
@@ -210,7 +210,7 @@ def _quoted(files: dict[str, str]) -> dict[str, str]:
 
 def _check_names_model(files: dict[str, str], rel: str, model: str, project_model: str, tdir: str) -> None:
     """A stack of another model than its project's is one only if its stack.yaml says so."""
-    from .yamlio import load
+    from ..yamlio import load
 
     text = files.get(paths.join(rel, formats.STACK_FILE), "")
     try:
@@ -227,7 +227,7 @@ def _check_names_model(files: dict[str, str], rel: str, model: str, project_mode
 
 def check(repo: "Repository", scaffold: Scaffold) -> list[Problem]:
     """Validate the new stacks as if the files were written (the repository is not touched)."""
-    from .check.validation import input_problem, validate
+    from ..check.validation import input_problem, validate
 
     future = repo.with_changes({rel: text.encode("utf-8") for rel, text in scaffold.files.items()})
     mine = [e for e in future.discovery_problems if e.file and paths.is_within(e.file, scaffold.path)]
@@ -254,7 +254,7 @@ def dir_mode() -> int:
 
 def write(repo: "Repository", scaffold: Scaffold) -> None:
     """Write the scaffold's files alone, as one transaction (``konfig init`` renders the rest)."""
-    from .files.transaction import write_files
+    from ..files.transaction import write_files
 
     _still_free(repo, scaffold)
     write_files(repo, dict(scaffold.files))
@@ -280,8 +280,8 @@ def commit(repo: "Repository", scaffold: Scaffold) -> list[str]:
     (``scaffold.problems``) and then nothing is written. Returns the generated
     files written (goldens and CODEOWNERS).
     """
-    from .check.stack_test import plan_goldens
-    from .files.transaction import write_files
+    from ..check.stack_test import plan_goldens
+    from ..files.transaction import write_files
 
     future = repo.with_changes({rel: text.encode("utf-8") for rel, text in scaffold.files.items()})
     stacks = [s for s in (future.stack_at(p) for p in scaffold.stacks) if s is not None]
@@ -300,14 +300,14 @@ def commit(repo: "Repository", scaffold: Scaffold) -> list[str]:
 
 def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str], list[str]]:
     """(golden files written, one line per stack whose other checks fail) -- ``konfig test --update``."""
-    from .check.stack_test import update_goldens
+    from ..check.stack_test import update_goldens
 
     return update_goldens(repo, [s for s in (repo.stack_at(p) for p in stack_paths) if s is not None])
 
 
 def codeowners_texts(repo: "Repository") -> dict[str, str]:
     """The CODEOWNERS files the repository keeps whose text ``konfig owners codeowners`` would change."""
-    from .owners.codeowners import TARGETS, emit, target_settings
+    from ..owners.codeowners import TARGETS, emit, target_settings
 
     out = {}
     for target in TARGETS:

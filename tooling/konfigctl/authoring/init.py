@@ -1,6 +1,6 @@
 """A new Konfig repository (``konfig init DIR``).
 
-The skeleton (``konfigctl/skeleton/``, shipped with the package) holds a
+The skeleton (``konfigctl/authoring/skeleton/``, shipped with the package) holds a
 ``konfig.yaml``, one model with its renderer, an env profile, a policy, a
 template, ``teams.yaml``, a README, a pre-commit config and a ``.gitignore``.
 Files named ``*.init`` are rendered with ``string.Template`` (``${name}``,
@@ -26,10 +26,10 @@ import tempfile
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from .errors import KonfigError, UsageError
+from ..errors import KonfigError, UsageError
 
 if TYPE_CHECKING:
-    from .repo.repository import Repository
+    from ..repo.repository import Repository
 
 EXAMPLE_PROJECT = "konfig/appops/example/hello"
 EXAMPLE_MODEL = "webapp"
@@ -64,7 +64,7 @@ def install_lines(requirement: str | None) -> str:
 def skeleton_files(name: str, ci: str = "github", install: str | None = None) -> dict[str, bytes]:
     """The skeleton's files: repo-relative path -> content, with ``name``, ``ci``, ``install`` filled in."""
     out: dict[str, bytes] = {}
-    top = resources.files("konfigctl").joinpath("skeleton")
+    top = resources.files("konfigctl.authoring").joinpath("skeleton")
 
     def walk(node: object, prefix: str) -> None:
         for child in sorted(node.iterdir(), key=lambda c: c.name):  # type: ignore[attr-defined]
@@ -102,8 +102,8 @@ def _check_not_inside_a_konfig(target: str) -> None:
     Elsewhere inside another Konfig (an ``examples/`` directory) is allowed:
     each command finds the nearest ``konfig.yaml`` above it.
     """
-    from . import formats
-    from .repo.repository import Repository
+    from .. import formats
+    from ..repo.repository import Repository
 
     real = os.path.realpath(target)
     cur = os.path.dirname(real)
@@ -145,14 +145,14 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
 
     ``ci``: the platform whose generated files (CODEOWNERS, pipelines) it gets.
     """
+    from ..check.validation import validate
+    from ..files.transaction import atomic_write
+    from ..repo.repository import Repository
     from . import docs, scaffold
-    from .check.validation import validate
-    from .files.transaction import atomic_write
-    from .repo.repository import Repository
 
     if ci not in CI_TARGETS:
         raise UsageError(f"unknown CI platform {ci!r} (use github or gitlab)")
-    from .change.pipelines import install_hint, running_install
+    from ..change.pipelines import install_hint, running_install
 
     target = os.path.abspath(target)
     _check_target(target)
@@ -227,9 +227,9 @@ def _git_init(target: str) -> bool:
 
 def _generated(repo: "Repository", ci: str) -> list[str]:
     """The files CI checks for drift, written by the code of their commands; returns notes."""
-    from .change import pipelines
-    from .files.transaction import atomic_write
-    from .owners.codeowners import emit, target_settings
+    from ..change import pipelines
+    from ..files.transaction import atomic_write
+    from ..owners.codeowners import emit, target_settings
 
     rel = target_settings(repo, ci)["path"]
     atomic_write(os.path.join(repo.root, *rel.split("/")), emit(repo, ci))
