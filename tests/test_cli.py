@@ -42,7 +42,7 @@ def test_module_entry_point_and_lazy_imports(mini):
 
 
 def test_internal_errors_are_one_line_not_tracebacks(cli, mini, monkeypatch):
-    from konfigctl.commands import listing
+    from konfigctl.commands import list as listing
 
     def boom(*a, **k):
         raise RuntimeError("kaput")

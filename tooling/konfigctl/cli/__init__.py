@@ -29,7 +29,7 @@ Docs: docs/getting-started.md
 
 # Command groups, in the order `konfig --help` shows them.
 MODULES = (
-    "listing",
+    "list",
     "resolve",
     "explain",
     "edit",

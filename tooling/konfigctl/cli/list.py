@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import format_option, run, SELECTOR_OPTION
+from .common import SELECTOR_OPTION, format_option, run
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +25,6 @@ def register(app: typer.Typer) -> None:
           konfig list stacks -l env=prod -L        prod stacks as a table
           konfig list projects -l model=webapp -f json
         """
-        from ..commands.listing import list_
+        from ..commands.list import list_
 
         run(ctx, lambda repo, out: list_(repo, what, selector or [], fmt, long, out))
