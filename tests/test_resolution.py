@@ -9,8 +9,7 @@ from konfigctl import yamlio
 from konfigctl.errors import UsageError
 from konfigctl.repo.model import MergeSpec
 from konfigctl.repo.repository import Repository
-from konfigctl.resolve import layers
-from konfigctl.resolve.merge import Tracker, merge, parse_override, resolve
+from konfigctl.resolve.merge import SHARED_MERGES, Tracker, merge, parse_override, resolve
 
 
 def y(text: str) -> Any:
@@ -178,7 +177,7 @@ def test_shared_layers_are_merged_once_and_never_mutated(mini):
     eu = resolve(repo, repo.find_stack("acme/api/prod/eu")).config
     us = resolve(repo, repo.find_stack("acme/api/prod/us")).config
     assert eu["args"] == ["--region", "eu"] and us["args"] == ["--region", "us"]
-    chains = [k for k in repo.memo if k != layers.BASE_LAYERS_MEMO]
+    chains = repo.memo.of(SHARED_MERGES)
     assert len(chains) == 1  # one shared chain for both regions
     again = resolve(repo, repo.find_stack("acme/api/prod/eu")).config
     assert again == eu

@@ -89,7 +89,7 @@ def _age(top, seconds=3600):
 def _walk(root, top="konfig/appops", errors=None):
     import os
 
-    from konfigctl.check.cache import Listings
+    from konfigctl.files.listings import Listings
 
     tree = WorkTree(str(root))
     listings = Listings(os.path.join(str(root), ".konfig-cache", "listings.json"), str(root))

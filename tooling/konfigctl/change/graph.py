@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from .. import formats
 from ..errors import KonfigError, UsageError
 from ..files import paths
+from ..repo.memo import Slot
 
 if TYPE_CHECKING:
     from ..repo.project import Project
@@ -123,13 +124,15 @@ class Graph:
         self._schema_users: list[tuple[str, str, dict[str, tuple[str, ...]]]] | None = None
         self._library_users: dict[str, dict[str, tuple[str, ...]]] | None = None
         self._suffixes: dict[str, list[str]] | None = None
+        self._requirements: list[tuple[str, Any]] | None = None
+        self._global_list: list[str] | None = None
 
     @classmethod
     def of(cls, repo: "Repository") -> "Graph":
-        g = repo.memo.get("graph")
+        g = repo.memo.get(_GRAPH)
         if g is None:
-            g = repo.memo["graph"] = cls(repo)
-        return g  # type: ignore[no-any-return]
+            g = repo.memo.put(_GRAPH, cls(repo))
+        return g
 
     # -- discovery lookups (no file is parsed) ----------------------------------
 
@@ -266,7 +269,7 @@ class Graph:
 
     def requirements(self) -> list[tuple[str, Any]]:
         """(policy file, ``Requirement``) of every readable policy with ``requires``."""
-        got = self.repo.memo.get("graph.requirements")
+        got = self._requirements
         if got is None:
             got = []
             for policy in self.repo.policies:
@@ -276,8 +279,8 @@ class Graph:
                     continue
                 if req is not None:
                     got.append((policy.file, req))
-            self.repo.memo["graph.requirements"] = got
-        return got  # type: ignore[no-any-return]
+            self._requirements = got
+        return got
 
     def required_by(self, stack: "Stack") -> list[tuple[str, list["Stack"]]]:
         """(policy file, the stacks it selects that ``stack`` meets its ``requires`` for)."""
@@ -611,11 +614,10 @@ class Graph:
         return [f for f in out if not any(paths.is_within(f, s) for s in skipped)]
 
     def _global_files(self) -> list[str]:
-        got = self.repo.memo.get("graph.global_files")
+        got = self._global_list
         if got is None:
-            got = [f for f in self.repo.source.files() if self.is_global(f)]
-            self.repo.memo["graph.global_files"] = got
-        return got  # type: ignore[no-any-return]
+            got = self._global_list = [f for f in self.repo.source.files() if self.is_global(f)]
+        return got
 
     # -- depends_on: ordering and cycles -----------------------------------------------
 
@@ -712,6 +714,8 @@ class Graph:
             raise KonfigError("depends_on cycle among " + ", ".join(stuck))  # pragma: no cover
         return [wanted[p] for p in ordered if p in wanted]
 
+
+_GRAPH: Slot[Graph] = Slot("graph")
 
 _MODEL_LINE = re.compile(rb"^model[ ]*:[ ]+([A-Za-z0-9][A-Za-z0-9_.-]*)[ ]*(?:#[^\n]*)?\r?$", re.M)
 

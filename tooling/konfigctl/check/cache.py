@@ -13,13 +13,11 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from ..files.transaction import atomic_write
-
-if TYPE_CHECKING:
-    from ..repo.repository import Repository
+from ..errors import KonfigError
+from ..files.transaction import prepare_cache_dir
 
 FORMAT = "1"  # bump when the shape of entries changes
 
@@ -69,7 +67,7 @@ class Cache:
         d = os.path.dirname(path)
         if d not in self._dirs:
             assert self.root is not None
-            _prepare(self.root)
+            prepare_cache_dir(self.root)
             os.makedirs(d, exist_ok=True)
             self._dirs.add(d)
         tmp = f"{path}.{os.getpid()}.tmp"
@@ -85,17 +83,6 @@ class Cache:
             raise
 
 
-def _prepare(root: str) -> None:
-    """Create the cache directory, ignored by git and marked as a cache for backup tools."""
-    if os.path.isfile(os.path.join(root, ".gitignore")):
-        return
-    os.makedirs(root, exist_ok=True)
-    atomic_write(os.path.join(root, ".gitignore"), "# konfig's cache: safe to delete\n*\n")
-    atomic_write(os.path.join(root, "CACHEDIR.TAG"),
-                 "Signature: 8a477f597d28d172789f06886806bc55\n"
-                 "# konfig's cache of check results (https://bford.info/cachedir/)\n")
-
-
 def hash_parts(parts: Iterable[str | bytes]) -> str:
     h = hashlib.sha256()
     for p in parts:
@@ -105,27 +92,33 @@ def hash_parts(parts: Iterable[str | bytes]) -> str:
     return h.hexdigest()
 
 
-def file_digest(repo: "Repository", rel: str) -> str:
-    """sha256 of a repository file (``-`` when it does not exist), once per repository."""
-    memo = repo.memo.setdefault("cache.digests", {})
-    d = memo.get(rel)
-    if d is None:
-        from ..errors import KonfigError
+class Digests:
+    """sha256 of files read through ``read`` (``-`` for one that cannot be read), each file once.
 
-        try:
-            d = hashlib.sha256(repo.read(rel)).hexdigest()
-        except KonfigError:
-            d = "-"
-        memo[rel] = d
-    return d  # type: ignore[no-any-return]
+    One per repository revision (``Memo.digests``): keys are computed in the main
+    process, and many stacks share most of their files.
+    """
 
+    def __init__(self, read: Callable[[str], bytes]) -> None:
+        self.read = read
+        self._known: dict[str, str] = {}
 
-def files_digest(repo: "Repository", files: Iterable[str]) -> str:
-    """One digest of several files, their names included (a rename is a change)."""
-    parts: list[str] = []
-    for rel in sorted(set(files)):
-        parts += [rel, file_digest(repo, rel)]
-    return hash_parts(parts)
+    def file(self, rel: str) -> str:
+        d = self._known.get(rel)
+        if d is None:
+            try:
+                d = hashlib.sha256(self.read(rel)).hexdigest()
+            except KonfigError:
+                d = "-"
+            self._known[rel] = d
+        return d
+
+    def files(self, files: Iterable[str]) -> str:
+        """One digest of several files, their names included (a rename is a change)."""
+        parts: list[str] = []
+        for rel in sorted(set(files)):
+            parts += [rel, self.file(rel)]
+        return hash_parts(parts)
 
 
 # Libraries whose behaviour is part of a result: schemas, validation, YAML.
@@ -185,68 +178,3 @@ def tool_fingerprint() -> str:
                     parts.append(f.read())
     parts.extend(library_versions())
     return hash_parts(parts)
-
-
-class Listings:
-    """Directory listings kept between runs, each trusted while its directory is unchanged.
-
-    Discovery lists every directory under the roots (7,000 at 5,000 stacks:
-    most of ``konfig list``'s time). Adding, removing or renaming an entry
-    changes its directory's mtime, so a listing is reused while the
-    directory's (mtime, inode) are what they were. Listings of directories
-    changed in the last few seconds are not kept (a later change could land
-    on the same timestamp tick), nor those holding symlinks (their targets
-    may change without the directory changing). Unlike the result cache this
-    one is keyed by timestamps: it holds only names, which a stat confirms.
-    """
-
-    VERSION = 1
-    SETTLE_NS = 2_000_000_000  # coarse filesystems tick in 1-2 s
-
-    def __init__(self, path: str, root: str) -> None:
-        self.path = path
-        self.root = root
-        self.entries: dict[str, list[Any]] = {}
-        self.dirty = False
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-            if data.get("version") == self.VERSION and data.get("root") == root:
-                self.entries = data["dirs"]
-        except (OSError, ValueError, AttributeError, KeyError, TypeError):
-            pass  # missing or unreadable: a miss
-
-    def get(self, rel: str, st: os.stat_result) -> tuple[list[str], list[str]] | None:
-        e = self.entries.get(rel)
-        if e and e[0] == st.st_mtime_ns and e[1] == st.st_ino:
-            return list(e[2]), list(e[3])
-        return None
-
-    def put(self, rel: str, st: os.stat_result, dirs: list[str], files: list[str], now_ns: int) -> None:
-        if now_ns - st.st_mtime_ns < self.SETTLE_NS:
-            self.forget(rel)
-            return
-        entry = [st.st_mtime_ns, st.st_ino, list(dirs), list(files)]
-        if self.entries.get(rel) != entry:
-            self.entries[rel] = entry
-            self.dirty = True
-
-    def forget(self, rel: str) -> None:
-        if self.entries.pop(rel, None) is not None:
-            self.dirty = True
-
-    def finish(self, top: str, seen: set[str]) -> None:
-        """After a whole walk of ``top``: drop directories no longer there, save if anything changed."""
-        below = top + "/"
-        for rel in [r for r in self.entries if (r == top or not top or r.startswith(below)) and r not in seen]:
-            self.forget(rel)
-        if not self.dirty:
-            return
-        root = os.path.dirname(self.path)
-        try:
-            _prepare(root)
-            atomic_write(self.path, json.dumps({"version": self.VERSION, "root": self.root, "dirs": self.entries},
-                                               separators=(",", ":")), durable=False)
-            self.dirty = False
-        except OSError:
-            pass  # a read-only checkout still works, just not faster

@@ -27,9 +27,10 @@ from ..errors import KonfigError
 from ..files import paths
 from ..render import golden
 from ..render import libraries as renderlib
+from ..repo.memo import Slot
 from ..resolve import layers as layers_mod
 from . import cache as cache_mod
-from .cache import Cache, file_digest
+from .cache import Cache, Digests
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
@@ -252,7 +253,7 @@ def run(repo: "Repository", stacks: list[Any], *, jobs: int | None = None, use_c
     todo = []
     for s in stacks:
         base = input_key(repo, s) if cache.enabled else None
-        key = result_key(base, file_digest(repo, s.golden_file))
+        key = result_key(base, digests(repo).file(s.golden_file))
         keys[s.path] = (base, key)
         hit = cache.get(key)
         if hit is not None:
@@ -316,9 +317,23 @@ def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None
 
 # -- cache keys ---------------------------------------------------------------------
 
+_DIGESTS: Slot[Digests] = Slot("file digests")
+_SHARED_DIGEST: Slot[str] = Slot("shared digest")  # settings, policies, env profiles, CRDs, the tool
+_MODEL_DIGESTS: Slot[dict[str, str]] = Slot("model digests", dict)  # model -> its files' digest
+_SCOPE_DIGESTS: Slot[dict[str, str]] = Slot("requires digests", dict)  # requires scope -> digest
+
+
+def digests(repo: "Repository") -> Digests:
+    """The revision's file digests (each file hashed once, read through ``repo.read``)."""
+    d = repo.memo.get(_DIGESTS)
+    if d is None:
+        d = repo.memo.put(_DIGESTS, Digests(repo.read))
+    return d
+
+
 def _shared_digest(repo: "Repository") -> str:
     """What every stack depends on: settings, policies, env profiles, CRD schemas, the tool."""
-    d = repo.memo.get("testing.shared")
+    d = repo.memo.get(_SHARED_DIGEST)
     if d is None:
         from ..render import kubernetes as kube
 
@@ -327,20 +342,20 @@ def _shared_digest(repo: "Repository") -> str:
         for top in ("envs", "crds"):
             for rel, _dirs, names in repo.source.walk(paths.join(repo.base, top)):
                 files += [paths.join(rel, n) for n in names]
-        d = repo.memo["testing.shared"] = cache_mod.hash_parts(
-            [cache_mod.tool_fingerprint(), cache_mod.files_digest(repo, files),
-             kube.schema_version(str(repo.settings["kubernetes_version"]))])
-    return d  # type: ignore[no-any-return]
+        d = repo.memo.put(_SHARED_DIGEST, cache_mod.hash_parts(
+            [cache_mod.tool_fingerprint(), digests(repo).files(files),
+             kube.schema_version(str(repo.settings["kubernetes_version"]))]))
+    return d
 
 
 def _model_digest(repo: "Repository", name: str) -> str:
-    key = ("testing.model", name)
-    d = repo.memo.get(key)
+    known = repo.memo.of(_MODEL_DIGESTS)
+    d = known.get(name)
     if d is None:
         model = repo.model(name)
         libs = [f for f in renderlib.closure(repo, model.render_file) if f != model.render_file]
-        d = repo.memo[key] = cache_mod.files_digest(repo, model.files() + model.schema_files() + libs)
-    return d  # type: ignore[no-any-return]
+        d = known[name] = digests(repo).files(model.files() + model.schema_files() + libs)
+    return d
 
 
 def input_key(repo: "Repository", stack: "Stack") -> str | None:
@@ -377,18 +392,18 @@ def _requires_digests(repo: "Repository", stack: "Stack") -> list[str]:
             continue
         scope = (stack.project.path if "project" in req.same
                  else f"org {stack.project.org}" if "org" in req.same else "all")
-        key = ("testing.requires", scope)
-        d = repo.memo.get(key)
+        known = repo.memo.of(_SCOPE_DIGESTS)
+        d = known.get(scope)
         if d is None:
             files = [s.file for s in req.scope(repo, stack)]
-            d = repo.memo[key] = cache_mod.hash_parts(
+            d = known[scope] = cache_mod.hash_parts(
                 [scope] + [file_and_digest(repo, f) for f in files])
         out.append(f"requires:{policy.file}:{d}")
     return out
 
 
 def file_and_digest(repo: "Repository", rel: str) -> str:
-    return f"{rel}@{cache_mod.file_digest(repo, rel)}"
+    return f"{rel}@{digests(repo).file(rel)}"
 
 
 def result_key(base: str | None, golden_digest: str) -> str | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import keypath as kp
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem
+from ..repo.memo import Slot
 from ..resolve.merge import Resolution, resolve
 from ..schema.validator import explain_all
 
@@ -37,11 +38,15 @@ def exit_code(problems: Iterable[Problem]) -> int:
     return code
 
 
+_USABLE: Slot[tuple[list[Policy], list[Problem]]] = Slot("usable policies")
+_PROJECT_MODELS: Slot[dict[str, str | None]] = Slot("project models", dict)  # from project.yaml text
+
+
 def usable_policies(repo: "Repository") -> tuple[list["Policy"], list[Problem]]:
     """Policies that load and compile; a broken one is reported once, not per stack."""
-    cached = repo.memo.get("usable_policies")
+    cached = repo.memo.get(_USABLE)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     good, problems = [], []
     for policy in repo.policies:
         try:
@@ -53,8 +58,7 @@ def usable_policies(repo: "Repository") -> tuple[list["Policy"], list[Problem]]:
             problems.append(input_problem(e))
             continue
         good.append(policy)
-    repo.memo["usable_policies"] = (good, problems)
-    return good, problems
+    return repo.memo.put(_USABLE, (good, problems))
 
 
 def require_usable(repo: "Repository", stacks: list["Stack"]) -> None:
@@ -129,7 +133,7 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
 def _model_of(repo: "Repository", project: Any) -> str | None:
     """A project's model, from its text when that is certain (``graph.peek_model``); None if
     unreadable. Remembered per repository: the usage warnings ask for many projects twice."""
-    known: dict[str, str | None] = repo.memo.setdefault("project_models", {})
+    known = repo.memo.of(_PROJECT_MODELS)
     if project.path not in known:
         from ..change.graph import peek_model
 

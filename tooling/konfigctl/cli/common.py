@@ -47,8 +47,11 @@ def output(ctx: typer.Context) -> "Output":
     return Output(color=globals_of(ctx).color)
 
 
-def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) -> None:
-    """Call ``fn(repo, out)`` (or ``fn(out)``), print errors as one line, exit with its code."""
+def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True, listings: bool = True) -> None:
+    """Call ``fn(repo, out)`` (or ``fn(out)``), print errors as one line, exit with its code.
+
+    ``listings=False`` (``--no-cache``) opens the repository without the directory listings
+    kept in its cache directory."""
     from ..errors import EXIT_INTERNAL, EXIT_SIGPIPE, KonfigError
 
     out = output(ctx)
@@ -56,7 +59,7 @@ def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) 
         if needs_repo:
             from ..repo.repository import Repository
 
-            repo = Repository.discover(repo=globals_of(ctx).repo)
+            repo = Repository.discover(repo=globals_of(ctx).repo, listings=listings)
             with out.slow_renders():  # on a terminal: which stack a slow renderer is at
                 code = fn(repo, out)
         else:

@@ -18,7 +18,6 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for test (use text or json)")
     started = time.perf_counter()
-    repo.use_cache = use_cache
     stacks = select(repo, targets, cwd)
     repo_problems = [input_problem(e) for e in repo.discovery_problems] if targets.whole_repo else []
     results, written = testing.run(repo, stacks, jobs=jobs, use_cache=use_cache, update=update,

@@ -17,7 +17,7 @@ from ..errors import KonfigError
 from . import paths
 
 if TYPE_CHECKING:
-    from ..check.cache import Listings
+    from .listings import Listings
 
 class Source(Protocol):
     root: str

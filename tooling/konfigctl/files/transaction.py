@@ -46,13 +46,22 @@ import shutil
 import sys
 import tempfile
 import time
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..errors import KonfigError
 from . import paths
 
-if TYPE_CHECKING:
-    from ..repo.repository import Repository
+
+class Opened(Protocol):
+    """What a write needs of a repository (a ``repo.repository.Repository``): where it is,
+    where its cache directory is, and what it reads through (only a work tree is written)."""
+
+    root: str
+    source: Any
+
+    @property
+    def cache_dir(self) -> str: ...
+
 
 STAGING = "tmp"  # under cache_dir
 JOURNAL = "journal.json"
@@ -367,9 +376,7 @@ def _session(cache_dir: str) -> str:
     found = _SESSIONS.get(cache_dir)
     if found is not None and found[0] == os.getpid() and os.path.isdir(found[1]):
         return found[1]
-    from ..check.cache import _prepare
-
-    _prepare(cache_dir)  # the cache directory, its .gitignore ("*") and CACHEDIR.TAG
+    prepare_cache_dir(cache_dir)  # the cache directory, its .gitignore ("*") and CACHEDIR.TAG
     staging = os.path.join(cache_dir, STAGING)
     os.makedirs(staging, exist_ok=True)
     directory = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=staging)
@@ -486,7 +493,7 @@ def _alive(pid: int) -> bool:
 _WORK_TREES: dict[str, str] = {}  # real root of an opened work tree -> its cache_dir
 
 
-def recover_repo(repo: "Repository") -> None:
+def recover_repo(repo: Opened) -> None:
     """``recover`` for an opened work tree; never fails (a broken konfig.yaml is reported later).
 
     The work tree is remembered, so that ``atomic_write`` into it (CODEOWNERS,
@@ -519,7 +526,7 @@ def work_tree_of(path: str) -> tuple[str, str, str] | None:
     return None
 
 
-def write_files(repo: "Repository", files: dict[str, str | bytes]) -> list[str]:
+def write_files(repo: Opened, files: dict[str, str | bytes]) -> list[str]:
     """Write ``files`` (repo-relative path -> content) into the work tree as one transaction."""
     txn = Transaction(repo.root, repo.cache_dir)
     for rel, data in files.items():
@@ -573,3 +580,14 @@ def atomic_write(path: str, text: str | bytes, durable: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def prepare_cache_dir(root: str) -> None:
+    """Create the cache directory, ignored by git and marked as a cache for backup tools."""
+    if os.path.isfile(os.path.join(root, ".gitignore")):
+        return
+    os.makedirs(root, exist_ok=True)
+    atomic_write(os.path.join(root, ".gitignore"), "# konfig's cache: safe to delete\n*\n")
+    atomic_write(os.path.join(root, "CACHEDIR.TAG"),
+                 "Signature: 8a477f597d28d172789f06886806bc55\n"
+                 "# konfig's cache of check results (https://bford.info/cachedir/)\n")

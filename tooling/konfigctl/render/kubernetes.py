@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .. import keypath as kp
 from ..errors import KonfigError
 from ..files import paths
+from ..repo.memo import Slot
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
@@ -208,7 +209,10 @@ class Checker:
 
 def checker(repo: "Repository") -> Checker:
     """The repository's checker (one per repository, shared by every stack)."""
-    c = repo.memo.get("kube.checker")
+    c = repo.memo.get(_CHECKER)
     if c is None:
-        c = repo.memo["kube.checker"] = Checker(repo)
-    return c  # type: ignore[no-any-return]
+        c = repo.memo.put(_CHECKER, Checker(repo))
+    return c
+
+
+_CHECKER: Slot[Checker] = Slot("kubernetes checker")

@@ -23,6 +23,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..files import paths
+from ..repo.memo import Slot
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
@@ -37,6 +38,10 @@ def lib_dir(repo: "Repository") -> str:
 
 def lib_file(repo: "Repository", name: str) -> str:
     return paths.join(lib_dir(repo), f"{name}.py")
+
+
+_IMPORTS: Slot[dict[str, list[tuple[str, int]]]] = Slot("library imports", dict)  # file -> its imports
+_CLOSURES: Slot[dict[str, dict[str, tuple[str, ...]]]] = Slot("library closures", dict)
 
 
 def imports(source: bytes | str) -> list[tuple[str, int]]:
@@ -69,11 +74,11 @@ def valid_name(name: str) -> bool:
 
 def file_imports(repo: "Repository", rel: str) -> list[tuple[str, int]]:
     """``imports`` of a repository file, parsed once per repository (``KonfigError`` if unreadable)."""
-    key = ("renderlib.imports", rel)
-    found = repo.memo.get(key)
+    known = repo.memo.of(_IMPORTS)
+    found = known.get(rel)
     if found is None:
-        found = repo.memo[key] = imports(repo.read(rel))
-    return found  # type: ignore[no-any-return]
+        found = known[rel] = imports(repo.read(rel))
+    return found
 
 
 def closure(repo: "Repository", start: str) -> dict[str, tuple[str, ...]]:
@@ -85,9 +90,9 @@ def closure(repo: "Repository", start: str) -> dict[str, tuple[str, ...]]:
     """
     from ..errors import KonfigError
 
-    key = ("renderlib.closure", start)
-    if key in repo.memo:  # the renderer, the test cache key, the graph and the docs all ask
-        return repo.memo[key]  # type: ignore[no-any-return]
+    known = repo.memo.of(_CLOSURES)
+    if start in known:  # the renderer, the test cache key, the graph and the docs all ask
+        return known[start]
     chains: dict[str, tuple[str, ...]] = {start: ()}
     todo = [start]
     while todo:
@@ -103,5 +108,5 @@ def closure(repo: "Repository", start: str) -> dict[str, tuple[str, ...]]:
             if target not in chains:
                 chains[target] = chains[cur] + (cur,)
                 todo.append(target)
-    repo.memo[key] = chains
+    known[start] = chains
     return chains

@@ -41,6 +41,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EXIT_FAILED, KonfigError, kind_of
+from ..repo.memo import Slot
 from . import libraries as renderlib
 
 if TYPE_CHECKING:
@@ -188,12 +189,14 @@ def _safe_import(name: str, globals: Any = None, locals: Any = None, fromlist: A
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
+_RENDERERS: Slot[dict[str, Renderer]] = Slot("renderers", dict)  # model -> its compiled renderer
+
+
 def load_renderer(repo: "Repository", model_name: str) -> Renderer:
     """The ``render`` function of a model, compiled from its source once per repository."""
-    key = ("renderer", model_name)
-    cached = repo.memo.get(key)
+    cached = repo.memo.of(_RENDERERS).get(model_name)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     model = repo.model(model_name)
     file = model.render_file
     if not repo.exists(file):
@@ -209,7 +212,7 @@ def load_renderer(repo: "Repository", model_name: str) -> Renderer:
     # Its module code runs only under the runner (it may loop too): a module that
     # does not load fails each stack at its render, as a renderer that raises does.
     renderer = Renderer(model_name, file, code, libs)
-    repo.memo[key] = renderer
+    repo.memo.of(_RENDERERS)[model_name] = renderer
     return renderer
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urldefrag, urljoin
 from ..errors import KonfigError, Problem, clip, quote
 from ..files import paths
 from ..schema import ecma
+from .memo import Slot
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -115,6 +116,9 @@ class Model:
         return out
 
 
+_FINDINGS: Slot[dict[tuple[str, tuple[Any, ...]], list[Problem]]] = Slot("schema findings", dict)
+
+
 def schema_findings(repo: "Repository", file: str, schema: Any,
                     prefix: tuple[Any, ...] = ()) -> list[Problem]:
     """What keeps a schema (a model's, a policy's, at ``prefix`` in ``file``) from working,
@@ -122,10 +126,11 @@ def schema_findings(repo: "Repository", file: str, schema: Any,
     (a shared schema it references included). Found once per repository."""
     from ..schema.validator import lint
 
+    known = repo.memo.of(_FINDINGS)
     key = (file, prefix)
-    done = repo.schema_findings.get(key)
+    done = known.get(key)
     if done is not None:
-        return done  # type: ignore[no-any-return]
+        return done
 
     def load(uri: str) -> tuple[Any, tuple[Any, ...]] | None:
         rel = rel_of(uri)
@@ -143,7 +148,7 @@ def schema_findings(repo: "Repository", file: str, schema: Any,
         out.append(Problem(f.message, file=rel, line=line, col=col, severity=f.severity, check="schema",
                            source=f"schema of {file}" if rel != file else ""))
     out.sort(key=lambda p: (not p.is_error, p.file or "", p.line or 0, p.col or 0))
-    repo.schema_findings[key] = out
+    known[key] = out
     return out
 
 

@@ -15,6 +15,7 @@ from ..errors import KonfigError, UsageError
 from ..files import paths
 from ..files.source import GitTree, Overlay, Source, WorkTree
 from ..yamlio import Document, load
+from .memo import Memo
 from .model import Model, check_usable, rel_of, uri_of
 from .policy import Policy
 from .project import Project
@@ -40,19 +41,21 @@ def find_root(start: str | None = None) -> str:
 class Repository:
     """Everything konfig knows about one revision of a Konfig (the work tree or a commit)."""
 
-    def __init__(self, root: str, source: Source | None = None) -> None:
+    def __init__(self, root: str, source: Source | None = None, *, listings: bool = True) -> None:
+        """``listings=False`` (``--no-cache``): discovery neither reads nor writes the directory
+        listings kept in ``cache_dir`` (``files.listings``)."""
         self.root = os.path.abspath(root)
         self.source: Source = source or WorkTree(self.root)
+        self.listings = listings
         self._docs: dict[tuple[str, bool], Document] = {}
         self._bytes: dict[str, bytes] = {}
         self._schemas: dict[str, Any] = {}
-        self.schema_findings: dict[Any, Any] = {}  # model.schema_findings, once per schema
         self._models: dict[str, Model] = {}
-        self.memo: dict[Any, Any] = {}  # resolution's shared-layer merges
-        self.use_cache = True  # False (--no-cache): nothing read from or written to cache_dir
+        self.memo = Memo()  # what is computed once for this revision and shared (``repo.memo``)
 
     @classmethod
-    def discover(cls, start: str | None = None, repo: str | None = None) -> "Repository":
+    def discover(cls, start: str | None = None, repo: str | None = None, *,
+                 listings: bool = True) -> "Repository":
         """The repository at ``repo`` (must hold konfig.yaml) or above ``start``."""
         if repo:
             if not os.path.isdir(repo):
@@ -62,9 +65,9 @@ class Repository:
                     f"not a Konfig repository: no {formats.KONFIG_FILE} in {os.path.abspath(repo)}",
                     hint="run `konfig init DIR` to create one",
                 )
-            found = cls(repo)
+            found = cls(repo, listings=listings)
         else:
-            found = cls(find_root(start))
+            found = cls(find_root(start), listings=listings)
         from ..files.transaction import recover_repo
 
         recover_repo(found)  # a run that was killed while writing: finish its writes first
@@ -183,8 +186,8 @@ class Repository:
         stacks: dict[str, Stack] = {}
         defaults: set[str] = set()
         problems: list[KonfigError] = []
-        if self.use_cache and isinstance(self.source, WorkTree):
-            from ..check.cache import Listings
+        if self.listings and isinstance(self.source, WorkTree):
+            from ..files.listings import Listings
 
             self.source.remember_listings(Listings(os.path.join(self.cache_dir, "listings.json"), self.root))
         for root in self.roots:

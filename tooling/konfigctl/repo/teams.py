@@ -12,11 +12,13 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from ..errors import KonfigError, Problem, clip, quote
+from .memo import Slot
 
 if TYPE_CHECKING:
     from .repository import Repository
 
 TARGETS = ("github", "gitlab")
+_TEAMS: Slot[Teams] = Slot("teams")  # the revision's teams.yaml, loaded once
 
 
 def is_user(owner: str) -> bool:
@@ -64,10 +66,9 @@ class Teams:
         ``KonfigError`` (exit 2) for every command that reads ownership;
         ``validate`` and ``test`` show it as a warning (``validation.warnings``).
         """
-        key = ("teams",)
-        cached = repo.memo.get(key)
+        cached = repo.memo.get(_TEAMS)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         rel = repo.teams_file
         if not repo.exists(rel):
             teams = cls({}, {}, rel)
@@ -80,8 +81,7 @@ class Teams:
                 line, col = doc.position(("teams", loop[0])) or (None, None)
                 raise KonfigError(f"team cycle: {' -> '.join(loop)}", file=rel, line=line, col=col,
                                   keypath=f"teams.{loop[0]}")
-        repo.memo[key] = teams
-        return teams
+        return repo.memo.put(_TEAMS, teams)
 
     @classmethod
     def from_data(cls, data: dict[str, Any], file: str = "teams.yaml",

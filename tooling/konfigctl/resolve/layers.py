@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import formats
 from ..errors import KonfigError
 from ..files import paths
+from ..repo.memo import Slot
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
@@ -28,7 +29,8 @@ DEFAULTS = "defaults"
 STACK = "stack"
 OVERRIDE = "override"
 
-BASE_LAYERS_MEMO = "base layers"  # repo.memo key: (model, env) -> the model and env profile layers
+# (model, env) -> the model and env profile layers: the same for every stack of a model and env
+BASE_LAYERS: Slot[dict[tuple[str, str | None], list[Layer]]] = Slot("base layers", dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +48,7 @@ def for_stack(repo: "Repository", stack: "Stack") -> list[Layer]:
     model = stack.model
     env = stack.env
     # The base layers are the same for every stack of a model and env: look for them once.
-    known: dict[tuple[str, str | None], list[Layer]] = repo.memo.setdefault(BASE_LAYERS_MEMO, {})
+    known = repo.memo.of(BASE_LAYERS)
     key = (model.name, env)
     base = known.get(key)
     if base is None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import keypath as kp
 from ..errors import UsageError
+from ..repo.memo import Slot
 from ..repo.model import MergeSpec
 from ..yamlio import AppendList, ReplaceDict, ReplaceList, parse_value
 from . import layers as layers_mod
@@ -36,6 +37,9 @@ Path = tuple[Any, ...]
 Origin = tuple[int, Path]  # (layer index, path inside that layer's config)
 
 OVERRIDE_FILE = "<command line>"
+
+# (model, the files of a stack's layers below stack.yaml) -> their merge, shared by every stack on it
+SHARED_MERGES: Slot[dict[tuple[str, tuple[str, ...]], dict[str, Any]]] = Slot("shared merges", dict)
 
 
 class Tracker:
@@ -221,13 +225,14 @@ def resolve(repo: "Repository", stack: "Stack", overrides: list[str] | tuple[str
     t = Tracker(history) if (track or history) else None
 
     if t is None:
+        chains = repo.memo.of(SHARED_MERGES)
         shared_key = (model.name, tuple(layer.file for layer in layer_list[:-1]))
-        shared = repo.memo.get(shared_key)
+        shared = chains.get(shared_key)
         if shared is None:
             shared = {}
             for layer in layer_list[:-1]:
                 shared = _merge_layer(shared, layers_mod.data(repo, layer), spec, None)
-            repo.memo[shared_key] = shared
+            chains[shared_key] = shared
         config = _merge_layer(shared, layers_mod.data(repo, layer_list[-1]), spec, None)
     else:
         config = {}
