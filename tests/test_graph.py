@@ -4,6 +4,8 @@ import pytest
 from konfigctl.change import graph as graph_mod
 from konfigctl.change.graph import Graph
 from konfigctl.errors import KonfigError, UsageError
+from konfigctl.repo import order
+from konfigctl.repo.peek import may_contain
 from konfigctl.repo.repository import Repository
 
 from tests import konfig_repos as k
@@ -140,12 +142,11 @@ def test_inputs_name_each_file_with_its_rule(repo):
 
 
 def test_order_puts_dependencies_first(repo):
-    g = Graph.of(repo)
     us = repo.stack_at("konfig/appops/acme/api/prod/us")
     eu = repo.stack_at("konfig/appops/acme/api/prod/eu")
     dev = repo.stack_at("konfig/appops/acme/api/dev")
-    assert [s.path for s in g.order([us, dev, eu])] == [dev.path, eu.path, us.path]
-    assert g.dependencies(us) == [eu]
+    assert [s.path for s in order.in_order(repo, [us, dev, eu])] == [dev.path, eu.path, us.path]
+    assert order.dependencies(repo, us) == [eu]
 
 
 def test_order_follows_dependencies_outside_the_set(mini, write):
@@ -154,8 +155,7 @@ def test_order_follows_dependencies_outside_the_set(mini, write):
     write(mini, "konfig/appops/acme/web/prod/stack.yaml",
           "env: prod\ndepends_on: [konfig/infra/data/db/prod]\nconfig: {replicas: 2}\n")
     repo = Repository(str(mini))
-    g = Graph.of(repo)
-    got = g.order([repo.stack_at("konfig/appops/acme/web/dev"), repo.stack_at("konfig/infra/data/db/prod")])
+    got = order.in_order(repo, [repo.stack_at("konfig/appops/acme/web/dev"), repo.stack_at("konfig/infra/data/db/prod")])
     assert [s.path for s in got] == ["konfig/infra/data/db/prod", "konfig/appops/acme/web/dev"]
 
 
@@ -165,7 +165,7 @@ def test_cycle_is_an_error_naming_it(mini, write):
     write(mini, "konfig/appops/acme/api/dev/stack.yaml", "env: dev\ndepends_on: [acme/api/prod/us]\n")
     repo = Repository(str(mini))
     with pytest.raises(KonfigError) as ei:
-        Graph.of(repo).order(repo.stacks())
+        order.in_order(repo, repo.stacks())
     msg = str(ei.value)
     assert "depends_on cycle: " in msg
     cycle = msg.split("depends_on cycle: ")[1].split(" -> ")
@@ -176,15 +176,13 @@ def test_cycle_is_an_error_naming_it(mini, write):
 
 
 def test_cycle_from_is_none_without_a_cycle(repo):
-    g = Graph.of(repo)
-    assert g.cycle_from(repo.stack_at("konfig/appops/acme/api/prod/us")) is None
+    assert order.cycle_from(repo, repo.stack_at("konfig/appops/acme/api/prod/us")) is None
 
 
 def test_dependency_by_suffix_must_be_unique(repo):
-    g = Graph.of(repo)
-    assert g.dependency("web/prod").path == "konfig/appops/acme/web/prod"
-    assert g.dependency("prod") is None  # ambiguous: validate reports it
-    assert g.dependency("nosuch") is None
+    assert order.dependency(repo, "web/prod").path == "konfig/appops/acme/web/prod"
+    assert order.dependency(repo, "prod") is None  # ambiguous: validate reports it
+    assert order.dependency(repo, "nosuch") is None
 
 
 @pytest.mark.parametrize("n, size, limit, sizes", [
@@ -234,10 +232,9 @@ def test_byte_precheck_never_misses_an_escaped_value(repo, write):
           '"depends\\x5fon": [acme/api/dev]\nenv: prod\nconfig: {replicas: 2}\n')
     repo = Repository(repo.root)
     assert "konfig/appops/acme/web/dev" in deps(repo, "konfig/base/envs/prod.yaml")
-    g = Graph.of(repo)
-    assert [s.path for s in g.dependencies(repo.stack_at("konfig/appops/acme/web/prod"))] == [
+    assert [s.path for s in order.dependencies(repo, repo.stack_at("konfig/appops/acme/web/prod"))] == [
         "konfig/appops/acme/api/dev"]
-    assert g.may_contain("konfig/appops/acme/api/dev/stack.yaml", "depends_on") is False
+    assert may_contain(repo, "konfig/appops/acme/api/dev/stack.yaml", "depends_on") is False
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -257,13 +254,13 @@ def test_byte_precheck_never_misses_an_escaped_value(repo, write):
     ("model:webapp\n", None),
 ])
 def test_peek_model(text, expected):
-    from konfigctl.change.graph import peek_model
+    from konfigctl.repo.peek import peek_model
 
     assert peek_model(text.encode()) == expected
 
 
 def test_peek_model_agrees_with_the_parser_on_this_repository():
-    from konfigctl.change.graph import peek_model
+    from konfigctl.repo.peek import peek_model
 
     repo = Repository(str(REPO_ROOT))
     peeked = 0

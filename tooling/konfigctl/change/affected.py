@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import formats
 from ..errors import KonfigError, UsageError
 from ..files import git, paths
+from ..repo.order import in_order
 from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ def _fill(result: Affected) -> None:
         for p in base_paths - head_paths:
             gone.setdefault(p, [])
     added_files = {p for p, how in touched if how == ADDED or how.startswith(("renamed from", "copied"))}
-    for s in graph.order([s for s, _ in found.values()]):
+    for s in in_order(head_repo, [s for s, _ in found.values()]):
         if base_paths is not None:
             new = s.path not in base_paths
         else:

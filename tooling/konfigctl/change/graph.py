@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import heapq
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +45,7 @@ from .. import formats
 from ..errors import KonfigError, UsageError
 from ..files import paths
 from ..repo.memo import Slot
+from ..repo.peek import may_contain, peek_model
 
 if TYPE_CHECKING:
     from ..repo.project import Project
@@ -123,7 +122,6 @@ class Graph:
         self._own_models: dict[str, str] | None = None
         self._schema_users: list[tuple[str, str, dict[str, tuple[str, ...]]]] | None = None
         self._library_users: dict[str, dict[str, tuple[str, ...]]] | None = None
-        self._suffixes: dict[str, list[str]] | None = None
         self._requirements: list[tuple[str, Any]] | None = None
         self._global_list: list[str] | None = None
 
@@ -196,7 +194,7 @@ class Graph:
         if model not in self._model_projects:
             found = []
             for p in self.repo.projects():
-                if not self.may_contain(p.file, model):
+                if not may_contain(self.repo, p.file, model):
                     continue
                 peeked = peek_model(self.repo.read(p.file))
                 if peeked is not None:
@@ -233,7 +231,7 @@ class Graph:
         if self._own_models is None:
             out: dict[str, str] = {}
             for s in self.repo.stacks():
-                if not self.may_contain(s.file, "model"):
+                if not may_contain(self.repo, s.file, "model"):
                     continue
                 try:
                     if s.own_model:
@@ -260,7 +258,7 @@ class Graph:
         """
         if self._own_models is not None:
             return stack.path not in self._own_models
-        if not self.may_contain(stack.file, "model"):
+        if not may_contain(self.repo, stack.file, "model"):
             return True
         try:
             return not stack.own_model
@@ -307,25 +305,11 @@ class Graph:
                 out.append((file, users))
         return out
 
-    def may_contain(self, file: str, word: str) -> bool:
-        """Whether a YAML file could hold ``word`` as a key or value, judged from its bytes.
-
-        Parsing thousands of stack.yaml files is the slow part of a wide change;
-        a file whose text lacks the word (and any escape that could spell it)
-        cannot hold it, so it is not parsed. Unreadable files say yes: the
-        caller's own read reports them.
-        """
-        try:
-            raw = self.repo.read(file)
-        except KonfigError:
-            return True
-        return word.encode() in raw or b"\\" in raw
-
     def stacks_with_env(self, env: str, model: str | None = None) -> list["Stack"]:
         pool: Iterable["Stack"] = self.stacks_using(model) if model else self.repo.stacks()
         out = []
         for s in pool:
-            if not self.may_contain(s.file, env):
+            if not may_contain(self.repo, s.file, env):
                 continue  # no env, or another one
             try:
                 if s.env != env:
@@ -619,144 +603,8 @@ class Graph:
             got = self._global_list = [f for f in self.repo.source.files() if self.is_global(f)]
         return got
 
-    # -- depends_on: ordering and cycles -----------------------------------------------
-
-    def dependency(self, name: str) -> "Stack | None":
-        """The stack a ``depends_on`` entry names (repo path or unique suffix), if any."""
-        s = self.repo.stack_at(name.strip().strip("/"))
-        if s is not None:
-            return s
-        if self._suffixes is None:
-            index: dict[str, list[str]] = {}
-            for st in self.repo.stacks():
-                parts = st.path.split("/")
-                for i in range(len(parts)):
-                    index.setdefault("/".join(parts[i:]), []).append(st.path)
-            self._suffixes = index
-        key = name.strip().strip("/")
-        if key.endswith("/" + formats.STACK_FILE):
-            key = paths.parent(key)
-        found = self._suffixes.get(key, [])
-        return self.repo.stack_at(found[0]) if len(found) == 1 else None
-
-    def dependencies(self, stack: "Stack") -> list["Stack"]:
-        """The stacks ``stack`` depends on (unknown names are left to ``validate``)."""
-        if not self.may_contain(stack.file, "depends_on"):
-            return []
-        try:
-            names = stack.depends_on
-        except KonfigError:
-            return []
-        out = []
-        for n in names:
-            d = self.dependency(n)
-            if d is not None and d.path != stack.path:
-                out.append(d)
-        return out
-
-    def cycle_from(self, stack: "Stack") -> list[str] | None:
-        """A ``depends_on`` cycle through ``stack`` (``[a, b, a]``), or None."""
-        start = stack.path
-        parent: dict[str, str] = {}
-        todo = [stack]
-        seen = {start}
-        while todo:
-            cur = todo.pop()
-            for dep in self.dependencies(cur):
-                if dep.path == start:
-                    chain = [cur.path]
-                    while chain[-1] != start:
-                        chain.append(parent[chain[-1]])
-                    return chain[::-1] + [start]
-                if dep.path not in seen:
-                    seen.add(dep.path)
-                    parent[dep.path] = cur.path
-                    todo.append(dep)
-        return None
-
-    def order(self, stacks: Iterable["Stack"]) -> list["Stack"]:
-        """``stacks`` with every stack after the ones it depends on (directly or not);
-        otherwise in path order. A cycle is an error that names it."""
-        wanted = {s.path: s for s in stacks}
-        # the dependency closure, so a -> b -> c orders a after c even without b
-        nodes: dict[str, "Stack"] = dict(wanted)
-        edges: dict[str, list[str]] = {}
-        todo = list(wanted.values())
-        while todo:
-            s = todo.pop()
-            deps = self.dependencies(s)
-            edges[s.path] = [d.path for d in deps]
-            for d in deps:
-                if d.path not in nodes:
-                    nodes[d.path] = d
-                    todo.append(d)
-        indegree = {p: len(set(edges[p])) for p in nodes}
-        users: dict[str, list[str]] = {}
-        for p, deps in edges.items():
-            for d in set(deps):
-                users.setdefault(d, []).append(p)
-        ready = [p for p, n in indegree.items() if n == 0]
-        heapq.heapify(ready)
-        ordered: list[str] = []
-        while ready:
-            p = heapq.heappop(ready)
-            ordered.append(p)
-            for u in users.get(p, []):
-                indegree[u] -= 1
-                if indegree[u] == 0:
-                    heapq.heappush(ready, u)
-        if len(ordered) < len(nodes):
-            stuck = sorted(p for p in nodes if indegree[p] > 0)
-            for p in stuck:
-                cycle = self.cycle_from(nodes[p])
-                if cycle:
-                    raise cycle_error(self.repo, nodes[cycle[0]], cycle)
-            raise KonfigError("depends_on cycle among " + ", ".join(stuck))  # pragma: no cover
-        return [wanted[p] for p in ordered if p in wanted]
-
 
 _GRAPH: Slot[Graph] = Slot("graph")
-
-_MODEL_LINE = re.compile(rb"^model[ ]*:[ ]+([A-Za-z0-9][A-Za-z0-9_.-]*)[ ]*(?:#[^\n]*)?\r?$", re.M)
-
-
-def peek_model(raw: bytes) -> str | None:
-    """The ``model:`` of a project.yaml read from its text, when that is certain; else None.
-
-    Certain means block-style YAML with nothing that could make a column-0
-    ``model: name`` line mean anything else: no escapes, tabs or document
-    markers, flow brackets and quotes closed on the line they open, and exactly
-    one such line. Anything else is parsed (the caller falls back), so the
-    answer never differs from the parser's -- it only skips the parse.
-    """
-    if b"\\" in raw or b"\t" in raw:
-        return None
-    found = _MODEL_LINE.findall(raw)
-    if len(found) != 1:
-        return None
-    for line in raw.splitlines():
-        if line.startswith((b"---", b"...", b"%")):
-            return None
-        if (line.count(b"[") != line.count(b"]") or line.count(b"{") != line.count(b"}")
-                or line.count(b'"') % 2 or line.count(b"'") % 2):
-            return None
-    return found[0].decode()
-
-
-def cycle_error(repo: "Repository", stack: "Stack", cycle: list[str]) -> KonfigError:
-    """``stack.yaml:4:3: depends_on: cycle a -> b -> a``, at the entry that starts it."""
-    line = col = None
-    keypath = "depends_on"
-    g = Graph.of(repo)
-    for i, name in enumerate(stack.depends_on):
-        d = g.dependency(name)
-        if d is not None and len(cycle) > 1 and d.path == cycle[1]:
-            line, col = repo.position(stack.file, ("depends_on", i))
-            keypath = f"depends_on[{i}]"
-            break
-    return KonfigError("depends_on cycle: " + " -> ".join(cycle), file=stack.file, line=line,
-                       col=col, keypath=keypath)
-
 
 # -- sharding ------------------------------------------------------------------------------
 

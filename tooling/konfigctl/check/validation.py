@@ -131,11 +131,11 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
 
 
 def _model_of(repo: "Repository", project: Any) -> str | None:
-    """A project's model, from its text when that is certain (``graph.peek_model``); None if
+    """A project's model, from its text when that is certain (``repo.peek.peek_model``); None if
     unreadable. Remembered per repository: the usage warnings ask for many projects twice."""
     known = repo.memo.of(_PROJECT_MODELS)
     if project.path not in known:
-        from ..change.graph import peek_model
+        from ..repo.peek import peek_model
 
         try:
             known[project.path] = peek_model(repo.read(project.file)) or project.model_name
@@ -176,10 +176,9 @@ def _models_used(repo: "Repository", models: set[str]) -> set[str]:
 def _selects_some(repo: "Repository", policy: "Policy") -> bool:
     """Whether a policy's ``when`` selects a stack, parsing as few files as it can: the first
     match ends the search, models come from ``project.yaml`` text, and a literal env is looked
-    for only in stack files that spell it (``Graph.may_contain``)."""
-    from ..change.graph import Graph
+    for only in stack files that spell it (``repo.peek.may_contain``)."""
+    from ..repo.peek import may_contain
 
-    graph = Graph.of(repo)
     sel = policy.selector
     literal = not any(c in v for v in sel.model + sel.env for c in "*?[{")
     for stack in repo.stacks():
@@ -187,9 +186,9 @@ def _selects_some(repo: "Repository", policy: "Policy") -> bool:
             model = _model_of(repo, stack.project)
             # the stack's own ``model:`` can differ only if its text can name one of these
             if model is not None and model not in sel.model \
-                    and not any(graph.may_contain(stack.file, m) for m in sel.model):
+                    and not any(may_contain(repo, stack.file, m) for m in sel.model):
                 continue
-        if sel.env and literal and not any(graph.may_contain(stack.file, e) for e in sel.env):
+        if sel.env and literal and not any(may_contain(repo, stack.file, e) for e in sel.env):
             continue
         try:
             if sel.matches(stack):
@@ -323,9 +322,9 @@ def _depends_on_problems(repo: "Repository", stack: "Stack") -> list[Problem]:
                 keypath=f"depends_on[{i}]", stack=stack.path, source="stack.yaml",
             ))
     if stack.depends_on and not out:
-        from ..change.graph import Graph, cycle_error
+        from ..repo.order import cycle_error, cycle_from
 
-        cycle = Graph.of(repo).cycle_from(stack)
+        cycle = cycle_from(repo, stack)
         if cycle:  # no order can satisfy it: each stack on the cycle says so
             err = cycle_error(repo, stack, cycle)
             out.append(Problem(message=err.message, file=err.file, line=err.line, col=err.col,

@@ -61,9 +61,9 @@ from typing import TYPE_CHECKING, Any
 from .renderer import Renderer, RenderError, RenderTimeout, execute, where
 
 if TYPE_CHECKING:
-    from ..check.parallel import Channel
     from ..repo.repository import Repository
     from ..repo.stack import StackInfo
+    from .processes import Channel
 
 DEFAULT_TIMEOUT = 10.0
 REFIRE = 0.05  # seconds between repeated alarms once the limit has passed
@@ -367,7 +367,7 @@ class _Helper:
     """A forked process that renders for this one, one stack at a time."""
 
     def __init__(self) -> None:
-        from ..check.parallel import fork
+        from .processes import fork
 
         self.beacon = Beacon(Beacon.allocate(1))
         self.pid, self.channel = fork(lambda channel: _serve(channel, self.beacon))
@@ -412,7 +412,7 @@ class _Helper:
 
     def stop(self) -> int | None:
         """End it; its wait status."""
-        from ..check.parallel import reap
+        from .processes import reap
 
         self.channel.close()
         return reap(self.pid, kill=True)
@@ -455,7 +455,7 @@ def _in_helper(renderer: Renderer, config: dict[str, Any], info: "StackInfo", st
             _helper = None
             raise timeout_error(renderer, stack, limit) from None
         except _Gone as gone:
-            from ..check.parallel import describe_exit
+            from .processes import describe_exit
 
             status = _helper.stop()
             _helper = None
@@ -510,7 +510,7 @@ def _exact(data: Any) -> Any:
 
 
 def _forget_helper() -> None:
-    """In a forked child: the parent's helper is not its own (``parallel`` closes its pipes)."""
+    """In a forked child: the parent's helper is not its own (``processes.fork`` closes its pipes)."""
     global _helper, _helper_lock
     _helper = None
     _helper_lock = threading.RLock()
