@@ -117,13 +117,10 @@ def set(name: StackLike, specs: list[str] | list[Spec], *, layer: str | None = N
     ``EditRefused`` if the change makes a stack invalid (unless ``force``).
     The changed stacks' ``golden.yaml`` files are rendered anew (``update_golden``).
     """
-    from .authoring.edit import edit_file
-    from .commands.set import new_layer_text, target_file
+    from .authoring.edit import edit_stack
 
     r, s = _repo_and_stack(name, repo)
-    rel, may_create = target_file(r, s, layer)
-    result = edit_file(r, rel, specs, stack=s, force=force, dry_run=dry_run, create=may_create,
-                       new_text=new_layer_text(s) if may_create else "", update_golden=update_golden)
+    result = edit_stack(r, s, specs, layer=layer, force=force, dry_run=dry_run, update_golden=update_golden)
     if result.refused:
         raise EditRefused(result)
     return result

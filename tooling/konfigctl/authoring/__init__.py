@@ -6,6 +6,7 @@ re-rendered in memory and written as one transaction; ``templates`` and
 the canonical layout; ``docs`` the model reference and published schemas;
 ``init`` a new repository from the shipped ``skeleton/``.
 
-May import every domain package below it (``files`` ... ``owners``); never
-``commands`` or ``cli``.
+May import (tests/test_architecture.py checks it): ``errors``, ``quantity``, ``escaping``,
+``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``,
+``render``, ``check``, ``change``, ``owners``.
 """

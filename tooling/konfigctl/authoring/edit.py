@@ -511,6 +511,61 @@ def lock_path(repo: "Repository", rel: str) -> str:
     return os.path.join(repo.cache_dir, "locks", f"{rel.rsplit('/', 1)[-1]}.{digest}.lock")
 
 
+# -- which layer an edit of a stack goes to -----------------------------------------
+
+PROJECT_LAYER = "project"
+STACK_LAYER = "stack"
+
+
+def target_file(repo: "Repository", stack: "Stack", layer: str | None,
+                cwd: str | None = None) -> tuple[str, bool]:
+    """(file to edit, whether it may be created) for ``--layer``."""
+    if not layer or layer == STACK_LAYER:
+        return stack.file, False
+    if layer == PROJECT_LAYER:
+        if stack.own_model:
+            raise UsageError(
+                f"--layer {PROJECT_LAYER}: the project's defaults.yaml is not a layer of {stack.path}, "
+                f"a stack of model {stack.model_name} (the project's files are written for "
+                f"{stack.project.model_name})", hint="edit its stack.yaml (no --layer)")
+        return paths.join(stack.project.path, formats.DEFAULTS_FILE), True
+    from ..resolve import layers as layers_mod
+
+    files = [x.file for x in layers_mod.for_stack(repo, stack)]
+    candidates = []
+    cwd = os.path.abspath(cwd or os.getcwd())
+    joined = os.path.normpath(os.path.join(cwd, layer))
+    if joined == repo.root or joined.startswith(repo.root + os.sep):
+        candidates.append(os.path.relpath(joined, repo.root).replace(os.sep, "/"))
+    try:
+        candidates.append(paths.normalize(layer))
+    except Exception:  # noqa: BLE001 - not a repo path: only the cwd-relative candidate
+        pass
+    for cand in candidates:
+        if cand in files:
+            return cand, False
+    raise UsageError(
+        f"--layer {layer}: not a layer of {stack.path}",
+        hint="its layers: " + ", ".join(files) + f"; or --layer {PROJECT_LAYER}",
+    )
+
+
+def new_layer_text(stack: "Stack") -> str:
+    """The header of a project ``defaults.yaml`` that ``--layer project`` creates."""
+    return (f"# Defaults of every stack of {stack.project.path} (model {stack.project.model_name}).\n"
+            "# Stacks override any of these in their stack.yaml config.\n")
+
+
+def edit_stack(repo: "Repository", stack: "Stack", specs: list[Spec] | list[str], *,
+               layer: str | None = None, force: bool = False, dry_run: bool = False,
+               update_golden: bool = True, cwd: str | None = None) -> EditResult:
+    """``konfig set`` and ``api.set``: ``edit_file`` on the stack's layer that ``layer`` names
+    (``target_file``), creating the project's ``defaults.yaml`` when it is the target."""
+    rel, may_create = target_file(repo, stack, layer, cwd)
+    return edit_file(repo, rel, specs, stack=stack, force=force, dry_run=dry_run, create=may_create,
+                     new_text=new_layer_text(stack) if may_create else "", update_golden=update_golden)
+
+
 def edit_file(repo: "Repository", rel: str, specs: list[Spec] | list[str], *, stack: "Stack | None" = None,
               force: bool = False, dry_run: bool = False, create: bool = False,
               new_text: str = "", update_golden: bool = True) -> EditResult:

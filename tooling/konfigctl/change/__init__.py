@@ -7,6 +7,7 @@ each affected stack's resolved config and rendered resources on both sides;
 ``pipelines`` emits the GitHub and GitLab definitions that run all of this on
 every pull request.
 
-May import: ``errors``, ``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``,
-``resolve``, ``render``, ``output``, ``check``.
+May import (tests/test_architecture.py checks it): ``errors``, ``escaping``, ``files``,
+``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``, ``render``,
+``output``, ``check``.
 """

@@ -8,6 +8,6 @@ keeps results keyed by the content of every file a stack is made of;
 ``parallel`` spreads stacks over forked workers (and stops a renderer stuck
 past its limit); ``junit`` writes the report.
 
-May import: ``errors``, ``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``,
-``resolve``, ``render``, ``output``.
+May import (tests/test_architecture.py checks it): ``errors``, ``files``, ``yamlio``,
+``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``, ``render``.
 """

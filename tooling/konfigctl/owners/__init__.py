@@ -8,6 +8,6 @@ platform cannot express; ``review`` judges a change against the review rules
 read from the base revision and suggests a smallest set of reviewers. The
 teams behind owner names are ``repo.teams``.
 
-May import: ``errors``, ``escaping``, ``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``,
-``repo``, ``resolve``, ``render``, ``output``, ``check``, ``change``.
+May import (tests/test_architecture.py checks it): ``errors``, ``escaping``, ``files``,
+``yamlio``, ``keypath``, ``formats``, ``repo``, ``output``, ``change``.
 """

@@ -9,5 +9,6 @@ finds and compiles the platform's shared code (``konfig/base/lib/`` as
 process; ``kubernetes`` checks resources against the Kubernetes and CRD
 schemas; ``golden`` compares them with ``golden.yaml`` and diffs them.
 
-May import: ``errors``, ``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``.
+May import (tests/test_architecture.py checks it): ``errors``, ``files``, ``yamlio``,
+``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``.
 """

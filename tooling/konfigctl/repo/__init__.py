@@ -7,5 +7,6 @@ its files, and what lives in them -- ``project.Project``, ``stack.Stack``,
 which picks stacks by their attributes (``--selector``, policy and review
 ``when``).
 
-May import: ``errors``, ``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``.
+May import (tests/test_architecture.py checks it): ``errors``, ``files``, ``yamlio``,
+``keypath``, ``schema``, ``formats``.
 """

@@ -7,5 +7,6 @@ merges them (``merge.merge``: mappings by key, ``null`` deletes, ``!replace``,
 can say which layer set each value. Key paths themselves are ``keypath``
 (a flat module: formats and error messages need them below this layer).
 
-May import: ``errors``, ``files``, ``yamlio``, ``keypath``, ``formats``, ``repo``.
+May import (tests/test_architecture.py checks it): ``errors``, ``files``, ``yamlio``,
+``keypath``, ``formats``, ``repo``.
 """

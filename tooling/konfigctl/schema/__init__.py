@@ -11,5 +11,5 @@ It knows schemas, not repositories: references are fetched through the
 ``retrieve`` callable the caller (``repo.repository.Repository.build_validator``)
 passes in.
 
-May import: ``errors``, ``quantity``.
+May import (tests/test_architecture.py checks it): ``errors``, ``quantity``.
 """

@@ -13,7 +13,7 @@
 This face re-exports what the rest of konfig uses from ``read`` and ``write``.
 Writing bytes to a file is ``files.transaction.atomic_write``.
 
-May import: ``errors``.
+May import (tests/test_architecture.py checks it): ``errors``.
 """
 from ..errors import YamlError
 from .read import (
