@@ -209,11 +209,9 @@ def test_the_gitlab_rule_sections_hold_each_prod_stack_with_its_owners(cli, host
     sections = m.parse_gitlab(data["text"])
     repo = Repository(str(hostile))
     teams = Teams.load(repo)
-    from konfigctl.owners.ownership import stack_of
-
     checked = 0
     for f in files:
-        stack = stack_of(repo, f)
+        stack = repo.stack_of(f)
         if stack is None or stack.env != "prod" or reported(data["unexpressed"], f):
             continue
         checked += 1

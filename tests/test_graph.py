@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from konfigctl.change import graph as graph_mod
+from konfigctl.change import shards as shards_mod
 from konfigctl.change.graph import Graph
 from konfigctl.errors import KonfigError, UsageError
 from konfigctl.repo import order
@@ -195,18 +195,18 @@ def test_dependency_by_suffix_must_be_unique(repo):
     (1000, 1, 256, [4] * 232 + [3] * 24),
 ])
 def test_shards_are_balanced_and_bounded(n, size, limit, sizes):
-    parts = graph_mod.shards(list(range(n)), size, limit)
+    parts = shards_mod.shards(list(range(n)), size, limit)
     assert [len(p) for p in parts] == sizes
     assert [x for p in parts for x in p] == list(range(n))
     assert len(parts) <= limit
     for i in range(1, len(parts) + 1):
-        assert graph_mod.shard(list(range(n)), f"{i}/{len(parts)}") == parts[i - 1]
+        assert shards_mod.shard(list(range(n)), f"{i}/{len(parts)}") == parts[i - 1]
 
 
 @pytest.mark.parametrize("bad", ["0/3", "4/3", "x/2", "2", "1/0", ""])
 def test_bad_shard_is_a_usage_error(bad):
     with pytest.raises(UsageError, match="bad shard"):
-        graph_mod.parse_shard(bad)
+        shards_mod.parse_shard(bad)
 
 
 def test_validate_reports_a_cycle_on_each_stack_of_it(cli, mini, write):

@@ -219,12 +219,12 @@ def test_gitlab_child_pipeline_shards_within_the_parallel_limit(kgit):
 
 
 def test_gitlab_child_caps_parallel_at_200(kgit, monkeypatch):
-    from konfigctl.change import graph
+    from konfigctl.change import shards
 
     root, g = kgit
     k.edit(root, "konfig.yaml")
     commit_all(g, "x")
-    monkeypatch.setattr(graph, "shard_count", lambda n, size, limit: min(1000, limit))
+    monkeypatch.setattr(shards, "shard_count", lambda n, size, limit: min(1000, limit))
     text, doc = child(root, shard_size=1, max_shards=1000)
     assert doc["konfig-test"]["parallel"] == 200
     assert schema_errors("gitlab", text) == []

@@ -37,7 +37,7 @@ class Targets:
 def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list["Stack"]:
     cwd = os.path.abspath(cwd or os.getcwd())
     if targets.shard is not None:
-        from .change.graph import parse_shard
+        from .change.shards import parse_shard
 
         parse_shard(targets.shard)  # a bad --shard is a usage error before any work
     if targets.names and targets.all:
@@ -62,7 +62,7 @@ def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list
         sel = Selector.parse(targets.selector)
         stacks = [s for s in stacks if _safe_match(sel, s)]
     if targets.shard is not None:
-        from .change.graph import shard
+        from .change.shards import shard
 
         stacks = shard(stacks, targets.shard)
     return stacks

@@ -609,7 +609,7 @@ def gitlab_child(repo: "Repository", result: "Affected", shard_size: int | None 
     $CI_NODE_INDEX/$CI_NODE_TOTAL`` from the merge-base recorded here.
     """
     from ..yamlio import dump
-    from .graph import shard_count
+    from .shards import shard_count
 
     conf = settings(repo)
     size = shard_size or int(conf["shard_size"])

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from ..change.affected import Affected, compute
-from ..change.graph import shards
+from ..change.shards import shards
 from ..errors import EXIT_OK, UsageError
 from ..output import Output, plural
 from ..repo.repository import Repository

@@ -163,26 +163,6 @@ def _may_name_owners(repo: "Repository", file: str) -> bool:
     return b"owners" in raw or b"\\" in raw
 
 
-def project_of(repo: "Repository", path: str) -> "Project | None":
-    """The project whose directory holds ``path`` (or is it)."""
-    for anc in reversed(paths.ancestors(path)):
-        p = repo.project_at(anc)
-        if p is not None:
-            return p
-    return None
-
-
-def stack_of(repo: "Repository", path: str) -> "Stack | None":
-    """The nearest stack whose directory holds ``path`` (or is it)."""
-    for anc in reversed(paths.ancestors(path)):
-        s = repo.stack_at(anc)
-        if s is not None:
-            return s
-        if repo.project_at(anc) is not None:
-            return None  # stacks live inside projects
-    return None
-
-
 class OwnershipMap:
     """Ownership of every path of one revision of a Konfig."""
 
@@ -196,12 +176,6 @@ class OwnershipMap:
                                   str(r.get("description", "")), line))
         self.rules: list[PathRule] = rules
         self._entries: list[Entry] | None = None
-
-    def project_of(self, path: str) -> "Project | None":
-        return project_of(self.repo, path)
-
-    def stack_of(self, path: str) -> "Stack | None":
-        return stack_of(self.repo, path)
 
     def rule_for(self, path: str) -> PathRule | None:
         """The path rule that decides ``path``: the last one that matches."""
@@ -233,9 +207,9 @@ class OwnershipMap:
     def of(self, path: str) -> Ownership:
         """The owners of a file or directory (repo-relative)."""
         path = paths.normalize(path)
-        project = self.project_of(path)
+        project = self.repo.project_of(path)
         if project is not None:
-            stack = self.stack_of(path)
+            stack = self.repo.stack_of(path)
             if stack is not None:
                 owners, sources = self.stack_owners(stack)
                 return Ownership(path, owners, sources, project.path, stack.path)

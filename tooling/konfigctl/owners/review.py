@@ -40,7 +40,7 @@ from ..files import git, paths
 from ..output import plural
 from ..repo.selector import Selector
 from ..repo.teams import as_user
-from .ownership import Ownership, OwnershipMap, covers, project_of, stack_of, unique
+from .ownership import Ownership, OwnershipMap, covers, unique
 
 if TYPE_CHECKING:
     from ..repo.project import Project
@@ -264,10 +264,10 @@ def configured_stacks(repo: "Repository", path: str) -> list["Stack"]:
     file configures stacks only in a revision where it exists: the old side of
     a moved stack is not a project file of the new revision.
     """
-    project = project_of(repo, path)
+    project = repo.project_of(path)
     if project is None:
         return []
-    stack = stack_of(repo, path)
+    stack = repo.stack_of(path)
     if stack is not None:
         return [stack]
     if not repo.exists(path):

@@ -250,6 +250,25 @@ class Repository:
         found = self._discovery[1]
         return found.get(path) or found.get(paths.normalize(path))
 
+    def project_of(self, path: str) -> Project | None:
+        """The project whose directory holds ``path`` (or is it): the one lookup of where a
+        file belongs, for affected, diff, review and ownership alike."""
+        for anc in reversed(paths.ancestors(path)):
+            p = self.project_at(anc)
+            if p is not None:
+                return p
+        return None
+
+    def stack_of(self, path: str) -> Stack | None:
+        """The nearest stack whose directory holds ``path`` (or is it)."""
+        for anc in reversed(paths.ancestors(path)):
+            s = self.stack_at(anc)
+            if s is not None:
+                return s
+            if self.project_at(anc) is not None:
+                return None  # stacks live inside projects
+        return None
+
     @cached_property
     def stack_dirs(self) -> dict[str, list[Stack]]:
         """Every directory that holds stacks below it (projects, orgs, roots...) -> those stacks.
