@@ -117,7 +117,7 @@ def test_global_globs_affect_every_stack(kgit, path):
                                   "konfig/appops/acme/README.md"])
 def test_files_no_stack_is_made_of_affect_nothing(kgit, path):
     r = affected_after(*kgit, path)
-    assert r.stacks == [] and r.deleted == [] and len(r.changes) == 1
+    assert r.stacks == [] and r.deleted == [] and len(r.change.changes) == 1
 
 
 # -- deletions, renames, merges ---------------------------------------------------------
@@ -144,7 +144,7 @@ def test_a_renamed_stack_dir_is_old_deleted_and_new_added(kgit):
     r = affected_after(root, g)
     assert [(a.path, a.status) for a in r.stacks] == [("konfig/appops/acme/web/development", "added")]
     assert [(a.path, a.status) for a in r.deleted] == [("konfig/appops/acme/web/dev", "deleted")]
-    assert any(c.status == "R" for c in r.changes)
+    assert any(c.status == "R" for c in r.change.changes)
     assert ("stack: konfig/appops/acme/web/development/stack.yaml renamed from "
             "konfig/appops/acme/web/dev/stack.yaml") in [x.text() for x in r.stacks[0].reasons]
     assert r.deleted[0].reasons[0].text() == (
@@ -179,7 +179,7 @@ def test_changes_on_the_base_branch_do_not_count(kgit):
     g.git.checkout("-q", "change")
     r = compute(Repository(str(root)), "main")
     assert paths(r) == ["konfig/appops/acme/web/dev"]
-    assert r.merge_base != g.commit("main").hexsha
+    assert r.change.merge_base != g.commit("main").hexsha
 
 
 def test_merging_the_base_in_does_not_count_its_changes(kgit):
@@ -193,7 +193,7 @@ def test_merging_the_base_in_does_not_count_its_changes(kgit):
     g.git.merge("main", "-q", "--no-edit")
     r = compute(Repository(str(root)), "main")
     assert paths(r) == ["konfig/appops/acme/web/dev"]
-    assert r.merge_base == g.commit("main").hexsha
+    assert r.change.merge_base == g.commit("main").hexsha
 
 
 def test_head_can_be_another_ref_without_touching_the_work_tree(kgit):
@@ -203,8 +203,8 @@ def test_head_can_be_another_ref_without_touching_the_work_tree(kgit):
     g.git.checkout("-q", "main")
     r = compute(Repository(str(root)), "main", "change")
     assert paths(r) == ["konfig/appops/acme/web/dev"]
-    assert isinstance(r.head_repo.source, GitTree)
-    assert r.head_repo.source.commit == r.head_commit == g.commit("change").hexsha
+    assert isinstance(r.change.head_repo.source, GitTree)
+    assert r.change.head_repo.source.commit == r.change.head_commit == g.commit("change").hexsha
 
 
 # -- uncommitted files -----------------------------------------------------------------------
@@ -220,16 +220,16 @@ def test_uncommitted_staged_unstaged_and_untracked(kgit):
     assert paths(r) == ["konfig/appops/acme/api/dev", "konfig/appops/acme/web/dev",
                         "konfig/appops/acme/web/prod"]
     plain = compute(repo, "main")
-    assert paths(plain) == [] and len(plain.not_included) == 3
+    assert paths(plain) == [] and len(plain.change.not_included) == 3
 
 
 def test_with_a_dirty_tree_head_is_read_from_git(kgit):
     root, g = kgit
     k.edit(root, "konfig/appops/acme/web/dev/stack.yaml", "env: prod\nconfig: {}\n")  # not committed
     r = compute(Repository(str(root)), "main")
-    assert isinstance(r.head_repo.source, GitTree)  # HEAD as committed, not the edited file
+    assert isinstance(r.change.head_repo.source, GitTree)  # HEAD as committed, not the edited file
     r = compute(Repository(str(root)), "main", uncommitted=True)
-    assert r.head_repo.source.label == "work tree"
+    assert r.change.head_repo.source.label == "work tree"
 
 
 def test_uncommitted_cannot_go_with_another_head(kgit):
@@ -294,7 +294,7 @@ def test_a_konfig_in_a_subdirectory_of_a_git_repository(tmp_path, mini):
     assert [(a.path, a.status) for a in r.stacks] == [
         ("konfig/appops/acme/web/dev", "changed"), ("konfig/appops/acme/web/production", "added")]
     assert [a.path for a in r.deleted] == ["konfig/appops/acme/web/prod"]
-    assert Path(r.base_repo.root) == outer / "config"
+    assert Path(r.change.merge_base_repo.root) == outer / "config"
 
 
 def test_depends_on_cycle_among_affected_stacks_is_an_error(kgit):

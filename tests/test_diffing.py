@@ -174,11 +174,11 @@ def test_markdown_stays_under_the_limit_and_says_what_was_cut(kgit):
 
 def synthetic(n: int) -> diffing.Diff:
     """A Diff of ``n`` stacks built directly (the markdown layout does not need git)."""
-    from konfigctl.change.affected import Affected
+    from konfigctl.change.changeset import ChangeSet
     from konfigctl.change.graph import Reason
 
-    a = Affected(base="main", head="HEAD", merge_base="a" * 40, head_commit="b" * 40, uncommitted=False,
-                 changes=[], stacks=[], deleted=[], head_repo=None, git_repo=None)  # type: ignore[arg-type]
+    a = ChangeSet(root="/nowhere", base="main", head="HEAD", base_commit="a" * 40, head_commit="b" * 40,
+                  merge_base="a" * 40, uncommitted=False, changes=[], git_repo=None, prefix="")
     stacks = []
     for i in range(n):
         path = f"konfig/appops/acme/web/s{i:04d}"

@@ -1,8 +1,8 @@
 """Which stacks a git change affects, and why (``konfig affected``, ``--affected REF``).
 
-The change is what ``head`` adds to the merge-base of ``base`` and ``head``
-(what a pull request shows), optionally with the work tree's uncommitted and
-untracked files. Each changed path -- both paths of a rename -- goes through
+The change is a ``changeset.ChangeSet``: what ``head`` adds to the merge-base
+of ``base`` and ``head`` (what a pull request shows), optionally with the work
+tree's uncommitted and untracked files. Each changed path -- both paths of a rename -- goes through
 ``graph.Graph.dependents``; a policy is read at both revisions, so a policy
 affects the stacks it selects in base or in head. Stacks that existed at the
 merge-base and are gone at head are reported as deleted, with the reason.
@@ -10,22 +10,19 @@ merge-base and are gone at head are reported as deleted, with the reason.
 from __future__ import annotations
 
 import dataclasses
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .. import formats
-from ..errors import KonfigError, UsageError
-from ..files import git, paths
+from ..errors import KonfigError
+from ..files import paths
 from ..repo.order import in_order
+from .changeset import ChangeSet
 from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
     from ..repo.selector import Selector
     from ..repo.stack import Stack
-
-UNCOMMITTED = "work tree"
-
 
 @dataclasses.dataclass
 class AffectedStack:
@@ -45,37 +42,16 @@ class AffectedStack:
 class Affected:
     """The answer of ``konfig affected``: the change, and the stacks it affects."""
 
-    base: str  # as given
-    head: str  # as given, or "work tree" with uncommitted files
-    merge_base: str  # sha
-    head_commit: str  # sha (HEAD's when the work tree is compared)
-    uncommitted: bool
-    changes: list[git.Change]
+    change: ChangeSet
     stacks: list[AffectedStack]  # existing at head, dependencies first
     deleted: list[AffectedStack]
-    head_repo: "Repository"
-    git_repo: Any
-    not_included: list[str] = dataclasses.field(default_factory=list)  # dirty files left out
-
-    @cached_property
-    def base_repo(self) -> "Repository":
-        """The repository at the merge-base, read from git objects."""
-        from ..repo.repository import Repository
-
-        return Repository.at_revision(self.head_repo.root, self.merge_base, self.git_repo)
 
     def paths(self) -> list[str]:
         return [a.path for a in self.stacks]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "base": self.base,
-            "head": self.head,
-            "merge_base": self.merge_base,
-            "head_commit": self.head_commit,
-            "uncommitted": self.uncommitted,
-            "changed_files": [{"status": c.status, "path": c.path, "old_path": c.old_path}
-                              for c in self.changes],
+            **self.change.to_json(),
             "affected": [a.to_json() for a in self.stacks],
             "deleted": [a.to_json() for a in self.deleted],
         }
@@ -93,7 +69,7 @@ def affected_stacks(repo: "Repository", base: str, head: str | None = None) -> l
     result = compute(repo, base, head, uncommitted=uncommitted)
     out = []
     for a in result.stacks:
-        s = repo.stack_at(a.path) if result.head_repo is not repo else a.stack
+        s = repo.stack_at(a.path) if result.change.head_repo is not repo else a.stack
         if s is not None:
             out.append(s)
     return out
@@ -106,65 +82,17 @@ def compute(repo: "Repository", base: str, head: str | None = None, *,
     ``head`` defaults to HEAD; ``uncommitted`` compares the work tree instead
     (staged, unstaged and untracked files), which cannot go with another head.
     """
-    from ..files.source import WorkTree
-    from ..repo.repository import Repository
+    return affected_by(ChangeSet.open(repo.root, base, head, uncommitted=uncommitted, work_tree=repo))
 
-    g = git.open_repo(repo.root)
-    prefix = git.prefix_of(g, repo.root)
-    head_ref = "HEAD" if head is None else head  # an empty --head is refused, not read as HEAD
-    base_commit = git.resolve_commit(g, base)
-    head_commit = git.resolve_commit(g, head_ref)
-    mb = git.merge_base(g, base_commit, head_commit, (base, head_ref))
-    at_head = head is None or head_commit == _head_sha(g)
-    if uncommitted and not at_head:
-        raise UsageError("--uncommitted compares the work tree with the base; "
-                         "it cannot be combined with --head (other than HEAD)")
-    # the work tree's state, asked now and answered at the end (git status is the slow part)
-    dirty_later = git.uncommitted_later(g, prefix) if at_head and not uncommitted else None
-    if uncommitted:
-        changes = git.diff_names(g, mb, None, prefix)
-        known = {c.path for c in changes}
-        changes += [git.Change("A", p) for p in git.untracked(g, prefix) if p not in known]
-        head_repo = repo
-    else:
-        changes = git.diff_names(g, mb, head_commit, prefix)
-        if at_head and isinstance(repo.source, WorkTree):
-            head_repo = repo  # a clean work tree is HEAD and reads faster than git objects
-        else:
-            head_repo = Repository.at_revision(repo.root, head_commit, g)
-    result = Affected(
-        base=base, head=UNCOMMITTED if uncommitted else (head or "HEAD"), merge_base=mb,
-        head_commit=head_commit, uncommitted=uncommitted, changes=changes, stacks=[], deleted=[],
-        head_repo=head_repo, git_repo=g,
-    )
+
+def affected_by(change: ChangeSet) -> Affected:
+    """The stacks ``change`` affects (``compute`` for a change already opened)."""
+    result = Affected(change, [], [])
     _fill(result)
-    dirty = dirty_later() if dirty_later is not None else []
-    if dirty:
-        result.not_included = dirty
-        if result.head_repo is repo:  # the work tree was not HEAD after all: read HEAD from git
-            result = dataclasses.replace(
-                result, stacks=[], deleted=[],
-                head_repo=Repository.at_revision(repo.root, head_commit, g))
-            _fill(result)
+    if change.settle():  # the work tree was not HEAD after all: redo on HEAD's git objects
+        result = Affected(change, [], [])
+        _fill(result)
     return result
-
-
-def _head_sha(g: Any) -> str | None:
-    try:
-        return git.resolve_commit(g, "HEAD")
-    except KonfigError:
-        return None
-
-
-def describe(change: git.Change) -> list[tuple[str, str]]:
-    """(path, how it changed) for each path a change touches: renames count at both."""
-    if change.status == "R" and change.old_path:
-        return [(change.old_path, f"renamed to {change.path}"),
-                (change.path, f"renamed from {change.old_path}")]
-    if change.status == "C" and change.old_path:
-        return [(change.path, f"copied from {change.old_path}")]
-    word = {"A": ADDED, "D": DELETED}.get(change.status, CHANGED)
-    return [(change.path, word)]
 
 
 def _fill(result: Affected) -> None:
@@ -176,9 +104,9 @@ def _fill(result: Affected) -> None:
     if they still exist, deleted otherwise; the rules that do not go by place
     (model, env, schema, policy, global) are answered at head.
     """
-    head_repo = result.head_repo
+    head_repo = result.change.head_repo
     graph = Graph.of(head_repo)
-    touched = [pc for c in result.changes for pc in describe(c)]
+    touched = result.change.touched()
     policies_dir = paths.join(head_repo.base, "policies")
 
     found: dict[str, tuple["Stack", list[Reason]]] = {}
@@ -231,7 +159,7 @@ def _fill(result: Affected) -> None:
 def _placed_at_base(result: Affected, path: str, how: str) -> list[tuple["Stack", Reason]]:
     # requires goes by the stack a stack.yaml made: a removed SLO stack affects its services
     try:
-        return Graph.of(result.base_repo).dependents(path, how, rules=PLACE_RULES + (REQUIRES,))
+        return Graph.of(result.change.merge_base_repo).dependents(path, how, rules=PLACE_RULES + (REQUIRES,))
     except KonfigError:  # no readable Konfig at the base
         return []
 
@@ -251,8 +179,7 @@ def _requires_changed(result: Affected, graph: Graph, path: str,
     stack = graph.repo.stack_at(paths.parent(path))
     if stack is None or stack.file != path or not graph.requirements():
         return []
-    prefix = git.prefix_of(result.git_repo, graph.repo.root)
-    raw = git.read_at(result.git_repo, result.merge_base, paths.join(prefix, path))
+    raw = result.change.merge_base_bytes(path)
     if raw is not None and raw == graph.repo.read(path):
         return []
     before: Stack | None = None
@@ -286,7 +213,7 @@ def _view(req: Any, stack: "Stack") -> tuple[bool, Any] | None:
 
 def _base_selector(result: Affected, path: str) -> "Selector | None":
     try:
-        return Graph.of(result.base_repo).policy_selector(path)
+        return Graph.of(result.change.merge_base_repo).policy_selector(path)
     except KonfigError:
         return None
 
@@ -307,7 +234,7 @@ def _base_stack_paths(result: Affected, touched: list[tuple[str, str]]) -> set[s
     if not need:
         return None
     try:
-        return {s.path for s in result.base_repo.stacks()}
+        return {s.path for s in result.change.merge_base_repo.stacks()}
     except KonfigError:  # no Konfig at the base yet (or a broken one): nothing to delete
         return set()
 
@@ -316,12 +243,11 @@ def _roots_changed(result: Affected) -> bool:
     """Whether ``konfig.yaml``'s roots differ at the merge-base (only they move stacks)."""
     from ..yamlio import load
 
-    prefix = git.prefix_of(result.git_repo, result.head_repo.root)
-    raw = git.read_at(result.git_repo, result.merge_base, paths.join(prefix, formats.KONFIG_FILE))
+    raw = result.change.merge_base_bytes(formats.KONFIG_FILE)
     try:
         data = load(raw, formats.KONFIG_FILE).data if raw is not None else None
         before = formats.settings_with_defaults(data if isinstance(data, dict) else {})["roots"]
-        return bool(raw is None or before != result.head_repo.roots)
+        return bool(raw is None or before != result.change.head_repo.roots)
     except (KonfigError, AttributeError, TypeError):
         return True
 
@@ -334,7 +260,7 @@ def _deleted(result: Affected, gone: dict[str, list[Reason]],
         return []
     unexplained = [p for p, rs in gone.items() if not rs]
     if unexplained:
-        base_graph = Graph.of(result.base_repo)
+        base_graph = Graph.of(result.change.merge_base_repo)
         for path, how in touched:
             try:
                 deps = base_graph.dependents(path, how, rules=(GLOBAL,))

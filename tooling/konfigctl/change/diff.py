@@ -27,7 +27,8 @@ from .graph import ADDED, CHANGED, DELETED, Reason
 if TYPE_CHECKING:
     from ..repo.repository import Repository
     from ..repo.stack import Stack
-    from .affected import Affected, AffectedStack
+    from .affected import AffectedStack
+    from .changeset import ChangeSet
 
 COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body
 SECTION_LIMIT = 16_000  # one stack's details at most, so one huge diff cannot hide the others
@@ -123,12 +124,12 @@ class StackDiff:
 
 @dataclasses.dataclass
 class Diff:
-    affected: "Affected"
+    change: "ChangeSet"
     stacks: list[StackDiff]
     notes: list[str] = dataclasses.field(default_factory=list)  # about every stack
 
     def to_json(self) -> dict[str, Any]:
-        a = self.affected
+        a = self.change
         return {"base": a.base, "head": a.head, "merge_base": a.merge_base, "head_commit": a.head_commit,
                 "uncommitted": a.uncommitted, "notes": self.notes,
                 "stacks": [s.to_json() for s in self.stacks]}
@@ -137,16 +138,14 @@ class Diff:
 def compute(repo: "Repository", base: str, head: str | None = None, *, uncommitted: bool = False,
             render: bool = True) -> Diff:
     """Compare every affected stack between the merge-base and head."""
-    from ..files.source import GitTree
-    from ..repo.repository import Repository
-    from .affected import compute as affected
+    from .affected import affected_by
+    from .changeset import ChangeSet
 
-    result = affected(repo, base, head, uncommitted=uncommitted)
-    head_repo = result.head_repo
-    if not uncommitted and not isinstance(head_repo.source, GitTree):
-        # affected read a clean work tree for speed; the diff reads the commit itself
-        head_repo = Repository.at_revision(repo.root, result.head_commit, result.git_repo)
-    base_repo = result.base_repo
+    change = ChangeSet.open(repo.root, base, head, uncommitted=uncommitted, work_tree=repo)
+    result = affected_by(change)
+    # affected may read a clean work tree for speed; the diff reads the commit itself
+    head_repo = change.committed_head_repo
+    base_repo = change.merge_base_repo
     out = [_stack_diff(a, base_repo, head_repo, render) for a in result.stacks + result.deleted]
     notes = []
     if not render:
@@ -156,7 +155,7 @@ def compute(repo: "Repository", base: str, head: str | None = None, *, uncommitt
     if notes:  # said once, not on every stack
         for s in out:
             s.notes = [n for n in s.notes if n not in notes]
-    return Diff(result, out, notes)
+    return Diff(change, out, notes)
 
 
 def _stack_diff(a: "AffectedStack", base_repo: "Repository", head_repo: "Repository",
@@ -354,7 +353,7 @@ def _trim(body: str, budget: int) -> tuple[str, int]:
 
 def markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
     """The PR/MR comment: summary table, then a folded section per stack, under ``limit``."""
-    a = diff.affected
+    a = diff.change
     budget = limit - 2_000  # the closing note and some slack stay free
     changed = [s for s in diff.stacks if s.changed]
     counts = {k: sum(1 for s in diff.stacks if s.status == k) for k in (CHANGED, ADDED, DELETED)}

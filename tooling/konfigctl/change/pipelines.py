@@ -617,7 +617,7 @@ def gitlab_child(repo: "Repository", result: "Affected", shard_size: int | None 
     n = len(result.stacks)
     shards = shard_count(n, size, limit)
     doc: dict[str, Any] = {
-        "variables": {"KONFIG_BASE": result.merge_base, "GIT_DEPTH": "0"},
+        "variables": {"KONFIG_BASE": result.change.merge_base, "GIT_DEPTH": "0"},
         "default": {"image": str(conf["image"]), "interruptible": True},
     }
     if shards == 0:

@@ -73,9 +73,10 @@ def _summary(result: Affected, out: Output) -> None:
     parts = [plural(len(result.stacks), "stack") + " affected" + (f" ({added} added)" if added else "")]
     if result.deleted:
         parts.append(f"{len(result.deleted)} deleted")
-    head = "the work tree" if result.uncommitted else result.head_commit[:12]
-    out.info(", ".join(parts) + f"; {plural(len(result.changes), 'file')} changed from "
-             f"{result.merge_base[:12]} (merge-base with {result.base}) to {head}")
-    if result.not_included:
-        out.info(f"note: {plural(len(result.not_included), 'uncommitted file')} in the work tree "
+    change = result.change
+    head = "the work tree" if change.uncommitted else change.head_commit[:12]
+    out.info(", ".join(parts) + f"; {plural(len(change.changes), 'file')} changed from "
+             f"{change.merge_base[:12]} (merge-base with {change.base}) to {head}")
+    if change.not_included:
+        out.info(f"note: {plural(len(change.not_included), 'uncommitted file')} in the work tree "
                  "not included; add --uncommitted to include them")

@@ -22,7 +22,7 @@ def diff(repo: Repository, base: str, head: str | None, fmt: str, out: Output, *
         text(result, out)
     changed = sum(1 for s in result.stacks if s.changed)
     out.info(f"{plural(len(result.stacks), 'stack')} affected, {changed} with a difference")
-    if result.affected.not_included:
-        out.info(f"note: {plural(len(result.affected.not_included), 'uncommitted file')} in the work "
+    if result.change.not_included:
+        out.info(f"note: {plural(len(result.change.not_included), 'uncommitted file')} in the work "
                  "tree not included; add --uncommitted to include them")
     return EXIT_OK

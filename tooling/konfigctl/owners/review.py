@@ -7,9 +7,9 @@ branch) straight from git objects. A change therefore cannot loosen its own
 rules, make its author an owner, or add someone to a team to get itself
 approved: those edits take effect for the *next* change.
 
-The changed files are ``git diff`` from the merge-base of base and head to
-head, renames at both paths. For ``when:`` selectors a file belongs to the
-stacks it configures (the stack holding it; for a ``defaults.yaml`` inside a
+The changed files are those of the ``change.changeset.ChangeSet`` (``git diff``
+from the merge-base of base and head to head), renames at both paths. For
+``when:`` selectors a file belongs to the stacks it configures (the stack holding it; for a ``defaults.yaml`` inside a
 project, the stacks below it; for any other project file, all the project's
 stacks), and a rule applies if it selects one of them **in the base or in the
 head** revision: a prod stack edited to say ``env: dev`` is still judged as
@@ -31,18 +31,18 @@ behind it (team members, transitively). The author's approval never counts.
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import TYPE_CHECKING, Any
 
 from .. import formats
 from ..errors import KonfigError
-from ..files import git, paths
+from ..files import paths
 from ..output import plural
 from ..repo.selector import Selector
 from ..repo.teams import as_user
 from .ownership import Ownership, OwnershipMap, covers, unique
 
 if TYPE_CHECKING:
+    from ..change.changeset import ChangeSet
     from ..repo.project import Project
     from ..repo.repository import Repository
     from ..repo.stack import Stack
@@ -378,50 +378,19 @@ def _search(reqs: list[tuple[frozenset[str], int]], k: int, budget: int) -> Any:
 # -- the verdict ------------------------------------------------------------------
 
 
-def _prefix_of(root: str, g: Any) -> str:
-    top = os.path.realpath(git.toplevel(g))
-    here = os.path.realpath(root)
-    rel = os.path.relpath(here, top).replace(os.sep, "/")
-    return "" if rel == "." else rel
-
-
-def changed_paths(g: Any, root: str, merge_base: str, head: str) -> list[tuple[str, str, str | None, str | None]]:
-    """(path, status, renamed_from, renamed_to) for every changed path under the Konfig root."""
-    prefix = _prefix_of(root, g)
-
-    def rel(p: str) -> str | None:
-        if not prefix:
-            return p
-        return p[len(prefix) + 1:] if p.startswith(prefix + "/") else None
-
-    out: list[tuple[str, str, str | None, str | None]] = []
-    seen: set[str] = set()
-    for ch in git.diff_names(g, merge_base, head):
-        new = rel(ch.path)
-        old = rel(ch.old_path) if ch.old_path else None
-        if ch.old_path and old is not None and old not in seen and ch.status == "R":
-            seen.add(old)
-            out.append((old, "R", None, new))
-        if new is not None and new not in seen:
-            seen.add(new)
-            out.append((new, ch.status, old if ch.status in "RC" else None, None))
-    return out
-
-
 def evaluate(root: str, base: str, head: str | None, author: str,
              approvers: list[str] | tuple[str, ...] | None) -> Verdict:
     """The verdict for the change ``merge-base(base, head)..head`` by ``author``."""
-    from ..repo.repository import Repository
+    from ..change.changeset import ChangeSet
 
     if not author or not author.strip():
         raise KonfigError("--author is required: the author's approval never counts")
-    g = git.open_repo(root)
-    head_ref = "HEAD" if head is None else head
-    base_commit = git.resolve_commit(g, base)
-    head_commit = git.resolve_commit(g, head_ref)
-    mb = git.merge_base(g, base_commit, head_commit, (base, head_ref))
+    return judge(ChangeSet.open(root, base, head), author, approvers)
 
-    base_repo = Repository.at_revision(root, base_commit, g)
+
+def judge(change: "ChangeSet", author: str, approvers: list[str] | tuple[str, ...] | None) -> Verdict:
+    """The verdict for ``change`` by ``author``: rules, owners and teams from its base revision."""
+    base_repo = change.base_repo
     omap = OwnershipMap(base_repo)
     teams = omap.teams
     warnings: list[str] = []
@@ -429,7 +398,7 @@ def evaluate(root: str, base: str, head: str | None, author: str,
     # configures there (never its rules, owners or teams).
     head_repo: Repository | None = None
     try:
-        head_repo = Repository.at_revision(root, head_commit, g)
+        head_repo = change.committed_head_repo
     except KonfigError as e:
         warnings.append(f"head revision unreadable ({e}); stacks judged by the base only")
 
@@ -438,7 +407,7 @@ def evaluate(root: str, base: str, head: str | None, author: str,
     stacks_of: dict[str, list[Stack]] = {}
     file_project: dict[str, str | None] = {}
     projects_seen: dict[str, Project] = {}
-    for path, status, old, new in changed_paths(g, root, mb, head_commit):
+    for path, status, old, new in change.files():
         own = omap.of(path)
         files.append(ChangedFile(path, status, own, old, new))
         file_project[path] = own.project
@@ -487,7 +456,7 @@ def evaluate(root: str, base: str, head: str | None, author: str,
     for r in requirements:
         r.approved_by = sorted(u for u in counted if u in r.users)
         if not r.owners:
-            warnings.append(f"nobody owns {', '.join(r.files)} in {base}: no one can approve "
+            warnings.append(f"nobody owns {', '.join(r.files)} in {change.base}: no one can approve "
                             "(add an ownership rule; see `konfig owners check`)")
         elif not r.possible:
             warnings.append(f"rule {r.rule.name} cannot be met: it needs {plural(r.needed, 'approval')}"
@@ -496,5 +465,5 @@ def evaluate(root: str, base: str, head: str | None, author: str,
 
     needs = [(r.users - set(counted), r.missing) for r in requirements if not r.satisfied]
     suggestion, minimal = suggest_reviewers(needs)
-    return Verdict(base, base_commit, head_ref, head_commit, mb, author_user, files, requirements,
-                   counted, ignored, suggestion, minimal, warnings)
+    return Verdict(change.base, change.base_commit, change.head, change.head_commit, change.merge_base,
+                   author_user, files, requirements, counted, ignored, suggestion, minimal, warnings)
