@@ -6,6 +6,7 @@ import sys
 import types
 
 from konfigctl.change import diff as diffing
+from konfigctl.change import report
 from konfigctl.repo.repository import Repository
 
 from tests import konfig_repos as k
@@ -64,7 +65,7 @@ def test_a_side_that_cannot_resolve_is_shown_not_fatal(kgit):
     assert broken.values == [] and broken.resources is None and broken.config_diff == ""
     assert broken.summary() == ("not compared", "not compared") and broken.changed
     assert broken.notes == ["not compared: the stack does not resolve at head"]
-    md = diffing.markdown(d)
+    md = report.markdown(d)
     assert "removed" not in md and "```diff\n```" not in md  # no empty diff block either
 
 
@@ -139,7 +140,7 @@ def well_formed(md: str) -> None:
 
 def test_markdown_has_the_summary_first_then_one_folded_section_per_stack(kgit):
     d = diff_after(*kgit, ("konfig/appops/acme/api/prod/defaults.yaml", "memory: 2Gi\n"))
-    md = diffing.markdown(d)
+    md = report.markdown(d)
     assert md.startswith("### konfig diff\n\n**2 stacks** affected")
     table = md.index("| Stack | Status | Config | Resources |")
     first = md.index("<details>")
@@ -152,7 +153,7 @@ def test_markdown_has_the_summary_first_then_one_folded_section_per_stack(kgit):
 
 
 def test_markdown_when_nothing_is_affected(kgit):
-    md = diffing.markdown(diff_after(*kgit, "docs/index.md"))
+    md = report.markdown(diff_after(*kgit, "docs/index.md"))
     assert "No stack is affected" in md and "<details>" not in md
 
 
@@ -163,7 +164,7 @@ def test_markdown_stays_under_the_limit_and_says_what_was_cut(kgit):
     k.edit(root, "konfig/appops/acme/web/prod/stack.yaml", "env: prod\nconfig:\n  replicas: 4\n  env:\n" + big)
     k.edit(root, "konfig/appops/acme/web/dev/stack.yaml", "env: dev\nconfig: {replicas: 2}\n")
     d = diff_after(root, g)
-    md = diffing.markdown(d)
+    md = report.markdown(d)
     assert len(md.encode()) < 65_536
     well_formed(md)
     assert "Cut to stay under the 65,536-character comment limit" in md
@@ -191,13 +192,13 @@ def synthetic(n: int) -> diffing.Diff:
 
 
 def test_markdown_with_many_stacks_cuts_rows_and_sections():
-    md = diffing.markdown(synthetic(600))
+    md = report.markdown(synthetic(600))
     assert len(md.encode()) < 65_536
     well_formed(md)
     assert re.search(r"\| … \d+ more stacks \|", md)
     assert re.search(r"the details of \d+ stacks \(<code>konfig/appops/acme/web/s\d{4}</code>", md)
     assert "and " in md.split("the details of")[1]
-    small = diffing.markdown(synthetic(3))
+    small = report.markdown(synthetic(3))
     assert "Cut to stay under" not in small and small.count("<details>") == 3
 
 
@@ -206,7 +207,7 @@ def test_markdown_escapes_what_came_from_the_repository(kgit):
     evil = "konfig/appops/acme/web/@admin `x` <script>|*y*"
     k.edit(root, f"{evil}/stack.yaml", "name: evil\nconfig: {replicas: 2, image: 'a```b'}\n")
     d = diff_after(root, g)
-    md = diffing.markdown(d)
+    md = report.markdown(d)
     well_formed(md)
     # outside code fences (where text is literal) nothing is markup, a mention or a table cell break
     prose = re.sub(r"^(`{3,})diff\n.*?^\1\n", "", md, flags=re.M | re.S)

@@ -1,7 +1,8 @@
 """``konfig diff --base REF``: per affected stack, how resolved config and rendered resources change."""
 from __future__ import annotations
 
-from ..change.diff import compute, markdown, text, to_json
+from ..change.diff import compute
+from ..change.report import markdown, text, to_json
 from ..errors import EXIT_OK, UsageError
 from ..output import Output, plural
 from ..repo.repository import Repository
