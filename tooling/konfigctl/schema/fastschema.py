@@ -14,7 +14,7 @@ are annotations, unknown keywords are ignored, which keys count as evaluated
 for ``unevaluatedProperties``). Anything it does not cover (``$dynamicRef``,
 ``unevaluatedItems``, nested ``$id``, unresolvable ``$ref``...) raises
 ``Unsupported`` at compile time and the caller keeps plain jsonschema: never a
-different verdict, at worst the old speed. ``tests/test_fastschema.py`` checks
+different verdict, at worst the old speed. ``tests/schema/test_fastschema.py`` checks
 the two agree on generated instances of every schema in the repository.
 """
 from __future__ import annotations

@@ -213,7 +213,7 @@ def test_set_fails_a_golden_it_cannot_render_as_it_fails_one_whose_renderer_rais
 def test_new_fails_a_golden_it_cannot_render_as_it_fails_one_whose_renderer_raises(cli, mini, tmp_path, code):
     import shutil
 
-    from tests.test_templates import add_template
+    from tests.authoring.test_templates import add_template
 
     add_template(mini)
     limited(mini)

@@ -22,7 +22,7 @@ from konfigctl.repo.teams import Teams
 
 from tests import codeowners_matchers as m
 from tests.conftest import FIXTURES, git_init
-from tests.test_ownership import OWNED_KONFIG
+from tests.owners.test_ownership import OWNED_KONFIG
 
 SPECIALS = ["#", "?", "*", "[", "]", "!", " ", "@", "`", "|", "$", "~", "^", "%", "&", "'", "{", "}"]
 TWO = ["a#[b", "*?", "[x]", "!#x", " lead", "trail ", "two  spaces", "**"]

@@ -15,7 +15,7 @@ from konfigctl.owners.ownership import OwnershipMap, covers
 from konfigctl.repo.repository import Repository
 
 from tests import codeowners_matchers as m
-from tests.test_ownership import owned  # noqa: F401 - fixture
+from tests.owners.test_ownership import owned  # noqa: F401 - fixture
 
 HANDLE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9._-]+)?$")
 

@@ -276,7 +276,7 @@ def test_the_graph_follows_the_stacks_own_model(own):
 
 
 def test_inputs_and_dependents_agree(own):
-    from tests.test_graph import test_inputs_and_dependents_agree as agree
+    from tests.change.test_graph import test_inputs_and_dependents_agree as agree
 
     agree(Repository(str(own)))
 

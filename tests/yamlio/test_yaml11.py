@@ -18,7 +18,7 @@ from konfigctl import yamlio
 from konfigctl.authoring.edit import apply_text, parse_spec
 from konfigctl.authoring.fmt import format_text
 
-from tests.test_templates import APP_TEMPLATE, add_template
+from tests.authoring.test_templates import APP_TEMPLATE, add_template
 
 RETYPED = ["on", "off", "yes", "no", "y", "n", "true", "false", "On", "OFF", "Yes", "NO", "Y", "N", "True",
            "FALSE", "~", "null", "Null", "NULL", "0o17", "0x1F", "010", "0755", "1_000", "1e3", "1E+3", ".inf",

@@ -22,7 +22,7 @@ from konfigctl.errors import KonfigError
 from konfigctl.files import transaction
 
 from tests.conftest import git_init
-from tests.test_templates import APP_TEMPLATE, add_template
+from tests.authoring.test_templates import APP_TEMPLATE, add_template
 
 DEV = "konfig/appops/acme/web/dev"
 LAYER = f"{DEV}/stack.yaml"
