@@ -68,7 +68,7 @@ class StackSpec:
     env: str
     project: str  # the project's directory
     labels: dict[str, Any]  # project labels overlaid by the stack's
-    layers: list[str]  # repo-relative files, lowest first (as konfigctl.layers orders them)
+    layers: list[str]  # repo-relative files, lowest first (as konfigctl.resolve.layers orders them)
     broken: str | None = None  # the kind of problem planted, if any
 
 

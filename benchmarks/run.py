@@ -335,7 +335,7 @@ def _ratio(a: dict[str, Any], b: dict[str, Any]) -> float | None:
 
 
 def _default_jobs() -> int:
-    from konfigctl.parallel import default_jobs
+    from konfigctl.check.parallel import default_jobs
 
     return default_jobs()
 

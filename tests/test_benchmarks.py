@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from konfigctl import yamlio
-from konfigctl.repository import Repository
-from konfigctl.validation import validate
+from konfigctl.check.validation import validate
+from konfigctl.repo.repository import Repository
 
 from benchmarks import generate as gen_mod
 from benchmarks import run as run_mod

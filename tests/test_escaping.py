@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from konfigctl.escaping import md_cell, md_code, md_code_span, md_fence, md_text, text_line
-from tests.test_review import WEB_PROD, change, konfig  # noqa: F401 - fixture
+from tests.owners.test_review import WEB_PROD, change, konfig  # noqa: F401 - fixture
 
 MD = MarkdownIt("commonmark").enable("table")
 HOSTILE = ["a`b", "``", "x|y", "<script>alert(1)</script>", "*bold*", "_i_", "a\nb", "@admin",

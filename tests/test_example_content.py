@@ -20,7 +20,7 @@ ENVS = {"dev", "staging", "prod"}
 
 @pytest.fixture(scope="module")
 def repo() -> Any:
-    from konfigctl.repository import Repository
+    from konfigctl.repo.repository import Repository
 
     return Repository.discover(repo=str(REPO_ROOT))
 
@@ -36,7 +36,7 @@ def _resolve(cli: Any, stack: str) -> dict[str, Any]:
 
 
 def _problems(repo: Any, stack: str, *overrides: str) -> list[Any]:
-    from konfigctl.validation import validate_stack
+    from konfigctl.check.validation import validate_stack
 
     return [p for p in validate_stack(repo, repo.find_stack(stack), overrides=overrides) if p.is_error]
 

@@ -44,7 +44,7 @@ def promtool() -> str:
 
 @pytest.fixture(scope="module")
 def repo() -> Any:
-    from konfigctl.repository import Repository
+    from konfigctl.repo.repository import Repository
 
     return Repository.discover(repo=str(REPO_ROOT))
 
@@ -60,7 +60,7 @@ def check_rules(promtool: str, path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_slo_stack_renders_rules_promtool_accepts(repo, promtool, tmp_path):
-    from konfigctl.render import render_stack
+    from konfigctl.render.renderer import render_stack
 
     stacks = [s for s in repo.stacks() if s.model_name == "slo"]
     assert len({s.project.path for s in stacks}) >= 4, "several app projects have SLO stacks"
@@ -101,8 +101,8 @@ def rendered(repo: Any, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     The checkout SLO stack lends its layers (the model's defaults, the prod
     profiles); its objectives are replaced by one over the synthetic series.
     """
-    from konfigctl.render import render_stack
-    from konfigctl.resolution import resolve
+    from konfigctl.render.renderer import render_stack
+    from konfigctl.resolve.merge import resolve
 
     stack = repo.find_stack("payments/checkout/slo", cwd=repo.root)
     config = resolve(repo, stack).config
@@ -344,7 +344,7 @@ def test_a_window_that_cannot_fire_is_fine_when_it_does_not_alert(cli):
 
 
 def test_rendered_numbers_are_exact_and_labels_route(repo):
-    from konfigctl.render import render_stack
+    from konfigctl.render.renderer import render_stack
 
     (rule,) = render_stack(repo, repo.find_stack("payments/ledger/slo", cwd=repo.root))
     assert rule["metadata"]["labels"]["prometheus"] == "k8s"  # the ruleSelector of our Prometheus
@@ -362,7 +362,7 @@ def test_rendered_numbers_are_exact_and_labels_route(repo):
 
 def test_the_skeleton_ships_this_repositorys_slo_model():
     """``konfig init`` gives new Konfigs the same model (getting-started.md uses it)."""
-    skeleton = REPO_ROOT / "tooling" / "konfigctl" / "skeleton" / "konfig" / "base"
+    skeleton = REPO_ROOT / "tooling" / "konfigctl" / "authoring" / "skeleton" / "konfig" / "base"
     ours = REPO_ROOT / "konfig" / "base"
     files = [p.relative_to(ours) for p in (ours / "models" / "slo").rglob("*") if p.is_file()]
     files += [Path("lib/promql.py"), Path("lib/kube.py"), Path("crds/prometheusrule.yaml")]

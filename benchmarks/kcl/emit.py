@@ -116,7 +116,7 @@ def kcl_path(rel: str) -> str:
 
 
 def _selects(when: dict[str, Any] | None, s: StackSpec) -> bool:
-    from konfigctl.selector import Selector
+    from konfigctl.repo.selector import Selector
 
     sel = Selector.from_mapping(when)
     return sel.matches_values(model=s.model, env=s.env, project=s.project, path=s.path,

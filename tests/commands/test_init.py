@@ -3,8 +3,8 @@ from __future__ import annotations
 import importlib.util
 import json
 
-from konfigctl.repository import Repository
-from konfigctl.resolution import resolve
+from konfigctl.repo.repository import Repository
+from konfigctl.resolve.merge import resolve
 
 
 def test_init_creates_a_konfig_that_passes_its_own_checks(cli, tmp_path):

@@ -4,7 +4,7 @@ import json
 
 from konfigctl.yamlio import load
 from tests.conftest import REPO_ROOT
-from tests.test_templates import APP_TEMPLATE, add_template
+from tests.authoring.test_templates import APP_TEMPLATE, add_template
 
 
 def test_new_project_is_valid_formatted_and_has_schema_lines(cli, mini):

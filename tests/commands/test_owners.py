@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import REPO_ROOT
-from tests.test_ownership import owned  # noqa: F401 - fixture
+from tests.owners.test_ownership import owned  # noqa: F401 - fixture
 
 
 def test_owners_of_paths_and_where_they_come_from(cli, owned):  # noqa: F811

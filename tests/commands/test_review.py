@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from tests.test_review import WEB_DEV, WEB_PROD, change, konfig  # noqa: F401 - fixture
+from tests.owners.test_review import WEB_DEV, WEB_PROD, change, konfig  # noqa: F401 - fixture
 
 
 def test_satisfied_exits_0(cli, konfig):  # noqa: F811

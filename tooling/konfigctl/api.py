@@ -25,12 +25,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Union
 
-from .edit import EditResult, Spec, parse_spec
+from .authoring.edit import EditResult, Spec, parse_spec
 from .errors import KonfigError, Problem
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 RepoLike = Union["Repository", str, os.PathLike, None]
 StackLike = Union["Stack", str]
@@ -54,7 +54,7 @@ class EditRefused(Exception):
 
 def open_repository(repo: RepoLike = None) -> "Repository":
     """The Konfig repository ``repo`` (a ``Repository``, a path inside one, or around the cwd)."""
-    from .repository import Repository
+    from .repo.repository import Repository
 
     if repo is None:
         return Repository.discover()
@@ -65,7 +65,7 @@ def open_repository(repo: RepoLike = None) -> "Repository":
 
 def stack(name: StackLike, repo: RepoLike = None) -> "Stack":
     """A stack by name (path, relative path or unique suffix)."""
-    from .stack import Stack
+    from .repo.stack import Stack
 
     if isinstance(name, Stack):
         return name
@@ -73,7 +73,7 @@ def stack(name: StackLike, repo: RepoLike = None) -> "Stack":
 
 
 def _repo_and_stack(name: StackLike, repo: RepoLike) -> tuple["Repository", "Stack"]:
-    from .stack import Stack
+    from .repo.stack import Stack
 
     if isinstance(name, Stack):
         return name.repo, name
@@ -83,7 +83,7 @@ def _repo_and_stack(name: StackLike, repo: RepoLike) -> tuple["Repository", "Sta
 
 def resolve(name: StackLike, overrides: list[str] | tuple[str, ...] = (), repo: RepoLike = None) -> dict[str, Any]:
     """A stack's resolved configuration (what ``konfig resolve`` prints)."""
-    from .resolution import resolve as _resolve
+    from .resolve.merge import resolve as _resolve
 
     r, s = _repo_and_stack(name, repo)
     return _resolve(r, s, overrides).config
@@ -98,7 +98,7 @@ def get(name: StackLike, keypath: str, overrides: list[str] | tuple[str, ...] = 
 
 def validate(names: list[StackLike] | None = None, repo: RepoLike = None) -> list[Problem]:
     """Schema and policy problems of the given stacks (every stack if ``None``)."""
-    from .validation import validate as _validate
+    from .check.validation import validate as _validate
 
     r = open_repository(repo)
     if names is None:
@@ -117,13 +117,10 @@ def set(name: StackLike, specs: list[str] | list[Spec], *, layer: str | None = N
     ``EditRefused`` if the change makes a stack invalid (unless ``force``).
     The changed stacks' ``golden.yaml`` files are rendered anew (``update_golden``).
     """
-    from .commands.set import new_layer_text, target_file
-    from .edit import edit_file
+    from .authoring.edit import edit_stack
 
     r, s = _repo_and_stack(name, repo)
-    rel, may_create = target_file(r, s, layer)
-    result = edit_file(r, rel, specs, stack=s, force=force, dry_run=dry_run, create=may_create,
-                       new_text=new_layer_text(s) if may_create else "", update_golden=update_golden)
+    result = edit_stack(r, s, specs, layer=layer, force=force, dry_run=dry_run, update_golden=update_golden)
     if result.refused:
         raise EditRefused(result)
     return result
@@ -140,8 +137,8 @@ def override_file(path: str | os.PathLike, specs: list[str] | list[Spec], *, for
     Konfig the file is edited as it is. ``result.changed`` says whether the
     file changed.
     """
-    from .edit import edit_file
-    from .repository import Repository, find_root
+    from .authoring.edit import edit_file
+    from .repo.repository import Repository, find_root
 
     abspath = os.path.abspath(os.fspath(path))
     try:
@@ -165,8 +162,8 @@ def _override_plain(abspath: str, specs: list[str] | list[Spec], dry_run: bool) 
 
     from filelock import FileLock
 
-    from .edit import LOCK_TIMEOUT, apply_text, parse_specs
-    from .yamlio import atomic_write
+    from .authoring.edit import LOCK_TIMEOUT, apply_text, parse_specs
+    from .files.transaction import atomic_write
 
     parsed = parse_specs(specs)
     lock_dir = os.path.join(tempfile.gettempdir(), "konfig-locks")

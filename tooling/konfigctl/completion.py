@@ -17,10 +17,10 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import paths
+from .files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .repo.repository import Repository
 
 
 def _suffixes(path: str) -> list[str]:
@@ -61,8 +61,8 @@ def stack_names(repo: "Repository", incomplete: str, cwd: str, *, directories: b
 
 def _config_paths(repo: "Repository", stack_name: str | None, cwd: str) -> list[tuple[str, Any]]:
     """(key path as people write it, value) for every value of a stack's resolved config, parents first."""
-    from .resolution import resolve
-    from .validation import display_path
+    from .check.validation import display_path
+    from .resolve.merge import resolve
     from .yamlio import iter_paths
 
     if not stack_name:
@@ -83,7 +83,7 @@ def key_paths(repo: "Repository", stack_name: str | None, incomplete: str, cwd: 
 
 def layers(repo: "Repository", stack_name: str | None, incomplete: str, cwd: str) -> list[str]:
     """``set --layer``: ``project`` and the named stack's layer files."""
-    from . import layers as layers_mod
+    from .resolve import layers as layers_mod
 
     if not stack_name:
         return []
@@ -142,7 +142,7 @@ def selector_terms(repo: "Repository", incomplete: str) -> list[str]:
     (``e`` -> ``env=dev``, ``env=prod``...), so the shell never closes a lone
     ``env=`` with a space.
     """
-    from .selector import KEYS
+    from .repo.selector import KEYS
 
     head, comma, term = incomplete.rpartition(",")
     lead = head + comma

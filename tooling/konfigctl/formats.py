@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from importlib import resources
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 from . import keypath as kp
@@ -81,7 +81,7 @@ def format_schema(name: str) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=None)
 def _validator(name: str) -> Any:
-    from .schema import build
+    from .schema.validator import build
 
     return build(format_schema(name))
 
@@ -106,7 +106,7 @@ def check(name: str, doc: Document, what: str | None = None,
             f"expected a mapping of {what or name} settings, got {kind_of(data)}",
             file=doc.filename, line=line, col=col,
         )
-    from .schema import explain_error
+    from .schema.validator import explain_error
 
     errors = sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

@@ -115,11 +115,10 @@ class Output:
 
             yield advance
             return
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from rich.console import Console
-
-        from . import runner
+        from .render import runner
 
         console = Console(file=self.err)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -139,7 +138,7 @@ class Output:
         if not self.interactive:
             yield
             return
-        from . import runner
+        from .render import runner
 
         status: Any = None
 

@@ -11,13 +11,13 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING
 
-from . import paths
 from .errors import UsageError
-from .selector import Selector
+from .files import paths
+from .repo.selector import Selector
 
 if TYPE_CHECKING:
-    from .repository import Repository
-    from .stack import Stack
+    from .repo.repository import Repository
+    from .repo.stack import Stack
 
 
 @dataclasses.dataclass
@@ -37,7 +37,7 @@ class Targets:
 def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list["Stack"]:
     cwd = os.path.abspath(cwd or os.getcwd())
     if targets.shard is not None:
-        from .graph import parse_shard
+        from .change.shards import parse_shard
 
         parse_shard(targets.shard)  # a bad --shard is a usage error before any work
     if targets.names and targets.all:
@@ -45,7 +45,7 @@ def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list
     if targets.affected is not None and (targets.names or targets.all):
         raise UsageError("--affected picks the stacks itself; do not also name stacks or use --all")
     if targets.affected is not None:  # an empty --affected is a bad ref, never "no filter"
-        from .affected import affected_stacks
+        from .change.affected import affected_stacks
 
         stacks = affected_stacks(repo, targets.affected, targets.head)
     elif targets.names:
@@ -62,7 +62,7 @@ def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list
         sel = Selector.parse(targets.selector)
         stacks = [s for s in stacks if _safe_match(sel, s)]
     if targets.shard is not None:
-        from .graph import shard
+        from .change.shards import shard
 
         stacks = shard(stacks, targets.shard)
     return stacks

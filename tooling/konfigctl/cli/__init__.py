@@ -1,4 +1,12 @@
-"""The ``konfig`` command line (typer). Each module registers one command group."""
+"""The ``konfig`` command line (typer). Each module registers one command group.
+
+The CLI parses arguments, opens the repository and prints; each command's
+logic is a plain function in ``commands/``. ``common.run`` is the one place a
+``KonfigError`` becomes its line and exit code.
+
+May import (tests/test_architecture.py checks it): ``konfigctl`` (its version), ``errors``,
+``files``, ``repo``, ``output``, ``targets``, ``commands``, ``completion``.
+"""
 from __future__ import annotations
 
 import importlib
@@ -29,7 +37,7 @@ Docs: docs/getting-started.md
 
 # Command groups, in the order `konfig --help` shows them.
 MODULES = (
-    "listing",
+    "list",
     "resolve",
     "explain",
     "edit",

@@ -23,7 +23,7 @@ _NoArgsIsHelp: Any = getattr(_click_exc, "NoArgsIsHelpError", ())  # click >= 8.
 
 if TYPE_CHECKING:
     from ..output import Output
-    from ..repository import Repository
+    from ..repo.repository import Repository
 
 
 @dataclasses.dataclass
@@ -47,16 +47,19 @@ def output(ctx: typer.Context) -> "Output":
     return Output(color=globals_of(ctx).color)
 
 
-def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True) -> None:
-    """Call ``fn(repo, out)`` (or ``fn(out)``), print errors as one line, exit with its code."""
+def run(ctx: typer.Context, fn: Callable[..., int], *, needs_repo: bool = True, listings: bool = True) -> None:
+    """Call ``fn(repo, out)`` (or ``fn(out)``), print errors as one line, exit with its code.
+
+    ``listings=False`` (``--no-cache``) opens the repository without the directory listings
+    kept in its cache directory."""
     from ..errors import EXIT_INTERNAL, EXIT_SIGPIPE, KonfigError
 
     out = output(ctx)
     try:
         if needs_repo:
-            from ..repository import Repository
+            from ..repo.repository import Repository
 
-            repo = Repository.discover(repo=globals_of(ctx).repo)
+            repo = Repository.discover(repo=globals_of(ctx).repo, listings=listings)
             with out.slow_renders():  # on a terminal: which stack a slow renderer is at
                 code = fn(repo, out)
         else:
@@ -157,8 +160,8 @@ def check_ref(ctx: typer.Context, param: typer.CallbackParam, value: str | None)
     """A git REF option: empty or option-looking text is a usage error before any git runs."""
     if value is None or ctx.resilient_parsing:
         return value
-    from .. import git
     from ..errors import KonfigError
+    from ..files import git
 
     try:
         return git.check_ref(value)
@@ -206,7 +209,7 @@ def stack_argument(help_text: str = "The stack (path, path relative to here, or 
 
 
 def _completion_repo(ctx: typer.Context) -> "Repository":
-    from ..repository import Repository
+    from ..repo.repository import Repository
 
     return Repository.discover(repo=(ctx.find_root().params or {}).get("repo"))
 

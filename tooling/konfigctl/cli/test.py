@@ -61,4 +61,4 @@ def register(app: typer.Typer) -> None:
         targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [],
                           shard=shard)
         run(ctx, lambda repo, out: test(repo, targets, out, fmt=fmt, update=update, junit=junit, jobs=jobs,
-                                        use_cache=not no_cache))
+                                        use_cache=not no_cache), listings=not no_cache)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..affected import Affected, compute
+from ..change.affected import Affected, compute
+from ..change.shards import shards
 from ..errors import EXIT_OK, UsageError
-from ..graph import shards
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json", "github-matrix", "gitlab")
 MATRIX_NAMES_LIMIT = 256 * 1024  # bytes of matrix JSON up to which stack names are listed
@@ -25,7 +25,7 @@ def affected(repo: Repository, base: str, head: str | None, fmt: str, out: Outpu
     elif fmt == "github-matrix":
         out.echo(json.dumps(github_matrix(repo, result, shard_size, max_shards), separators=(",", ":")))
     elif fmt == "gitlab":
-        from ..pipelines import gitlab_child
+        from ..change.pipelines import gitlab_child
 
         out.echo(gitlab_child(repo, result, shard_size, max_shards), nl=False)
     else:
@@ -42,7 +42,7 @@ def github_matrix(repo: Repository, result: Affected, shard_size: int | None = N
     names here are for people reading the run, never used in a command (and
     left out when they would make the output too big for a job output).
     """
-    from ..pipelines import GITHUB_MAX_JOBS, settings
+    from ..change.pipelines import GITHUB_MAX_JOBS, settings
 
     conf = settings(repo)
     size = shard_size or conf["shard_size"]
@@ -73,9 +73,10 @@ def _summary(result: Affected, out: Output) -> None:
     parts = [plural(len(result.stacks), "stack") + " affected" + (f" ({added} added)" if added else "")]
     if result.deleted:
         parts.append(f"{len(result.deleted)} deleted")
-    head = "the work tree" if result.uncommitted else result.head_commit[:12]
-    out.info(", ".join(parts) + f"; {plural(len(result.changes), 'file')} changed from "
-             f"{result.merge_base[:12]} (merge-base with {result.base}) to {head}")
-    if result.not_included:
-        out.info(f"note: {plural(len(result.not_included), 'uncommitted file')} in the work tree "
+    change = result.change
+    head = "the work tree" if change.uncommitted else change.head_commit[:12]
+    out.info(", ".join(parts) + f"; {plural(len(change.changes), 'file')} changed from "
+             f"{change.merge_base[:12]} (merge-base with {change.base}) to {head}")
+    if change.not_included:
+        out.info(f"note: {plural(len(change.not_included), 'uncommitted file')} in the work tree "
                  "not included; add --uncommitted to include them")

@@ -1,10 +1,11 @@
 """``konfig diff --base REF``: per affected stack, how resolved config and rendered resources change."""
 from __future__ import annotations
 
-from ..diffing import compute, markdown, text, to_json
+from ..change.diff import compute
+from ..change.report import markdown, text, to_json
 from ..errors import EXIT_OK, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "markdown", "json")
 
@@ -22,7 +23,7 @@ def diff(repo: Repository, base: str, head: str | None, fmt: str, out: Output, *
         text(result, out)
     changed = sum(1 for s in result.stacks if s.changed)
     out.info(f"{plural(len(result.stacks), 'stack')} affected, {changed} with a difference")
-    if result.affected.not_included:
-        out.info(f"note: {plural(len(result.affected.not_included), 'uncommitted file')} in the work "
+    if result.change.not_included:
+        out.info(f"note: {plural(len(result.change.not_included), 'uncommitted file')} in the work "
                  "tree not included; add --uncommitted to include them")
     return EXIT_OK

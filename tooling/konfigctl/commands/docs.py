@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
-from ..docs import MODELS_DIR, generate, stale
+from ..authoring.docs import MODELS_DIR, generate, stale
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 
@@ -44,7 +44,7 @@ def docs(repo: Repository, out_dir: str | None, out: Output, *, check: bool = Fa
     changed = [p for p, text in sorted(files.items()) if _read(p) != text.encode("utf-8")]
     extra = stale(target, files)
     if not check:
-        from ..yamlio import atomic_write
+        from ..files.transaction import atomic_write
 
         try:
             for p in changed:

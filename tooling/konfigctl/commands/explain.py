@@ -5,12 +5,12 @@ import json
 from typing import Any
 
 from .. import keypath as kp
-from .. import layers as layers_mod
+from ..check.validation import display_path
 from ..errors import EXIT_OK, UsageError
 from ..output import Output
-from ..repository import Repository
-from ..resolution import OVERRIDE_FILE, Origin, Resolution, resolve
-from ..validation import display_path
+from ..repo.repository import Repository
+from ..resolve import layers as layers_mod
+from ..resolve.merge import OVERRIDE_FILE, Origin, Resolution, resolve
 
 
 def _leaves(value: Any, path: tuple[Any, ...], origins: dict[Any, Any]) -> list[tuple[tuple[Any, ...], Any]]:

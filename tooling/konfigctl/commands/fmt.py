@@ -4,12 +4,12 @@ from __future__ import annotations
 import difflib
 import os
 
-from .. import paths
+from ..authoring.edit import locked, write_files
+from ..authoring.fmt import check_files, format_file, konfig_files
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
-from ..edit import locked, write_files
-from ..fmt import check_files, format_file, konfig_files
+from ..files import paths
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 

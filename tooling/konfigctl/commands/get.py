@@ -7,8 +7,8 @@ from typing import Any
 from .. import keypath as kp
 from ..errors import EXIT_OK, UsageError
 from ..output import Output
-from ..repository import Repository
-from ..resolution import resolve
+from ..repo.repository import Repository
+from ..resolve.merge import resolve
 
 FORMATS = ("text", "json", "yaml")
 

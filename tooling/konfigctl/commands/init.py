@@ -1,8 +1,8 @@
 """``konfig init DIR``: a new, working Konfig repository."""
 from __future__ import annotations
 
+from ..authoring.init import init as init_repo
 from ..errors import EXIT_OK, UsageError
-from ..init import init as init_repo
 from ..output import Output, plural
 
 

@@ -1,10 +1,10 @@
 """``konfig new project|stack PATH``: scaffold from the model's template, validated before it is written."""
 from __future__ import annotations
 
-from .. import scaffold as sc
+from ..authoring import scaffold as sc
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .. import paths
 from ..errors import EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..escaping import text_line
+from ..files import paths
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 
 
 def repo_path(repo: Repository, raw: str, cwd: str | None = None) -> str:
@@ -72,7 +72,7 @@ def resolve(repo: Repository, raw: str, cwd: str | None = None) -> tuple[str, bo
 
 def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str | None = None) -> int:
     """Owners of each path (with the people behind them and where it comes from), or the whole map."""
-    from ..ownership import OwnershipMap
+    from ..owners.ownership import OwnershipMap
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners (use text or json)")
@@ -115,8 +115,8 @@ def _table(out: Output, header: tuple[str, ...], rows: list[tuple[str, ...]]) ->
 
 def check(repo: Repository, fmt: str, out: Output) -> int:
     """Every project owned, every owner known, no unowned file, no glob that matches nothing."""
-    from ..ownership import check as check_ownership
-    from ..validation import exit_code
+    from ..check.validation import exit_code
+    from ..owners.ownership import check as check_ownership
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners check (use text or json)")
@@ -147,8 +147,8 @@ def codeowners(repo: Repository, targets: list[str], check: bool, stdout: bool, 
     """
     import difflib
 
-    from ..codeowners import TARGETS, render
-    from ..yamlio import atomic_write
+    from ..files.transaction import atomic_write
+    from ..owners.codeowners import TARGETS, render
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for owners codeowners (use text or json)")

@@ -1,10 +1,10 @@
 """``konfig pipeline emit --target github|gitlab [--check] [--format text|json]``: write the CI definitions, or check them."""
 from __future__ import annotations
 
+from ..change.pipelines import install_problem, render, settings, write
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
-from ..pipelines import install_problem, render, settings, write
-from ..repository import Repository
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..targets import Targets, select
 
 MARKER = ".konfig-rendered"
@@ -22,7 +22,7 @@ MARKER = ".konfig-rendered"
 
 def _render_one(repo: Repository, stack: Any) -> tuple[list[dict[str, Any]] | None, str, bool]:
     """(resources, error message, the stack's own files are broken) -- never raises."""
-    from ..render import RenderError, render_problem_message, render_stack
+    from ..render.renderer import RenderError, render_problem_message, render_stack
 
     try:
         return render_stack(repo, stack), "", False
@@ -43,14 +43,14 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
     if overrides and len(stacks) != 1:
         raise UsageError("-O overrides apply to one stack; name exactly one")
     if overrides:
-        from ..render import render_stack
-        from ..resolution import resolve
+        from ..render.renderer import render_stack
+        from ..resolve.merge import resolve
 
         (stack,) = stacks
         resources = render_stack(repo, stack, resolve(repo, stack, overrides).config)
         rendered = [(stack, resources, "", False)]
     else:
-        from ..parallel import map_stacks
+        from ..check.parallel import map_stacks
 
         rendered = [(s, *r) for s, r in map_stacks(repo, stacks, _render_one, jobs=jobs,
                                                   progress=out.progress, label="rendering", renders=True)]
@@ -102,7 +102,8 @@ def file_name(res: dict[str, Any], clash: bool) -> str:
 
 def _write_tree(repo: Repository, out_dir: str, good: list[tuple[Any, list[dict[str, Any]]]],
                 failed: set[str], prune: bool, whole_repo: bool, fmt: str, out: Output) -> int:
-    from ..yamlio import atomic_write, dump
+    from ..files.transaction import atomic_write
+    from ..yamlio import dump
 
     root = os.path.abspath(out_dir)
     marker = os.path.join(root, MARKER)

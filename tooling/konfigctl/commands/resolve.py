@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from ..errors import EXIT_OK, UsageError
 from ..output import Output
-from ..repository import Repository
-from ..resolution import resolve as resolve_stack
+from ..repo.repository import Repository
+from ..resolve.merge import resolve as resolve_stack
 
 
 def resolve(repo: Repository, name: str, overrides: list[str], fmt: str, out: Output,

@@ -4,8 +4,8 @@ from __future__ import annotations
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..escaping import md_code, md_text, text_line
 from ..output import Output, plural
-from ..repository import Repository
-from ..review import Requirement, Verdict, evaluate
+from ..owners.review import Requirement, Verdict, evaluate
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json", "markdown")
 MAX_FILES = 10  # files listed per requirement in text and markdown

@@ -1,56 +1,13 @@
 """``konfig set STACK SPEC...``: edit a stack's layer, keeping comments; refuse invalid results."""
 from __future__ import annotations
 
-import os
-
-from .. import formats, paths
-from ..edit import EditResult, edit_file
+from ..authoring.edit import EditResult, edit_stack
+from ..check.validation import require_usable
 from ..errors import EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
-from ..repository import Repository
-from ..stack import Stack
-from ..validation import require_usable
+from ..repo.repository import Repository
 
 FORMATS = ("text", "json")
-PROJECT_LAYER = "project"
-STACK_LAYER = "stack"
-
-
-def target_file(repo: Repository, stack: Stack, layer: str | None, cwd: str | None = None) -> tuple[str, bool]:
-    """(file to edit, whether it may be created) for ``--layer``."""
-    if not layer or layer == STACK_LAYER:
-        return stack.file, False
-    if layer == PROJECT_LAYER:
-        if stack.own_model:
-            raise UsageError(
-                f"--layer {PROJECT_LAYER}: the project's defaults.yaml is not a layer of {stack.path}, "
-                f"a stack of model {stack.model_name} (the project's files are written for "
-                f"{stack.project.model_name})", hint="edit its stack.yaml (no --layer)")
-        return paths.join(stack.project.path, formats.DEFAULTS_FILE), True
-    from .. import layers as layers_mod
-
-    files = [x.file for x in layers_mod.for_stack(repo, stack)]
-    candidates = []
-    cwd = os.path.abspath(cwd or os.getcwd())
-    joined = os.path.normpath(os.path.join(cwd, layer))
-    if joined == repo.root or joined.startswith(repo.root + os.sep):
-        candidates.append(os.path.relpath(joined, repo.root).replace(os.sep, "/"))
-    try:
-        candidates.append(paths.normalize(layer))
-    except Exception:  # noqa: BLE001 - not a repo path: only the cwd-relative candidate
-        pass
-    for cand in candidates:
-        if cand in files:
-            return cand, False
-    raise UsageError(
-        f"--layer {layer}: not a layer of {stack.path}",
-        hint="its layers: " + ", ".join(files) + f"; or --layer {PROJECT_LAYER}",
-    )
-
-
-def new_layer_text(stack: Stack) -> str:
-    return (f"# Defaults of every stack of {stack.project.path} (model {stack.project.model_name}).\n"
-            "# Stacks override any of these in their stack.yaml config.\n")
 
 
 def set_(repo: Repository, name: str, specs: list[str], out: Output, *, layer: str | None = None,
@@ -60,10 +17,8 @@ def set_(repo: Repository, name: str, specs: list[str], out: Output, *, layer: s
         raise UsageError(f"--format {fmt} is not available for set (use text or json)")
     stack = repo.find_stack(name, cwd)
     require_usable(repo, [stack])  # a schema or policy that cannot work: exit 2 before any edit
-    rel, may_create = target_file(repo, stack, layer, cwd)
-    result = edit_file(repo, rel, specs, stack=stack, force=force, dry_run=dry_run,
-                       create=may_create, new_text=new_layer_text(stack) if may_create else "",
-                       update_golden=update_golden)
+    result = edit_stack(repo, stack, specs, layer=layer, force=force, dry_run=dry_run, cwd=cwd,
+                        update_golden=update_golden)
     code = EXIT_FAILED if result.changed and any(p.is_error for p in result.problems) and not force else EXIT_OK
     if fmt == "json":
         data = result.to_json()

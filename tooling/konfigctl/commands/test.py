@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import time
 
-from .. import testing
+from ..check import stack_test as testing
+from ..check.validation import input_problem, usable_policies
+from ..check.validation import warnings as repo_warnings
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..targets import Targets, select
-from ..validation import input_problem, usable_policies, warnings as repo_warnings
 
 
 def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", update: bool = False,
@@ -17,7 +18,6 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for test (use text or json)")
     started = time.perf_counter()
-    repo.use_cache = use_cache
     stacks = select(repo, targets, cwd)
     repo_problems = [input_problem(e) for e in repo.discovery_problems] if targets.whole_repo else []
     results, written = testing.run(repo, stacks, jobs=jobs, use_cache=use_cache, update=update,
@@ -33,7 +33,7 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
     if any(p.is_error for p in repo_problems) or any(r.input_error for r in results):
         code = EXIT_BAD_INPUT
     if junit:
-        from .. import junit as junit_mod
+        from ..check import junit as junit_mod
 
         junit_mod.write(junit, results, [("discovery", p.format()) for p in repo_problems if p.is_error], seconds)
 

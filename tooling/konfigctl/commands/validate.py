@@ -1,11 +1,13 @@
 """``konfig validate [STACK...|--all|--affected REF]``: schema and policy checks."""
 from __future__ import annotations
 
+from ..check.validation import exit_code
+from ..check.validation import validate as validate_stacks
+from ..check.validation import warnings as repo_warnings
 from ..errors import UsageError
 from ..output import Output, plural
-from ..repository import Repository
+from ..repo.repository import Repository
 from ..targets import Targets, select
-from ..validation import exit_code, validate as validate_stacks, warnings as repo_warnings
 
 
 def validate(repo: Repository, targets: Targets, fmt: str, out: Output, cwd: str | None = None,
