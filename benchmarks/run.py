@@ -5,6 +5,7 @@
     python benchmarks/run.py --size huge --with-test --with-kcl --with-fmt   # everything (long)
     python benchmarks/run.py --size small           # 20 / 50 (a few seconds)
     python benchmarks/run.py --stacks 2500          # any size (projects: 30% of stacks)
+    python benchmarks/run.py --size full --reuse DIR   # generate into DIR once, measure it again later
     python benchmarks/run.py --scaling 1000,5000,50000
     python benchmarks/run.py --scaling-from R1.json R2.json ...   # the scaling table of earlier runs
     python benchmarks/run.py --markdown RESULTS.json              # a run's tables as markdown
@@ -26,8 +27,10 @@ subprocess exactly as users run it (konfig only through its command line):
   configuration really changes (the precision ``affected --precise`` is to
   improve), with ``--precise`` too once it exists;
 * ``konfig diff`` of a change to the most used model's defaults (webapp)
-  against ``konfig test --affected`` cold of the stacks it affects;
-* ``konfig fmt --check`` cold and again (the "already canonical" cache to come);
+  against ``konfig test`` cold of the stacks it affects (selected on main,
+  goldens up to date), and those stacks tested on the change's branch (their
+  goldens differ: the pull request's CI job);
+* ``konfig fmt --check`` cold and again (its "already canonical" cache);
 * CLI start (``konfig --help``, ``konfig list``);
 * the peak memory of each: the largest process (GNU time / ``wait4`` rusage)
   and the whole process tree (sampled PSS, which counts pages shared by forked
@@ -64,7 +67,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.changes import CHANGES, apply_change
-from benchmarks.generate import GOLDENS_UP_TO, KONFIG, REPO_ROOT, SIZES, generate, git
+from benchmarks.generate import GOLDENS_UP_TO, KONFIG, REPO_ROOT, SIZES, Generated, Generator, generate, git
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 _SCRIPT = Path(KONFIG[0])
@@ -73,6 +76,7 @@ NOT_RUN = "not run"
 GNU_TIME = "/usr/bin/time"
 BIG = GOLDENS_UP_TO  # above this many stacks, only the bounded measurements by default
 DIFF_CHANGE = "model-default"  # the change to the most used model's defaults that diff measures
+DIFF_CHANGE_MODEL = "webapp"  # ... which affects exactly that model's stacks
 
 
 # (figure, value key, comparison, limit, unit). A value key is "ratio:NAME",
@@ -425,7 +429,13 @@ class Run:
             self.m["affected_precise_stack"] = _unavailable(f"konfig affected --precise {NOT_YET}")
 
     def diff(self) -> None:
-        """diff of the change to the most used model's defaults, and test cold of its stacks."""
+        """diff of the change to the most used model's defaults, against test cold of its stacks.
+
+        The target's denominator is ``test`` cold of the stacks the change affects, at the base
+        revision (goldens up to date: what ``test --all`` does for them); the same stacks tested
+        on the change's branch, whose goldens now differ (the pull request's CI job), are
+        measured too, as ``test_affected_branch_cold``.
+        """
         branch = "change/" + DIFF_CHANGE
         if not available("diff") or not available("test"):
             self.m["diff_model"] = _unavailable(f"konfig diff {NOT_YET}")
@@ -434,17 +444,26 @@ class Run:
             git(self.root, "rev-parse", "--verify", branch)
         except RuntimeError:
             apply_change(self.root, DIFF_CHANGE)
-        self.drop_cache()
+        listed = _affected_paths(measure(self.konfig("affected", "--base", "main", "--head", branch,
+                                                     "--format", "json"), sample_tree=False)["stdout"])
         r = self.best(self.konfig("diff", "--base", "main", "--head", branch, "--format", "markdown"),
                       self.repeat_slow, before=self.drop_cache, sample_tree=True)
-        self.m["diff_model"] = {**_public(r), "change": DIFF_CHANGE,
-                                "stacks": self.changes.get(DIFF_CHANGE, {}).get("affected", {}).get("stacks")}
-        # the same stacks tested cold, as the pull request's CI job does (their goldens differ now)
+        self.m["diff_model"] = {**_public(r), "change": DIFF_CHANGE, "stacks": len(listed or ())}
+        # the change affects exactly the stacks of the webapp model (checked here): select them so
+        selector = "model=" + DIFF_CHANGE_MODEL
+        selected = _affected_paths(measure(self.konfig("list", "stacks", "-l", selector, "--format", "json"),
+                                           sample_tree=False)["stdout"]) or set()
+        if listed != selected:
+            self.notes.append(f"diff: the {DIFF_CHANGE} change affects {len(listed or ())} stacks, "
+                              f"{selector} selects {len(selected)}: test_affected_cold is not of the same stacks")
+        r = self.best(self.konfig("test", "-l", selector), self.repeat_slow, before=self.drop_cache,
+                      sample_tree=True)
+        self.m["test_affected_cold"] = {**_public(r), "change": DIFF_CHANGE, "stacks": len(selected)}
         git(self.root, "checkout", "-q", branch)
         try:
             r = self.best(self.konfig("test", "--affected", "main"), self.repeat_slow,
                           before=self.drop_cache, sample_tree=True)
-            self.m["test_affected_cold"] = {**_public(r), "change": DIFF_CHANGE}
+            self.m["test_affected_branch_cold"] = {**_public(r), "change": DIFF_CHANGE}
         finally:
             git(self.root, "checkout", "-q", "-f", "main")
 
@@ -471,7 +490,7 @@ def _affected_paths(stdout: str) -> set[str] | None:
         data = json.loads(stdout)
     except ValueError:
         return None
-    items = data.get("affected") if isinstance(data, dict) else data
+    items = data.get("affected") if isinstance(data, dict) else data  # affected, or list stacks
     if not isinstance(items, list):
         return None
     return {i["path"] if isinstance(i, dict) else str(i) for i in items}
@@ -728,24 +747,64 @@ def _pick_files(root: Path, stacks: list[Any]) -> tuple[str, str, str]:
     return f"{stack.path}/stack.yaml", defaults, f"konfig/base/models/{stack.model}/schema.yaml"
 
 
+def reuse_generated(root: Path, projects: int, stacks: int, seed: int, *, kcl: bool,
+                    goldens: bool) -> Generated:
+    """A Konfig generated before in ``root`` for this size and seed, back on a clean ``main``
+    (the stack list rebuilt in memory); its KCL twin and goldens added if asked for and missing."""
+    start = time.perf_counter()
+    first = git(root, "log", "--reverse", "--format=%s", "main").splitlines()[:1]
+    expected = f"Synthetic Konfig: {projects} projects, {stacks} stacks (seed {seed})"
+    if first != [expected]:
+        raise ValueError(f"{root} is not the Konfig generated for {projects} projects, {stacks} stacks, "
+                         f"seed {seed} (its first commit: {first[0] if first else 'none'!r})")
+    git(root, "checkout", "-q", "-f", "main")
+    git(root, "clean", "-q", "-fd")  # what a run left behind; ignored files (kcl/) stay
+    gen = Generator(root, projects, stacks, seed)
+    gen.build()
+    result = Generated(root, projects, gen.stacks, len(git(root, "ls-files").splitlines()), 0.0)
+    if kcl:
+        if (root / "kcl" / "stacks.json").is_file():
+            result.kcl_dir = root / "kcl"
+        else:
+            from benchmarks.kcl import emit
+
+            result.kcl_dir = emit.write(root, gen.stacks, gen.data)
+    result.goldens = bool(git(root, "ls-files", "*golden.yaml").strip())
+    if goldens and not result.goldens:
+        proc = subprocess.run(KONFIG + ["--repo", str(root), "test", "--all", "--update"],
+                              capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"konfig test --update failed: {proc.stderr.strip()[-2000:]}")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "Golden files (konfig test --all --update)")
+        result.goldens = True
+    result.seconds = time.perf_counter() - start
+    result.phases = {"reused": 1.0}
+    return result
+
+
 def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_slow: int = 1,
         workdir: Path | None = None, keep: bool = False, label: str | None = None, write: bool = True,
         with_kcl: bool | None = None, with_test: bool | None = None, with_fmt: bool | None = None,
-        json_path: Path | None = None) -> dict[str, Any]:
+        json_path: Path | None = None, reuse: Path | None = None) -> dict[str, Any]:
     """Generate a Konfig of the given size and measure everything on it; returns the results.
 
     ``with_kcl``/``with_test``/``with_fmt``: None is "up to 10,000 stacks" (not at huge);
-    KCL also needs kcl-lib installed.
+    KCL also needs kcl-lib installed. ``reuse``: measure the Konfig generated in that
+    directory before (generate it there, and keep it, if it does not exist).
     """
     small = stacks <= BIG
     kcl_installed = importlib.util.find_spec("kcl_lib") is not None
     do_kcl = (small if with_kcl is None else with_kcl) and kcl_installed
     do_test = small if with_test is None else with_test
     do_fmt = small if with_fmt is None else with_fmt
-    tmp = Path(tempfile.mkdtemp(prefix="konfig-bench-", dir=workdir))
+    tmp = None if reuse else Path(tempfile.mkdtemp(prefix="konfig-bench-", dir=workdir))
     try:
-        root = tmp / "konfig"
-        gen = generate(root, projects, stacks, seed, kcl=do_kcl, goldens=do_test or None)
+        root = Path(reuse).resolve() if reuse else tmp / "konfig"  # type: ignore[operator]
+        if reuse and (root / ".git").is_dir():
+            gen = reuse_generated(root, projects, stacks, seed, kcl=do_kcl, goldens=do_test)
+        else:
+            gen = generate(root, projects, stacks, seed, kcl=do_kcl, goldens=do_test or None)
         r = Run(root, gen.kcl_dir, repeat, repeat_slow)
         measure(KONFIG + ["--repo", str(root), "list", "stacks"], sample_tree=False)  # warm the page cache
         load_before = os.getloadavg()
@@ -764,7 +823,8 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_s
         if do_test:
             r.diff()
         else:
-            r.skip(("test_cold", "test_warm", "diff_model", "test_affected_cold"), "--with-test")
+            r.skip(("test_cold", "test_warm", "diff_model", "test_affected_cold",
+                    "test_affected_branch_cold"), "--with-test")
         if do_fmt:
             r.fmt()
         else:
@@ -773,6 +833,7 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_s
             "date": datetime.date.today().isoformat(),
             "machine": machine(),
             "size": {"projects": projects, "stacks": stacks, "seed": seed, "files": gen.files,
+                     "reused": bool(gen.phases.get("reused")),
                      "generate_seconds": round(gen.seconds, 2), "generate_phases": gen.phases,
                      "goldens": gen.goldens, "label": label},
             "repeat": {"fast": r.repeat, "slow": r.repeat_slow},
@@ -789,11 +850,11 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_s
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(results, indent=2) + "\n")
             results["written_to"] = str(path)
-        if keep:
+        if keep or reuse:
             results["kept"] = str(root)
         return results
     finally:
-        if not keep:
+        if tmp and not keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -894,6 +955,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="print the scaling table (markdown) of earlier results files, and exit")
     ap.add_argument("--workdir", type=Path, help="where the temporary Konfig goes (default: $TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the generated Konfig")
+    ap.add_argument("--reuse", type=Path, metavar="DIR",
+                    help="measure the Konfig generated in DIR by an earlier run for this size and seed "
+                         "(reset to a clean main); generate it there and keep it if DIR does not exist")
     ap.add_argument("--json", type=Path, metavar="FILE",
                     help="write the results here (default: benchmarks/results/<date>-<size>.json)")
     ap.add_argument("--markdown", metavar="JSON", type=Path,
@@ -918,9 +982,10 @@ def main(argv: list[str] | None = None) -> int:
         label = args.size or "full"
         projects, stacks = SIZES[label]
     results = run(projects, stacks, args.seed, workdir=args.workdir, keep=args.keep, label=label,
-                  json_path=args.json, **kw)
+                  json_path=args.json, reuse=args.reuse, **kw)
     print(table(results))
-    print(f"\nwritten to {results['written_to']}" + (f"; Konfig kept in {results['kept']}" if args.keep else ""))
+    print(f"\nwritten to {results['written_to']}"
+          + (f"; Konfig kept in {results['kept']}" if results.get("kept") else ""))
     return 0
 
 

@@ -30,7 +30,8 @@ BENCH = run_mod.REPO_ROOT / "benchmarks"
 MEASUREMENTS = ("start_help", "start_list", "start_list_no_listings", "floor", "validate_all",
                 "validate_all_warm", "validate_all_j1", "kcl_compile", "test_cold", "test_warm",
                 "affected_stack", "affected_defaults", "affected_model", "affected_precise_stack",
-                "diff_model", "test_affected_cold", "fmt_check_cold", "fmt_check_warm")
+                "diff_model", "test_affected_cold", "test_affected_branch_cold", "fmt_check_cold",
+                "fmt_check_warm")
 
 
 def _tree_digest(root: Path) -> str:
@@ -277,6 +278,18 @@ def test_scaling_rows_from_results_files(tmp_path):
     (tmp_path / "b.json").write_text(json.dumps(b))
     rows = run_mod._rows_from([tmp_path / "a.json", tmp_path / "b.json"])
     assert sorted(r["stacks"] for r in rows) == [5000, 50000]
+
+
+def test_runner_reuses_a_konfig_it_generated(tmp_path):
+    g = gen_mod.generate(tmp_path / "k", projects=6, stacks=12, seed=2, goldens=False)
+    changes_mod.apply_change(g.root, "stack-image", stay=True)  # what an interrupted run leaves
+    (g.root / "stray.txt").write_text("left behind\n")
+    again = run_mod.reuse_generated(g.root, 6, 12, 2, kcl=False, goldens=False)
+    assert gen_mod.git(g.root, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    assert not gen_mod.git(g.root, "status", "--porcelain").strip() and not (g.root / "stray.txt").exists()
+    assert [s.path for s in again.stacks] == [s.path for s in g.stacks] and not again.goldens
+    with pytest.raises(ValueError):
+        run_mod.reuse_generated(g.root, 6, 12, 3, kcl=False, goldens=False)  # another seed
 
 
 @pytest.mark.slow
