@@ -221,6 +221,8 @@ def test_ratios_and_targets_on_made_up_figures():
     r["measurements"]["validate_all"]["peak_tree_pss_mb"] = 3000.0
     t = _targets(r)
     assert r["ratios"]["validate_vs_kcl"] == 0.05 and t["ratio:validate_vs_kcl"]["met"] is True
+    r["measurements"]["kcl_compile"]["cpu_seconds"] = 20.0  # CPU ratios: the same, of CPU times
+    assert run_mod.compute_ratios(r["measurements"], "cpu_seconds")["validate_vs_kcl"] == 0.1
     assert r["ratios"]["validate_j1_vs_floor"] == 1.4 and t["ratio:validate_j1_vs_floor"]["met"] is True
     assert r["ratios"]["validate_warm_vs_cold"] == 0.1 and t["ratio:validate_warm_vs_cold"]["met"]
     assert r["ratios"]["test_warm_vs_cold"] == 0.1 and t["ratio:test_warm_vs_cold"]["met"]
