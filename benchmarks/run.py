@@ -9,6 +9,7 @@
     python benchmarks/run.py --scaling 1000,5000,50000
     python benchmarks/run.py --scaling-from R1.json R2.json ...   # the scaling table of earlier runs
     python benchmarks/run.py --markdown RESULTS.json              # a run's tables as markdown
+    python benchmarks/run.py --compare A.json B.json ...          # runs side by side
 
 One run generates the synthetic Konfig (``benchmarks/generate.py``, with its
 KCL twin) in a temporary directory and measures, each command run as a
@@ -721,6 +722,43 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def compare(runs: list[dict[str, Any]]) -> str:
+    """Several runs side by side (markdown): every target, ratio and measurement."""
+    def head(r: dict[str, Any]) -> str:
+        load = r.get("load_average") or {}
+        return (f"{r['size']['stacks']:,} stacks, {r.get('date', '')} {r['machine'].get('commit', '')}, "
+                f"load {load.get('before', '-')}-{load.get('after', '-')}")
+
+    lines = ["| | " + " | ".join(head(r) for r in runs) + " |", "|---|" + "---:|" * len(runs)]
+    for i, (figure, *_rest) in enumerate(TARGETS):
+        cells = []
+        for r in runs:
+            t = r["targets"][i] if i < len(r["targets"]) and r["targets"][i]["figure"] == figure else None
+            if t is None:
+                cells.append("-")
+            elif t["measured"] is None:
+                cells.append("not measured")
+            else:
+                cells.append(f"{_value_text(t)} ({t['target']}: {_met_text(t, md=True)})"
+                             if t["met"] is not None else _value_text(t))
+        lines.append(f"| {figure} | " + " | ".join(cells) + " |")
+    for name in RATIOS:
+        vals = [r["ratios"].get(name) for r in runs]
+        lines.append(f"| ratio {name} | " + " | ".join("-" if v is None else f"{v:.3g}" for v in vals) + " |")
+    keys: list[str] = []
+    for r in runs:
+        keys += [k for k, v in r["measurements"].items() if k not in keys and isinstance(v, dict) and "cmd" in v]
+    for key in keys:
+        cells = []
+        for r in runs:
+            v = r["measurements"].get(key) or {}
+            pss = v.get("peak_tree_pss_mb") or v.get("peak_rss_mb")
+            cells.append("-" if "seconds" not in v else
+                         f"{v['seconds']:.2f} s, CPU {v['cpu_seconds']:.2f} s, {pss:.0f} MiB")
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _shown_cmd(cmd: str) -> str:
     """A measured command without its temporary paths (``--repo DIR`` dropped, commits shortened)."""
     out: list[str] = []
@@ -970,9 +1008,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the results here (default: benchmarks/results/<date>-<size>.json)")
     ap.add_argument("--markdown", metavar="JSON", type=Path,
                     help="print the tables of a results file as markdown, and exit")
+    ap.add_argument("--compare", metavar="JSON", nargs="+", type=Path,
+                    help="print several results files side by side (markdown), and exit")
     args = ap.parse_args(argv)
     if args.markdown:
         print(markdown(json.loads(args.markdown.read_text())))
+        return 0
+    if args.compare:
+        print(compare([json.loads(f.read_text()) for f in args.compare]))
         return 0
     if args.scaling_from:
         print(scaling_markdown(_rows_from(args.scaling_from)))

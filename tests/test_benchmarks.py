@@ -273,6 +273,19 @@ def _targets_done(r: dict) -> dict:
     return r
 
 
+def test_runs_compared_side_by_side():
+    a = _targets_done(_fake(5000, validate_all=2.0, validate_all_j1=3.0, floor=1.0, start_help=0.2))
+    b = _targets_done(_fake(50000, validate_all=20.0, validate_all_j1=15.0, floor=10.0))
+    for r in (a, b):
+        r.update(date="2026-12-01", load_average={"before": 1.0, "after": 2.0})
+    lines = run_mod.compare([a, b]).splitlines()
+    assert "5,000 stacks" in lines[0] and "50,000 stacks" in lines[0]
+    assert all(ln.count("|") == 4 for ln in lines)
+    row = next(ln for ln in lines if ln.startswith("| validate --all --jobs 1 cold vs the floor"))
+    assert "3 x (<= 1.5 x: **not met**)" in row and "1.5 x (<= 1.5 x: met)" in row
+    assert next(ln for ln in lines if ln.startswith("| start_help |")).endswith("| - |")
+
+
 def test_scaling_rows_from_results_files(tmp_path):
     a = _targets_done(_fake(5000, validate_all=2.0, floor=1.0))
     b = {"scaling": [run_mod.scaling_row(_targets_done(_fake(50000, validate_all=20.0)))]}
