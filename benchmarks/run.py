@@ -2,7 +2,8 @@
 
     python benchmarks/run.py --size full            # 1,500 projects / 5,000 stacks (by hand)
     python benchmarks/run.py --size huge            # 15,000 / 50,000: what is bounded there
-    python benchmarks/run.py --size huge --with-test --with-kcl --with-fmt   # everything (long)
+    python benchmarks/run.py --size huge --with-test   # and test --all cold/warm (goldens generated)
+    python benchmarks/run.py --size huge --with-test --with-diff --with-kcl --with-fmt   # everything (long)
     python benchmarks/run.py --size small           # 20 / 50 (a few seconds)
     python benchmarks/run.py --stacks 2500          # any size (projects: 30% of stacks)
     python benchmarks/run.py --size full --reuse DIR   # generate into DIR once, measure it again later
@@ -42,7 +43,7 @@ cache deleted before each), the slow ones (KCL, ``test`` cold, ``diff``,
 ``fmt``) of ``--repeat-slow``; every run's time is kept in the JSON. Above
 10,000 stacks ("huge") KCL, ``test``, ``diff`` and ``fmt`` are left out
 unless asked for (``--with-kcl``, ``--with-test``: then goldens are generated,
-``--with-fmt``). Commands that do not exist yet are reported as "not available
+``--with-diff``, which needs ``test`` too, ``--with-fmt``). Commands that do not exist yet are reported as "not available
 yet". It prints a table with every ratio and target and writes everything as
 JSON to ``benchmarks/results/<date>-<size>.json`` (git-ignored; ``--json FILE``
 to choose).
@@ -834,10 +835,11 @@ def reuse_generated(root: Path, projects: int, stacks: int, seed: int, *, kcl: b
 def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_slow: int = 1,
         workdir: Path | None = None, keep: bool = False, label: str | None = None, write: bool = True,
         with_kcl: bool | None = None, with_test: bool | None = None, with_fmt: bool | None = None,
-        json_path: Path | None = None, reuse: Path | None = None) -> dict[str, Any]:
+        with_diff: bool | None = None, json_path: Path | None = None, reuse: Path | None = None) -> dict[str, Any]:
     """Generate a Konfig of the given size and measure everything on it; returns the results.
 
-    ``with_kcl``/``with_test``/``with_fmt``: None is "up to 10,000 stacks" (not at huge);
+    ``with_kcl``/``with_test``/``with_diff``/``with_fmt``: None is "up to 10,000 stacks" (not
+    at huge); diff needs test;
     KCL also needs kcl-lib installed. ``reuse``: measure the Konfig generated in that
     directory before (generate it there, and keep it, if it does not exist).
     """
@@ -846,6 +848,7 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_s
     do_kcl = (small if with_kcl is None else with_kcl) and kcl_installed
     do_test = small if with_test is None else with_test
     do_fmt = small if with_fmt is None else with_fmt
+    do_diff = do_test and (small if with_diff is None else with_diff)
     tmp = None if reuse else Path(tempfile.mkdtemp(prefix="konfig-bench-", dir=workdir))
     try:
         root = Path(reuse).resolve() if reuse else tmp / "konfig"  # type: ignore[operator]
@@ -866,13 +869,15 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_s
                                               else f"{NOT_RUN} above {BIG:,} stacks (run.py --with-kcl)")
         if do_test:
             r.test()
+        else:
+            r.skip(("test_cold", "test_warm"), "--with-test")
         r.affected(*_pick_files(root, gen.stacks))
         r.named_changes()
-        if do_test:
+        if do_diff:
             r.diff()
         else:
-            r.skip(("test_cold", "test_warm", "diff_model", "test_affected_cold",
-                    "test_affected_branch_cold"), "--with-test")
+            r.skip(("diff_model", "test_affected_cold", "test_affected_branch_cold"),
+                   "--with-diff" if do_test else "--with-test --with-diff")
         if do_fmt:
             r.fmt()
         else:
@@ -993,8 +998,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="runs of each fast measurement; the best is kept (default 3)")
     ap.add_argument("--repeat-slow", type=int, default=1,
                     help="runs of KCL, test cold, diff and fmt; the best is kept (default 1)")
-    for what, desc in (("kcl", "KCL's compile of the twin"), ("test", "test, diff (goldens generated)"),
-                       ("fmt", "fmt --check")):
+    for what, desc in (("kcl", "KCL's compile of the twin"), ("test", "test --all (goldens generated)"),
+                       ("diff", "diff and test of its stacks (needs --with-test)"), ("fmt", "fmt --check")):
         g = ap.add_mutually_exclusive_group()
         g.add_argument(f"--with-{what}", dest=f"with_{what}", action="store_true", default=None,
                        help=f"measure {desc} at any size (default: up to {BIG:,} stacks)")
@@ -1024,6 +1029,7 @@ def main(argv: list[str] | None = None) -> int:
         print(scaling_markdown(_rows_from(args.scaling_from)))
         return 0
     kw = {"with_kcl": args.with_kcl, "with_test": args.with_test, "with_fmt": args.with_fmt,
+          "with_diff": args.with_diff,
           "repeat": args.repeat, "repeat_slow": args.repeat_slow}
     if args.scaling:
         out = scaling([int(x) for x in args.scaling.split(",")], args.seed, args.workdir, **kw)
