@@ -1,6 +1,9 @@
 """Write a synthetic but realistic Konfig of a given size, committed to git.
 
-    python benchmarks/generate.py --projects 1500 --stacks 5000 --seed 42 --out DIR [--kcl]
+    python benchmarks/generate.py --size full --out DIR [--kcl]     # 1,500 projects / 5,000 stacks
+    python benchmarks/generate.py --size huge --out DIR             # 15,000 / 50,000, no goldens
+    python benchmarks/generate.py --projects 1500 --stacks 5000 --seed 42 --out DIR
+    python benchmarks/generate.py --repo DIR --change NAME          # a named change, as a commit
 
 What it holds, so that every code path of a real Konfig is exercised:
 
@@ -20,7 +23,21 @@ What it holds, so that every code path of a real Konfig is exercised:
 The same seed gives the same repository. With ``--kcl`` the same stacks are
 also written as KCL under ``DIR/kcl`` (``benchmarks/kcl``), for the comparison
 with KCL's own engine. When ``konfig test`` exists, golden files are written
-with ``konfig test --all --update`` before the commit.
+with ``konfig test --all --update`` before the commit -- up to 10,000 stacks
+by default (``--goldens`` at any size): at "huge" (50,000 stacks) they would
+be most of the generation time, and what is measured there (validate,
+affected, list, memory) does not read them.
+
+Org and domain names repeat with a number once there are more than the lists
+below (about 100 projects an org: "payments2" at "huge").
+
+``benchmarks/changes.py`` holds the named changes (``--change NAME``): edits
+of a generated Konfig committed on a branch, semantically empty ones (a
+comment, a reordered mapping, a model default every stack overrides) and real
+ones, each with the stacks whose resolved configuration it changes.
+
+konfig itself is only run through its command line (``konfig`` next to this
+Python, or on PATH): nothing here imports its package.
 """
 from __future__ import annotations
 
@@ -36,12 +53,36 @@ import time
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # run as a script: make `benchmarks` and `konfigctl` importable
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from konfigctl.yamlio import AppendList, ReplaceDict, ReplaceList
+from benchmarks.yamltext import AppendList, ReplaceDict, ReplaceList, load, to_yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The named sizes (projects, stacks). At "huge" no golden files are written by
+# default (``konfig test --all --update`` of 50,000 stacks would be most of the
+# generation time): see ``GOLDENS_UP_TO``.
+SIZES = {"tiny": (8, 20), "small": (20, 50), "full": (1500, 5000), "huge": (15000, 50000)}
+GOLDENS_UP_TO = 10_000  # stacks: above, goldens only when asked for
+
+
+def konfig_command() -> list[str]:
+    """How to run konfig: its console script (next to this Python, or on PATH).
+
+    The benchmark drives konfig only through its command line, so that it keeps
+    working whatever the package's module layout.
+    """
+    script = Path(sys.executable).parent / "konfig"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("konfig")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "konfigctl"]  # a checkout without the script installed
+
+
+KONFIG = konfig_command()
 
 ENVS = ("dev", "staging", "prod")
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2", "eu-central-1", "sa-east-1")
@@ -81,6 +122,7 @@ class Generated:
     seconds: float
     kcl_dir: Path | None = None
     goldens: bool = False
+    phases: dict[str, float] = dataclasses.field(default_factory=dict)  # seconds per step
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -92,94 +134,17 @@ class Generated:
             "seconds": round(self.seconds, 2),
             "kcl": str(self.kcl_dir) if self.kcl_dir else None,
             "goldens": self.goldens,
+            "phases": self.phases,
         }
 
 
-# -- YAML text ------------------------------------------------------------------
-
-_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@:+ -]*$")
-_plain_ok: dict[str, bool] = {}
-
-
-def _plain(s: str) -> bool:
-    """Whether ``s`` reads back as the same string when written unquoted."""
-    ok = _plain_ok.get(s)
-    if ok is None:
-        ok = bool(_PLAIN.match(s)) and ": " not in s and not s.endswith((" ", ":")) and " #" not in s
-        if ok:
-            from konfigctl.yamlio import load
-
-            try:
-                ok = load(f"k: {s}\n").data == {"k": s}
-            except Exception:
-                ok = False
-        _plain_ok[s] = ok
-    return ok
-
-
-def _scalar(v: Any) -> str:
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if v is None:
-        return "null"
-    if isinstance(v, (int, float)):
-        return str(v)
-    return v if _plain(v) else json.dumps(v)
-
-
-def _tag(v: Any) -> str:
-    if isinstance(v, ReplaceDict) or isinstance(v, ReplaceList):
-        return "!replace"
-    if isinstance(v, AppendList):
-        return "!append"
-    return ""
-
-
-def to_yaml(data: dict[str, Any], comment: str | None = None) -> str:
-    """Block-style YAML as people write it (flow style for short scalar lists)."""
-    lines = [f"# {c}" for c in (comment or "").splitlines()]
-    _emit_map(data, 0, lines)
-    return "\n".join(lines) + "\n"
-
-
-def _emit_map(d: dict[str, Any], ind: int, lines: list[str]) -> None:
-    pad = " " * ind
-    for k, v in d.items():
-        key = _scalar(k)
-        tag = _tag(v)
-        if isinstance(v, dict) and v:
-            lines.append(f"{pad}{key}:{' ' + tag if tag else ''}")
-            _emit_map(v, ind + 2, lines)
-        elif isinstance(v, list) and v and not all(isinstance(x, (str, int, bool)) for x in v):
-            lines.append(f"{pad}{key}:{' ' + tag if tag else ''}")
-            _emit_list(v, ind + 2, lines)
-        elif isinstance(v, list):
-            flow = "[" + ", ".join(_scalar(x) for x in v) + "]"
-            lines.append(f"{pad}{key}: {tag + ' ' if tag else ''}{flow}")
-        elif isinstance(v, dict):
-            lines.append(f"{pad}{key}: {tag + ' ' if tag else ''}{{}}")
-        elif isinstance(v, str) and "\n" in v:
-            lines.append(f"{pad}{key}: |")
-            lines.extend(f"{pad}  {ln}" if ln else "" for ln in v.rstrip("\n").split("\n"))
-        else:
-            lines.append(f"{pad}{key}: {_scalar(v)}")
-
-
-def _emit_list(items: list[Any], ind: int, lines: list[str]) -> None:
-    pad = " " * ind
-    for item in items:
-        if isinstance(item, dict):
-            sub: list[str] = []
-            _emit_map(item, ind + 2, sub)
-            sub[0] = pad + "- " + sub[0][ind + 2:]
-            lines.extend(sub)
-        else:
-            lines.append(f"{pad}- {_scalar(item)}")
-
-
 # -- content --------------------------------------------------------------------
+
+def _names(base: tuple[str, ...], n: int) -> list[str]:
+    """``n`` org names: ``base`` in order, then numbered rounds of it (payments2, commerce2...)."""
+    return [base[i] if i < len(base) else f"{base[i % len(base)]}{i // len(base) + 1}"
+            for i in range(n)]
+
 
 class Generator:
     def __init__(self, root: Path, projects: int, stacks: int, seed: int,
@@ -217,10 +182,11 @@ class Generator:
         counts = self._stack_counts()
         n_infra = max(1, round(self.n_projects * 0.2)) if self.n_projects > 1 else 0
         n_app = self.n_projects - n_infra
-        n_orgs = max(1, min(len(APP_ORGS), n_app // 100 or 1))
-        n_domains = max(1, min(len(INFRA_DOMAINS), n_infra // 100 or 1)) if n_infra else 0
-        orgs = list(APP_ORGS[:n_orgs])
-        domains = list(INFRA_DOMAINS[:n_domains])
+        # orgs and domains of about 100 projects (numbered once the names run out: "payments2")
+        n_orgs = max(1, n_app // 100 or 1)
+        n_domains = max(1, n_infra // 100 or 1) if n_infra else 0
+        orgs = _names(APP_ORGS, n_orgs)
+        domains = _names(INFRA_DOMAINS, n_domains)
         for org in orgs:
             self._org_defaults("konfig/appops", org, app=True)
         for dom in domains:
@@ -285,10 +251,8 @@ class Generator:
                    + (" and the shared tracing endpoint." if app else "."))
 
     def _teams(self, orgs: list[str]) -> None:
-        from konfigctl.yamlio import load
-
         teams_file = f"{self.base}/teams.yaml"
-        doc = load((REPO_ROOT / teams_file).read_bytes()).data or {}
+        doc = load((REPO_ROOT / teams_file).read_bytes()) or {}
         teams = doc.setdefault("teams", {})
         for org in orgs:
             if org not in teams:
@@ -570,75 +534,145 @@ def _copy_base(root: Path) -> int:
     return sum(1 for p in dest.rglob("*") if p.is_file())
 
 
-def _git_commit(root: Path, message: str) -> str:
-    import git
+def git(root: Path, *args: str, **kw: Any) -> str:
+    """``git -C root ARGS`` (plain git: the benchmark needs no git library); its stdout."""
+    proc = subprocess.run(["git", "-C", str(root), "-c", "user.name=Konfig Benchmark",
+                           "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false", *args],
+                          capture_output=True, text=True, **kw)
+    if proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {proc.stderr.strip()[-1000:]}")
+    return proc.stdout
 
-    repo = git.Repo.init(root, initial_branch="main")
-    with repo.config_writer() as cw:
-        cw.set_value("user", "name", "Konfig Benchmark")
-        cw.set_value("user", "email", "bench@example.com")
-        cw.set_value("commit", "gpgsign", "false")
-    repo.git.add(A=True)
-    repo.git.commit("-q", "-m", message)
-    return str(repo.head.commit.hexsha)
+
+def _git_commit(root: Path, message: str) -> str:
+    git(root, "init", "-q", "-b", "main")
+    for key, value in (("user.name", "Konfig Benchmark"), ("user.email", "bench@example.com"),
+                       ("commit.gpgsign", "false")):
+        git(root, "config", key, value)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
 
 
 def _konfig_has(command: str) -> bool:
     """Whether the installed konfig implements ``command`` (not a placeholder)."""
-    proc = subprocess.run([sys.executable, "-m", "konfigctl", command, "--help"],
+    proc = subprocess.run(KONFIG + [command, "--help"],
                           capture_output=True, text=True)
     return proc.returncode == 0 and "not implemented" not in (proc.stdout + proc.stderr).lower()
 
 
 def generate(out: str | Path, projects: int = 1500, stacks: int = 5000, seed: int = 42, *,
-             kcl: bool = False, goldens: bool = True, commit: bool = True,
+             kcl: bool = False, goldens: bool | None = None, commit: bool = True,
              violation_rate: float = VIOLATION_RATE) -> Generated:
-    """Write the synthetic Konfig into ``out`` (which must not exist or be empty)."""
+    """Write the synthetic Konfig into ``out`` (which must not exist or be empty).
+
+    ``goldens``: write golden files with ``konfig test --all --update``; by
+    default only up to ``GOLDENS_UP_TO`` stacks (not at "huge").
+    """
     start = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def lap(name: str, t0: float) -> float:
+        t = time.perf_counter()
+        phases[name] = round(t - t0, 2)
+        return t
+
     root = Path(out).resolve()
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root} is not empty")
     root.mkdir(parents=True, exist_ok=True)
     gen = Generator(root, projects, stacks, seed, violation_rate)
     gen.build()
+    t = lap("build", start)
     n_files = _copy_base(root)
+    made: set[Path] = set()
     for rel, text in gen.files.items():
         p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
+        if p.parent not in made:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            made.add(p.parent)
         p.write_text(text)
     n_files += len(gen.files)
+    t = lap("write", t)
     result = Generated(root, projects, gen.stacks, n_files, 0.0)
     if kcl:
         from benchmarks.kcl import emit
 
         result.kcl_dir = emit.write(root, gen.stacks, gen.data)
+        t = lap("kcl", t)
+    if goldens is None:
+        goldens = stacks <= GOLDENS_UP_TO
     if goldens and _konfig_has("test"):
-        proc = subprocess.run([sys.executable, "-m", "konfigctl", "--repo", str(root), "test", "--all",
-                               "--update"], capture_output=True, text=True)
+        proc = subprocess.run(KONFIG + ["--repo", str(root), "test", "--all", "--update"],
+                              capture_output=True, text=True)
         # exit 1 is expected: the planted problems fail their stacks
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"konfig test --update failed: {proc.stderr.strip()[-2000:]}")
         result.goldens = True
+        t = lap("goldens", t)
     if commit:
         _git_commit(root, f"Synthetic Konfig: {projects} projects, {stacks} stacks (seed {seed})")
+        t = lap("commit", t)
     result.seconds = time.perf_counter() - start
+    result.phases = phases
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=_EPILOG,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--projects", type=int, default=1500)
-    ap.add_argument("--stacks", type=int, default=5000)
+    ap.add_argument("--size", choices=list(SIZES),
+                    help="a named size: " + ", ".join(f"{k} ({p:,} projects / {s:,} stacks)"
+                                                     for k, (p, s) in SIZES.items())
+                    + "; at huge no golden files unless --goldens (default: full)")
+    ap.add_argument("--projects", type=int, help="number of projects (default: the size's)")
+    ap.add_argument("--stacks", type=int, help="number of stacks (default: the size's)")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--out", required=True, help="directory to create (must be empty)")
+    ap.add_argument("--out", help="directory to create (must be empty)")
     ap.add_argument("--kcl", action="store_true", help="also write the stacks as KCL under OUT/kcl")
-    ap.add_argument("--no-goldens", action="store_true", help="skip `konfig test --all --update`")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--goldens", dest="goldens", action="store_true", default=None,
+                   help=f"write golden files (`konfig test --all --update`) at any size "
+                        f"(default: only up to {GOLDENS_UP_TO:,} stacks)")
+    g.add_argument("--no-goldens", dest="goldens", action="store_false", help="no golden files")
+    ap.add_argument("--change", metavar="NAME", action="append",
+                    help="apply the named change to the Konfig in --repo as a commit on branch "
+                         "change/NAME (repeatable; see --list-changes)")
+    ap.add_argument("--repo", type=Path, help="with --change: a Konfig this script generated")
+    ap.add_argument("--list-changes", action="store_true", help="print the named changes and exit")
     args = ap.parse_args(argv)
-    res = generate(args.out, args.projects, args.stacks, args.seed, kcl=args.kcl,
-                   goldens=not args.no_goldens)
+    from benchmarks import changes
+
+    if args.list_changes:
+        for c in changes.CHANGES.values():
+            print(f"{c.name:<26} {'real ' if c.semantic else 'empty'}  {c.description}")
+        return 0
+    if args.change:
+        if not args.repo:
+            ap.error("--change needs --repo")
+        out = [changes.apply_change(args.repo, name) for name in args.change]
+        print(json.dumps(out, indent=2))
+        return 0
+    if not args.out:
+        ap.error("--out is required (or --change/--list-changes)")
+    projects, stacks = SIZES[args.size or "full"]
+    if args.stacks and not args.size:
+        projects = max(1, round(args.stacks * 0.3))
+    projects = args.projects or projects
+    stacks = args.stacks or stacks
+    res = generate(args.out, projects, stacks, args.seed, kcl=args.kcl, goldens=args.goldens)
     print(json.dumps(res.summary(), indent=2))
     return 0
+
+
+_EPILOG = """\
+examples:
+  generate.py --size full --out DIR --kcl       1,500 projects / 5,000 stacks, with goldens and KCL twin
+  generate.py --size huge --out DIR             15,000 / 50,000, no goldens (--goldens: with them)
+  generate.py --projects 12 --stacks 40 --out DIR
+  generate.py --list-changes
+  generate.py --repo DIR --change stack-image   commit the change on branch change/stack-image
+"""
 
 
 if __name__ == "__main__":

@@ -20,12 +20,13 @@ which stacks a policy applies to is decided here, from its ``when:``.
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from konfigctl.yamlio import AppendList, ReplaceDict, ReplaceList, load
+from benchmarks.yamltext import AppendList, ReplaceDict, ReplaceList, load
 
 if TYPE_CHECKING:
     from benchmarks.generate import StackSpec
@@ -116,13 +117,32 @@ def kcl_path(rel: str) -> str:
 
 
 def _selects(when: dict[str, Any] | None, s: StackSpec) -> bool:
-    from konfigctl.repo.selector import Selector
+    """Whether a policy's ``when:`` selects the stack (konfig's selector rules: every term must
+    match, a term matches if any of its values does, globs as fnmatch). Only the terms this
+    translation needs; a policy using another is refused rather than guessed."""
+    def values(v: Any) -> list[str]:
+        return [] if v is None else [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
 
-    sel = Selector.from_mapping(when)
-    return sel.matches_values(model=s.model, env=s.env, project=s.project, path=s.path,
-                              name=s.path.rsplit("/", 1)[-1],
-                              org=s.project.split("/")[2] if s.project.count("/") >= 3 else None,
-                              labels=s.labels)
+    def any_fn(patterns: list[str], value: str | None) -> bool:
+        return value is not None and any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+    org = s.project.split("/")[2] if s.project.count("/") >= 3 else None
+    facts = {"model": s.model, "env": s.env, "name": s.path.rsplit("/", 1)[-1], "org": org}
+    for key, v in (when or {}).items():
+        if key in facts:
+            if values(v) and not any_fn(values(v), facts[key]):
+                return False
+        elif key == "labels":
+            for lk, lv in (v or {}).items():
+                if lk not in s.labels:
+                    return False
+                have = s.labels[lk]
+                have = ("true" if have else "false") if isinstance(have, bool) else str(have)
+                if values(lv) and "*" not in values(lv) and not any_fn(values(lv), have):
+                    return False
+        else:
+            raise KclUnsupported(f"policy selector term {key!r} (only model, env, name, org, labels)")
+    return True
 
 
 def write(root: Path, stacks: list[StackSpec], data: dict[str, Any]) -> Path:
@@ -137,7 +157,7 @@ def write(root: Path, stacks: list[StackSpec], data: dict[str, Any]) -> Path:
         if rel in data:
             cfg = data[rel]
         else:
-            cfg = load((root / rel).read_bytes(), rel).data
+            cfg = load((root / rel).read_bytes())
         dest = out / kcl_path(rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(layer_text(cfg, rel))
@@ -146,7 +166,7 @@ def write(root: Path, stacks: list[StackSpec], data: dict[str, Any]) -> Path:
     gaps = []
     pdir = root / "konfig" / "base" / "policies"
     for p in sorted(pdir.glob("*.y*ml")):
-        meta = load(p.read_bytes(), str(p)).data or {}
+        meta = load(p.read_bytes()) or {}
         name = meta.get("name") or p.stem
         kfile = f"policies/{name}.k"
         if not (out / kfile).is_file():
