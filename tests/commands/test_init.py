@@ -15,6 +15,7 @@ def test_init_creates_a_konfig_that_passes_its_own_checks(cli, tmp_path):
                 "konfig/base/models/webapp/schema.yaml", "konfig/base/models/webapp/render.py",
                 "konfig/base/templates/webapp/project.yaml.tmpl", "konfig/appops/example/hello/project.yaml",
                 "konfig/appops/example/hello/dev/stack.yaml", "konfig/appops/example/hello/prod/stack.yaml",
+                "konfig/appops/example/hello/slo/stack.yaml", "docs/models/slo.md",
                 "docs/models/webapp.md", "docs/schemas/stack.schema.json"):
         assert (target / rel).is_file(), rel
         assert f"created {rel}" in res.stdout
@@ -29,7 +30,8 @@ def test_init_creates_a_konfig_that_passes_its_own_checks(cli, tmp_path):
     assert (target / "konfig/appops/example/hello/prod/golden.yaml").is_file()
     assert cli("owners", "codeowners", "--target", "github", "--check", repo=target).exit_code == 0
     assert cli("list", "stacks", repo=target).stdout.split() == [
-        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
+        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod",
+        "konfig/appops/example/hello/slo"]
     # the first steps of docs/getting-started.md work on it
     assert cli("set", "example/hello/prod", "image=registry.example.com/example/hello:0.2.0", repo=target).exit_code == 0
     assert cli("new", "project", "konfig/appops/shop/cart", "--model", "webapp", "--owner", "example",
@@ -48,7 +50,9 @@ def test_the_skeleton_renderer_gives_valid_kubernetes_objects(cli, tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     repo = Repository(str(target))
-    for stack in repo.stacks():
+    webapp = [s for s in repo.stacks() if s.model_name == "webapp"]
+    assert len(webapp) == 2  # beside them, the example service's SLO stack
+    for stack in webapp:
         docs = module.render(resolve(repo, stack).config, stack.info())
         assert [d["kind"] for d in docs] == ["Deployment", "Service"]
         for doc in docs:
@@ -69,7 +73,8 @@ def test_init_into_an_empty_directory_and_json(cli, tmp_path):
     res = cli("init", str(tmp_path / "empty"), "--name", "acme-config", "--ci", "gitlab", "-f", "json")
     assert res.exit_code == 0
     data = json.loads(res.stdout)
-    assert data["stacks"] == ["konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
+    assert data["stacks"] == ["konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod",
+        "konfig/appops/example/hello/slo"]
     assert "konfig.yaml" in data["files"] and ".gitlab/CODEOWNERS" in data["files"]
     assert ".github/CODEOWNERS" not in data["files"]
     assert "name: acme-config" in (tmp_path / "empty/konfig.yaml").read_text()
@@ -105,12 +110,14 @@ def test_init_inside_another_konfigs_roots_or_base_is_refused_naming_it(cli, tmp
         assert "would take the new one's files as its own" in lines[0]
     assert sorted(str(p.relative_to(outer)) for p in outer.rglob("*")) == before
     assert cli("list", "stacks", repo=outer).stdout.split() == [
-        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
+        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod",
+        "konfig/appops/example/hello/slo"]
     # elsewhere in it (an examples/ directory) is fine: each Konfig finds its own konfig.yaml
     res = cli("init", str(outer / "examples" / "demo"), "--no-git")
     assert res.exit_code == 0, res.output
     assert cli("list", "stacks", repo=outer).stdout.split() == [
-        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"]
+        "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod",
+        "konfig/appops/example/hello/slo"]
 
 
 def test_init_says_in_one_line_that_a_local_install_cannot_serve_ci(cli, tmp_path):

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 EXAMPLE_PROJECT = "konfig/appops/example/hello"
 EXAMPLE_MODEL = "webapp"
 EXAMPLE_OWNER = "example"
+EXAMPLE_SLO_MODEL = "slo"
+EXAMPLE_SLO_STACK = "slo"
 RENDERED = ".init"
 
 
@@ -176,10 +178,19 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
             raise KonfigError("the skeleton's example project does not validate: "
                               + "; ".join(p.format() for p in plan.problems))
         scaffold.write(repo, plan)
+        # the example service's objectives beside it: every model the skeleton ships is in use,
+        # so a new repository validates without a warning and shows an SLO stack
+        slo = scaffold.plan_stack(Repository(tmp), EXAMPLE_PROJECT + "/" + EXAMPLE_SLO_STACK,
+                                  env="prod", model=EXAMPLE_SLO_MODEL, cwd=tmp)
+        scaffold.check(Repository(tmp), slo)
+        if not slo.ok:
+            raise KonfigError("the skeleton's example SLO stack does not validate: "
+                              + "; ".join(p.format() for p in slo.problems))
+        scaffold.write(Repository(tmp), slo)
         repo = Repository(tmp)
         for path, text in docs.generate(repo).items():
             atomic_write(path, text)
-        written, failures = scaffold.write_goldens(Repository(tmp), plan.stacks)
+        written, failures = scaffold.write_goldens(Repository(tmp), plan.stacks + slo.stacks)
         if failures:
             raise KonfigError("the skeleton's example project does not render: " + "; ".join(failures))
         notes = _generated(Repository(tmp), ci)
@@ -203,7 +214,7 @@ def init(target: str, *, name: str | None = None, git: bool = True, ci: str = "g
         dirnames[:] = [d for d in dirnames if d != ".git"]
         files.extend(os.path.relpath(os.path.join(dirpath, f), target).replace(os.sep, "/") for f in filenames)
     made_git = git and _git_init(target)
-    return InitResult(root=target, files=sorted(files), stacks=plan.stacks, git=made_git, notes=notes,
+    return InitResult(root=target, files=sorted(files), stacks=plan.stacks + slo.stacks, git=made_git, notes=notes,
                       install=source.requirement)
 
 

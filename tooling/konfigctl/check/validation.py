@@ -100,7 +100,7 @@ def warnings(repo: "Repository", stacks: list["Stack"], whole_repo: bool = False
     if whole_repo:
         used = _models_used(repo, models)
         for name in sorted(models - used):
-            out.append(Problem(f"model {name} is used by no project", file=repo.model(name).schema_file,
+            out.append(Problem(f"no stack uses model {name}: nothing checks its schema or renderer until one does", file=repo.model(name).schema_file,
                                severity="warning", check="usage"))
     else:
         models &= {_model_of(repo, p) for p in {s.project.path: s.project for s in stacks}.values()}
