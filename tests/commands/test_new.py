@@ -143,3 +143,19 @@ def test_new_project_keeps_the_codeowners_files_current(cli, mini):
     assert "/konfig/appops/acme/shop/" in (mini / ".github/CODEOWNERS").read_text()
     assert cli("owners", "codeowners", "--target", "github", "--check", repo=mini).exit_code == 0
     assert not (mini / ".gitlab/CODEOWNERS").exists()  # only the files the repository keeps
+
+
+def test_new_project_says_which_codeowners_line_it_leaves_out(cli, mini):
+    add_template(mini)
+    assert cli("owners", "codeowners", "--target", "github", repo=mini).exit_code == 0
+    (mini / "konfig/appops/c[1]").mkdir(parents=True)
+    res = cli("new", "project", "konfig/appops/c[1]/shop", "-m", "app", "--owner", "web", repo=mini)
+    assert res.exit_code == 0, res.output  # written, as `owners codeowners` writes it
+    warnings = [line for line in res.stdout.splitlines() if ": warning: " in line]
+    assert len(warnings) == 1, res.stdout
+    assert warnings[0].startswith("konfig/appops/c[1]/shop/project.yaml: warning: GitHub CODEOWNERS cannot name")
+    assert "left out of .github/CODEOWNERS" in warnings[0]
+    lines = (mini / ".github/CODEOWNERS").read_text().splitlines()
+    assert not [line for line in lines if "c[1]" in line and not line.startswith("# left out, ")]
+    assert any(line.startswith("# left out, ") and "c[1]/shop/" in line for line in lines)
+    assert (mini / "konfig/appops/c[1]/shop/dev/stack.yaml").is_file()

@@ -291,7 +291,9 @@ def commit(repo: "Repository", scaffold: Scaffold) -> list[str]:
         scaffold.problems.append(Problem(f"{bad.name}: {bad.message}", stack=r.stack, check=bad.name))
     if failed:
         return []
-    owners = codeowners_texts(future)
+    owners, left_out = codeowners_texts(future)
+    # written all the same (as `owners codeowners` writes them), but never silently
+    scaffold.problems.extend(dataclasses.replace(p, severity="warning") for p in left_out)
     _still_free(repo, scaffold)
     write_files(repo, {**scaffold.files, **goldens, **owners})
     scaffold.written = True
@@ -305,16 +307,19 @@ def write_goldens(repo: "Repository", stack_paths: list[str]) -> tuple[list[str]
     return update_goldens(repo, [s for s in (repo.stack_at(p) for p in stack_paths) if s is not None])
 
 
-def codeowners_texts(repo: "Repository") -> dict[str, str]:
-    """The CODEOWNERS files the repository keeps whose text ``konfig owners codeowners`` would change."""
-    from ..owners.codeowners import TARGETS, emit, target_settings
+def codeowners_texts(repo: "Repository") -> tuple[dict[str, str], list[Problem]]:
+    """The CODEOWNERS files the repository keeps whose text ``konfig owners codeowners`` would change,
+    and a problem for each line those texts leave out (a path the platform cannot express)."""
+    from ..owners.codeowners import TARGETS, render, target_settings
 
-    out = {}
+    out: dict[str, str] = {}
+    left_out: list[Problem] = []
     for target in TARGETS:
         rel = target_settings(repo, target)["path"]
         if not repo.exists(rel):
             continue
-        text = emit(repo, target)
-        if repo.read(rel) != text.encode("utf-8"):
-            out[rel] = text
-    return out
+        result = render(repo, target)
+        left_out.extend(u.problem for u in result.unexpressed)
+        if repo.read(rel) != result.text.encode("utf-8"):
+            out[rel] = result.text
+    return out, left_out
