@@ -59,6 +59,7 @@ def test_refusals_are_exit_2_and_write_nothing(cli, mini, write):
         (["konfig/appops/acme/shop", "-m", "app", "--owner", "@mallory"], "unknown user '@mallory'"),
         (["konfig/appops/acme/shop", "-m", "nope", "--owner", "web"], "unknown model 'nope'"),
         (["konfig/appops/acme/Shop", "-m", "app", "--owner", "web"], "bad project name"),
+        (["konfig/appops/acme\\shop", "-m", "app", "--owner", "web"], "has a backslash"),
         (["konfig/appops/acme/shop", "-m", "app", "--owner", "web", "--stacks", "qa"], "cannot tell the env"),
         (["konfig/appops/acme/shop", "-m", "app", "--owner", "web", "--var", "x=1"], "unknown template variable"),
     ]

@@ -70,7 +70,14 @@ def check_owners(repo: "Repository", owners: list[str]) -> None:
 
 
 def repo_path(repo: "Repository", path: str, cwd: str | None = None) -> str:
-    """A directory named on the command line, relative to ``cwd`` or to the repository root."""
+    """A directory named on the command line, relative to ``cwd`` or to the repository root.
+
+    A backslash is refused where it is a file name's character (POSIX): reading
+    it as a separator would create another directory than the one named.
+    """
+    if "\\" in path and os.sep == "/":
+        raise UsageError(f"{path!r} has a backslash: konfig paths are separated by / (and a directory "
+                         f"name with a backslash means another directory to Windows checkouts)")
     cwd = os.path.abspath(cwd or os.getcwd())
     joined = os.path.normpath(os.path.join(cwd, path))
     inside = joined == repo.root or joined.startswith(repo.root + os.sep)
