@@ -9,6 +9,7 @@ needs one that matches ``requires`` and shares the attributes named in
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -113,13 +114,19 @@ class Requirement:
 
     def satisfied_by(self, repo: "Repository", stack: "Stack") -> list["Stack"]:
         """The stacks that meet the requirement for ``stack`` (never ``stack`` itself)."""
+        return self.peers(repo, stack, self.matches)
+
+    def peers(self, repo: "Repository", stack: "Stack", keep: Callable[["Stack"], bool]) -> list["Stack"]:
+        """The other stacks that share the ``same`` attributes with ``stack`` and pass ``keep``:
+        those that meet its requirement (``satisfied_by``), or, the other way round, those
+        ``stack`` meets it for (``change.graph``'s ``required_by``)."""
         try:
             key: tuple[Any, ...] | None = self.key(stack)
         except KonfigError:
             key = None  # unreadable: any match will do (its own problem is reported)
         out = []
         for other in self.scope(repo, stack):
-            if other.path == stack.path or not self.matches(other):
+            if other.path == stack.path or not keep(other):
                 continue
             try:
                 if key is not None and self.key(other) != key:
