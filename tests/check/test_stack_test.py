@@ -57,3 +57,20 @@ def test_results_keep_the_order_given_and_update_rewrites_only_what_differs(mini
     assert written == [f"{WEB_DEV}/golden.yaml"]
     assert "replicas: 2" in (mini / WEB_DEV / "golden.yaml").read_text()
     assert _check(mini).ok
+
+
+def test_a_passing_stack_is_resolved_once_for_all_four_checks(mini, monkeypatch):
+    from konfigctl.check import validation
+    from konfigctl.resolve import merge
+
+    calls = []
+    real = merge.resolve
+
+    def counting(repo, stack, *args, **kw):
+        calls.append((stack.path, kw.get("track", False)))
+        return real(repo, stack, *args, **kw)
+
+    monkeypatch.setattr(merge, "resolve", counting)
+    monkeypatch.setattr(validation, "resolve", counting)
+    assert _check(mini).ok
+    assert calls == [(WEB_DEV, False)]
