@@ -4,12 +4,15 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from benchmarks import compare_outputs as co
 from benchmarks import generate as gen_mod
 
 from tests.conftest import FIXTURES, git_init
 
 
+@pytest.mark.slow  # ten konfig processes
 def test_prepare_runs_and_diffs(tmp_path, capsys):
     src = tmp_path / "src"
     shutil.copytree(FIXTURES / "mini", src)
