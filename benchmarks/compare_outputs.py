@@ -21,8 +21,9 @@ repository, so nothing but the executable differs.
 
 ``run`` runs ``COMMANDS`` (and ``affected``/``diff``/``review`` for every
 change branch) with ``cwd`` DEST, and stores one JSON record per command in
-OUT. The work tree's ``git status`` after the run is recorded too: a command
-that should write nothing and did shows there.
+OUT. The work tree's ``git status`` after the run is recorded too (but for
+``.konfig-cache/``, which any command may fill): a command that should write
+nothing and did shows there.
 
 ``diff`` compares two OUT directories after masking what legitimately varies
 from run to run (durations); exit 1 if anything else differs.
@@ -267,7 +268,11 @@ def run(konfig: str, repo: Path, out: Path, only: str | None = None) -> int:
             record["files"] = _tree(outside / writes)
             shutil.copytree(outside / writes, out / f"{name}.files", dirs_exist_ok=True)
         (out / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
-    status = git(repo, "status", "--porcelain", "--ignored", "--untracked-files=all")
+    # konfig's cache directory may be written by any command (listings, fmt's cache),
+    # and whether it is depends on the clock (a listing is kept once 2 s old): not compared
+    status = "".join(line + "\n" for line in git(
+        repo, "status", "--porcelain", "--ignored", "--untracked-files=all").splitlines()
+        if not line[3:].startswith(".konfig-cache/"))
     (out / "zz-git-status.json").write_text(json.dumps(
         {"argv": ["git", "status"], "exit": 0, "stdout": status, "stderr": ""}, indent=1) + "\n")
     return 0
