@@ -148,3 +148,13 @@ def test_each_package_says_what_it_holds_and_may_import(package):
     assert not above, f"{package} declares units at or above it: {sorted(above)}"
     actual = {b for (a, b) in edges() if a == package}
     assert actual <= declared, f"{package} imports {sorted(actual - declared)}, which its docstring does not declare"
+
+
+def test_the_map_in_docs_architecture_names_every_unit():
+    """docs/architecture.md's map has a row naming each package (``files/``) and flat module
+    (``errors.py``), so the map cannot fall behind the tree."""
+    doc = (REPO_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = doc.split("## The map", 1)[1].split("\n\n**", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)(?:/|\.py)`", table))
+    units = set(RANK) - {"konfigctl"}
+    assert units - named == set(), "add a row (or a name in one) to the map of docs/architecture.md"

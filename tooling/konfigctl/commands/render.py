@@ -6,19 +6,17 @@ repository path), one file per resource (``<kind>-<name>.yaml``). Files are
 written atomically and only when their content changed; a stack that fails
 to render keeps its previous files. ``--prune`` removes what no longer
 exists, and only in a directory konfig wrote (it holds ``.konfig-rendered``).
+The tree itself is ``render/manifests.py``; this module selects, renders and
+reports.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, UsageError
 from ..output import Output, plural
 from ..repo.repository import Repository
 from ..targets import Targets, select
-
-MARKER = ".konfig-rendered"
-
 
 def _render_one(repo: Repository, stack: Any) -> tuple[list[dict[str, Any]] | None, str, bool]:
     """(resources, error message, the stack's own files are broken) -- never raises."""
@@ -65,7 +63,7 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
 
     if out_dir:
         try:
-            return max(code, _write_tree(repo, out_dir, good, {s.path for s, _m, _b in failed}, prune,
+            return max(code, _write_tree(out_dir, good, {s.path for s, _m, _b in failed}, prune,
                                          targets.whole_repo, fmt, out))
         except OSError as e:
             where = f" ({e.filename})" if e.filename and e.filename != out_dir else ""
@@ -91,83 +89,19 @@ def _model(stack: Any) -> str:
         return "?"
 
 
-def file_name(res: dict[str, Any], clash: bool) -> str:
-    """``deployment-checkout.yaml`` (``<namespace>.`` in front when names clash across namespaces)."""
-    meta = res["metadata"]
-    name = f"{res['kind'].lower()}-{meta['name']}"
-    if clash and meta.get("namespace"):
-        name = f"{meta['namespace']}.{name}"
-    return name.replace("/", "_") + ".yaml"
+def _write_tree(out_dir: str, good: list[tuple[Any, list[dict[str, Any]]]], failed: set[str],
+                prune: bool, whole_repo: bool, fmt: str, out: Output) -> int:
+    from ..render.manifests import write_tree
 
-
-def _write_tree(repo: Repository, out_dir: str, good: list[tuple[Any, list[dict[str, Any]]]],
-                failed: set[str], prune: bool, whole_repo: bool, fmt: str, out: Output) -> int:
-    from ..files.transaction import atomic_write
-    from ..yamlio import dump
-
-    root = os.path.abspath(out_dir)
-    marker = os.path.join(root, MARKER)
-    if prune and os.path.isdir(root) and os.listdir(root) and not os.path.exists(marker):
-        raise UsageError(f"refusing to prune {out_dir}: konfig did not write it (no {MARKER} in it)",
-                         hint="point --out at a directory only konfig render writes")
-    if os.path.exists(root) and not os.path.isdir(root):
-        raise UsageError(f"--out {out_dir} is not a directory")
-    os.makedirs(root, exist_ok=True)
-    if not os.path.exists(marker):
-        atomic_write(marker, "# Written by `konfig render --out`: one directory per stack. "
-                             "Regenerated, never edit.\n")
-    written: list[str] = []
-    unchanged = 0
-    keep: set[str] = set()  # files (relative to root) this run produced
-    for stack, resources in good:
-        base = os.path.join(root, *stack.path.split("/"))
-        counts: dict[tuple[str, str], int] = {}
-        for res in resources:
-            k = (res["kind"], res["metadata"]["name"])
-            counts[k] = counts.get(k, 0) + 1
-        for res in resources:
-            name = file_name(res, counts[(res["kind"], res["metadata"]["name"])] > 1)
-            path = os.path.join(base, name)
-            rel = os.path.relpath(path, root).replace(os.sep, "/")
-            keep.add(rel)
-            text = dump(res)
-            try:
-                with open(path, encoding="utf-8") as f:
-                    same = f.read() == text
-            except OSError:
-                same = False
-            if same:
-                unchanged += 1
-                continue
-            atomic_write(path, text)
-            written.append(rel)
-    removed: list[str] = []
-    if prune:
-        rendered_dirs = {s.path for s, _r in good}
-        for dirpath, dirnames, filenames in os.walk(root, topdown=False):
-            rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-            rel_dir = "" if rel_dir == "." else rel_dir
-            for f in filenames:
-                rel = f"{rel_dir}/{f}" if rel_dir else f
-                if rel == MARKER or rel in keep:
-                    continue
-                # a failed stack keeps its last good output; a partial run touches only its stacks
-                if any(rel.startswith(p + "/") for p in failed):
-                    continue
-                if not whole_repo and rel_dir not in rendered_dirs:
-                    continue
-                os.unlink(os.path.join(dirpath, f))
-                removed.append(rel)
-            if rel_dir and not os.listdir(dirpath):
-                os.rmdir(dirpath)
+    done = write_tree(out_dir, good, failed, prune, whole_repo)
     if fmt == "json":
-        out.json({"out": out_dir, "stacks": len(good), "written": written, "unchanged": unchanged,
-                  "removed": sorted(removed), "failed": sorted(failed)})
+        out.json({"out": out_dir, "stacks": len(good), "written": done.written, "unchanged": done.unchanged,
+                  "removed": done.removed, "failed": sorted(failed)})
     else:
-        for rel in written:
+        for rel in done.written:
             out.echo(f"wrote {rel}")
-        for rel in sorted(removed):
+        for rel in done.removed:
             out.echo(f"removed {rel}")
-        out.info(f"{plural(len(good), 'stack')} rendered to {out_dir}: {len(written)} written, "
-                 f"{unchanged} unchanged" + (f", {len(removed)} removed" if prune else ""))
+        out.info(f"{plural(len(good), 'stack')} rendered to {out_dir}: {len(done.written)} written, "
+                 f"{done.unchanged} unchanged" + (f", {len(done.removed)} removed" if prune else ""))
     return EXIT_OK

@@ -166,7 +166,9 @@ def read_at(repo: Any, commit: str, path: str) -> bytes | None:
     import git
 
     try:
-        return bytes(repo.git.cat_file("blob", f"{commit}:{path}", stdout_as_string=False))
+        # gitpython strips a trailing newline from stdout unless told not to
+        return bytes(repo.git.cat_file("blob", f"{commit}:{path}", stdout_as_string=False,
+                                       strip_newline_in_stdout=False))
     except git.GitCommandError:
         return None
 

@@ -7,7 +7,8 @@ finds and compiles the platform's shared code (``konfig/base/lib/`` as
 ``konfiglib.<name>``); ``runner`` is the one place renderer code runs, under
 ``render.timeout`` with its prints captured, in a pool worker or a helper
 process; ``kubernetes`` checks resources against the Kubernetes and CRD
-schemas; ``golden`` compares them with ``golden.yaml`` and diffs them.
+schemas; ``golden`` compares them with ``golden.yaml`` and diffs them;
+``manifests`` writes the rendered-manifests tree (``konfig render --out``).
 
 May import (tests/test_architecture.py checks it): ``errors``, ``files``, ``yamlio``,
 ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``.

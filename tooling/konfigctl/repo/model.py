@@ -19,7 +19,7 @@ from ..schema import ecma
 from .memo import Slot
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .view import RepoView
 
 URI_PREFIX = "file:///"
 
@@ -55,7 +55,7 @@ class MergeSpec:
 
 
 class Model:
-    def __init__(self, repo: "Repository", name: str) -> None:
+    def __init__(self, repo: "RepoView", name: str) -> None:
         self.repo = repo
         self.name = name
         self.dir = paths.join(repo.base, "models", name)
@@ -119,7 +119,7 @@ class Model:
 _FINDINGS: Slot[dict[tuple[str, tuple[Any, ...]], list[Problem]]] = Slot("schema findings", dict)
 
 
-def schema_findings(repo: "Repository", file: str, schema: Any,
+def schema_findings(repo: "RepoView", file: str, schema: Any,
                     prefix: tuple[Any, ...] = ()) -> list[Problem]:
     """What keeps a schema (a model's, a policy's, at ``prefix`` in ``file``) from working,
     and the keywords it writes that JSON Schema ignores, each at its own file:line:col
@@ -152,14 +152,14 @@ def schema_findings(repo: "Repository", file: str, schema: Any,
     return out
 
 
-def check_usable(repo: "Repository", file: str, schema: Any, prefix: tuple[Any, ...] = ()) -> None:
+def check_usable(repo: "RepoView", file: str, schema: Any, prefix: tuple[Any, ...] = ()) -> None:
     """A ``KonfigError`` at the first thing that keeps a schema from working (see ``schema.lint``)."""
     for p in schema_findings(repo, file, schema, prefix):
         if p.is_error:
             raise KonfigError(p.message, file=p.file, line=p.line, col=p.col)
 
 
-def build_merge_spec(repo: "Repository", schema: Any, base_uri: str) -> MergeSpec:
+def build_merge_spec(repo: "RepoView", schema: Any, base_uri: str) -> MergeSpec:
     """Walk a schema (following ``$ref`` and combinators) and record the arrays that merge by key."""
     memo: dict[tuple[int, str], MergeSpec] = {}
 
@@ -200,7 +200,7 @@ def _absorb(into: MergeSpec, other: MergeSpec) -> None:
     into.items = into.items or other.items
 
 
-def resolve_ref(repo: "Repository", ref: str, base_uri: str, root: Any = None) -> tuple[Any, str]:
+def resolve_ref(repo: "RepoView", ref: str, base_uri: str, root: Any = None) -> tuple[Any, str]:
     """(target schema node, its document URI) of a ``$ref`` written in ``base_uri``.
 
     ``root``: the schema ``base_uri`` names, when it is not the whole document
@@ -224,7 +224,7 @@ def resolve_ref(repo: "Repository", ref: str, base_uri: str, root: Any = None) -
     return node, doc_uri
 
 
-def subschemas(repo: "Repository", node: Any, uri: str, depth: int = 0, *,
+def subschemas(repo: "RepoView", node: Any, uri: str, depth: int = 0, *,
                conditional: bool = True) -> list[tuple[dict[str, Any], str]]:
     """``node`` and every schema it is combined with: ``$ref`` and ``allOf`` always;
     with ``conditional``, also ``anyOf``/``oneOf`` and ``then``/``else`` (what *may* apply)."""
@@ -253,7 +253,7 @@ def _only_a_condition(sub: Any) -> bool:
     return isinstance(sub, dict) and "if" in sub and set(sub) <= {"if", "then", "else", "description"}
 
 
-def schemas_at(repo: "Repository", schema: Any, uri: str, path: tuple[Any, ...]) -> list[tuple[dict[str, Any], str]]:
+def schemas_at(repo: "RepoView", schema: Any, uri: str, path: tuple[Any, ...]) -> list[tuple[dict[str, Any], str]]:
     """Every schema that may apply to the value at key ``path`` (str keys, any other segment = a list item)."""
     current = subschemas(repo, schema, uri)
     for seg in path:

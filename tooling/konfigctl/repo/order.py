@@ -22,13 +22,13 @@ from .memo import Slot
 from .peek import may_contain
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .view import RepoView
     from .stack import Stack
 
 _SUFFIXES: Slot[dict[str, list[str]]] = Slot("stack suffixes")  # "web/prod" -> the stacks it ends
 
 
-def dependency(repo: "Repository", name: str) -> "Stack | None":
+def dependency(repo: "RepoView", name: str) -> "Stack | None":
     """The stack a ``depends_on`` entry names (repo path or unique suffix), if any."""
     s = repo.stack_at(name.strip().strip("/"))
     if s is not None:
@@ -48,7 +48,7 @@ def dependency(repo: "Repository", name: str) -> "Stack | None":
     return repo.stack_at(found[0]) if len(found) == 1 else None
 
 
-def dependencies(repo: "Repository", stack: "Stack") -> list["Stack"]:
+def dependencies(repo: "RepoView", stack: "Stack") -> list["Stack"]:
     """The stacks ``stack`` depends on (unknown names are left to ``validate``)."""
     if not may_contain(repo, stack.file, "depends_on"):
         return []
@@ -64,7 +64,7 @@ def dependencies(repo: "Repository", stack: "Stack") -> list["Stack"]:
     return out
 
 
-def cycle_from(repo: "Repository", stack: "Stack") -> list[str] | None:
+def cycle_from(repo: "RepoView", stack: "Stack") -> list[str] | None:
     """A ``depends_on`` cycle through ``stack`` (``[a, b, a]``), or None."""
     start = stack.path
     parent: dict[str, str] = {}
@@ -85,7 +85,7 @@ def cycle_from(repo: "Repository", stack: "Stack") -> list[str] | None:
     return None
 
 
-def in_order(repo: "Repository", stacks: Iterable["Stack"]) -> list["Stack"]:
+def in_order(repo: "RepoView", stacks: Iterable["Stack"]) -> list["Stack"]:
     """``stacks`` with every stack after the ones it depends on (directly or not);
     otherwise in path order. A cycle is an error that names it."""
     wanted = {s.path: s for s in stacks}
@@ -126,7 +126,7 @@ def in_order(repo: "Repository", stacks: Iterable["Stack"]) -> list["Stack"]:
     return [wanted[p] for p in ordered if p in wanted]
 
 
-def cycle_error(repo: "Repository", stack: "Stack", cycle: list[str]) -> KonfigError:
+def cycle_error(repo: "RepoView", stack: "Stack", cycle: list[str]) -> KonfigError:
     """``stack.yaml:4:3: depends_on: cycle a -> b -> a``, at the entry that starts it."""
     line = col = None
     keypath = "depends_on"

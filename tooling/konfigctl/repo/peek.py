@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from ..errors import KonfigError
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .view import RepoView
 
 
-def may_contain(repo: "Repository", file: str, word: str) -> bool:
+def may_contain(repo: "RepoView", file: str, word: str) -> bool:
     """Whether a YAML file could hold ``word`` as a key or value, judged from its bytes.
 
     Parsing thousands of stack.yaml files is the slow part of a wide change;

@@ -9,6 +9,7 @@ needs one that matches ``requires`` and shares the attributes named in
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -16,12 +17,12 @@ from ..errors import KonfigError
 from .selector import Selector
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .view import RepoView
     from .stack import Stack
 
 
 class Policy:
-    def __init__(self, repo: "Repository", file: str) -> None:
+    def __init__(self, repo: "RepoView", file: str) -> None:
         self.repo = repo
         self.file = file
 
@@ -94,7 +95,7 @@ class Requirement:
                 out.append(stack.env)
         return tuple(out)
 
-    def scope(self, repo: "Repository", stack: "Stack") -> list["Stack"]:
+    def scope(self, repo: "RepoView", stack: "Stack") -> list["Stack"]:
         """The stacks that could share the ``same`` attributes with ``stack`` (its project's,
         when ``project`` is one of them: no other stack.yaml is read)."""
         if "project" in self.same:
@@ -111,15 +112,21 @@ class Requirement:
         except KonfigError:
             return True
 
-    def satisfied_by(self, repo: "Repository", stack: "Stack") -> list["Stack"]:
+    def satisfied_by(self, repo: "RepoView", stack: "Stack") -> list["Stack"]:
         """The stacks that meet the requirement for ``stack`` (never ``stack`` itself)."""
+        return self.peers(repo, stack, self.matches)
+
+    def peers(self, repo: "RepoView", stack: "Stack", keep: Callable[["Stack"], bool]) -> list["Stack"]:
+        """The other stacks that share the ``same`` attributes with ``stack`` and pass ``keep``:
+        those that meet its requirement (``satisfied_by``), or, the other way round, those
+        ``stack`` meets it for (``change.graph``'s ``required_by``)."""
         try:
             key: tuple[Any, ...] | None = self.key(stack)
         except KonfigError:
             key = None  # unreadable: any match will do (its own problem is reported)
         out = []
         for other in self.scope(repo, stack):
-            if other.path == stack.path or not self.matches(other):
+            if other.path == stack.path or not keep(other):
                 continue
             try:
                 if key is not None and self.key(other) != key:

@@ -8,12 +8,12 @@ from .. import formats
 from ..files import paths
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .view import RepoView
     from .stack import Stack
 
 
 class Project:
-    def __init__(self, repo: "Repository", path: str, root: str) -> None:
+    def __init__(self, repo: "RepoView", path: str, root: str) -> None:
         self.repo = repo
         self.path = path
         self.root = root  # the configured root it lives under (konfig/appops)

@@ -13,7 +13,7 @@ from ..errors import UsageError
 from ..files import paths
 
 if TYPE_CHECKING:
-    from .stack import Stack
+    from .view import Selectable
 
 KEYS = ("model", "env", "project", "path", "name", "org", "label")
 
@@ -35,7 +35,8 @@ class Selector:
         return not (self.model or self.env or self.project or self.path or self.name
                     or self.org or self.labels)
 
-    def matches(self, stack: "Stack") -> bool:
+    def matches(self, stack: "Selectable") -> bool:
+        """Whether ``stack`` -- anything with a stack's selectable attributes -- is selected."""
         # model and env decide most policies: check them before computing labels and names
         if self.model and not _any_fn(self.model, stack.model_name):
             return False

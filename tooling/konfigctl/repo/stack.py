@@ -11,7 +11,7 @@ from ..files import paths
 
 if TYPE_CHECKING:
     from .project import Project
-    from .repository import Repository
+    from .view import RepoView
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +34,7 @@ class StackInfo:
 
 
 class Stack:
-    def __init__(self, repo: "Repository", path: str, project: "Project") -> None:
+    def __init__(self, repo: "RepoView", path: str, project: "Project") -> None:
         self.repo = repo
         self.path = path
         self.project = project

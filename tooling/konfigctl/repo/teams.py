@@ -15,7 +15,7 @@ from ..errors import KonfigError, Problem, clip, quote
 from .memo import Slot
 
 if TYPE_CHECKING:
-    from .repository import Repository
+    from .view import RepoView
 
 TARGETS = ("github", "gitlab")
 _TEAMS: Slot[Teams] = Slot("teams")  # the revision's teams.yaml, loaded once
@@ -59,7 +59,7 @@ class Teams:
     # -- loading ---------------------------------------------------------------
 
     @classmethod
-    def load(cls, repo: "Repository") -> "Teams":
+    def load(cls, repo: "RepoView") -> "Teams":
         """teams.yaml of ``repo`` (no file: no teams), checked against its format, cached.
 
         A file that does not load -- a wrong type, a cycle of teams -- is a

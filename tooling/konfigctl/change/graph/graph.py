@@ -203,20 +203,7 @@ class Graph:
             if not req.matches(stack):
                 continue
             sel = self.policy_selector(file)
-            try:
-                key = req.key(stack)
-            except KonfigError:
-                key = None
-            users = []
-            for s in req.scope(self.repo, stack):
-                if s.path == stack.path or (sel is not None and not matches(sel, s)):
-                    continue
-                try:
-                    if key is not None and req.key(s) != key:
-                        continue
-                except KonfigError:
-                    pass
-                users.append(s)
+            users = req.peers(self.repo, stack, lambda s, sel=sel: sel is None or matches(sel, s))
             if users:
                 out.append((file, users))
         return out
