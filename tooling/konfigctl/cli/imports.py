@@ -23,9 +23,12 @@ def register(app: typer.Typer) -> None:
 def crd_cmd(
     ctx: typer.Context,
     file: str = typer.Argument(..., metavar="FILE|-", help="The CustomResourceDefinition (YAML or JSON; - reads stdin)."),
-    model: str = MODEL_OPTION,
+    model: str = typer.Option(None, "--model", "-m", help="The new model's name (konfig/base/models/<name>/)."),
     version: str = typer.Option(None, "--version", "-V", metavar="V",
                                 help="The CRD version to import (default: its storage version)."),
+    schema_only: bool = typer.Option(False, "--schema-only",
+                                     help="Only the resource's strict schema (konfig/base/crds/), for a kind "
+                                          "another model renders; no model."),
     force: bool = FORCE_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
     fmt: str = format_option("text", ("text", "json")),
@@ -40,6 +43,7 @@ def crd_cmd(
     serves `konfig new project --model NAME`, and the model's docs page is
     written. x-kubernetes-* extensions konfig cannot check are warnings
     naming their JSON pointer. Nothing is written unless all of it can be.
+    With --schema-only, only the resource's schema is written (no --model).
 
     \b
     Exit: 0 written, 2 bad input (not a CRD, unknown version, malformed YAML, the model exists).
@@ -49,11 +53,12 @@ def crd_cmd(
       konfig import crd certificates.cert-manager.io.yaml --model certificate
       kubectl get crd backups.example.com -o yaml | konfig import crd - --model backup
       konfig import crd widgets.yaml --version v1beta1 --model widget --force
+      konfig import crd prometheusrules.monitoring.coreos.com.yaml --schema-only
     """
     from ..commands.imports import import_crd
 
     run(ctx, lambda repo, out: import_crd(repo, file, model, out, version=version, force=force,
-                                          dry_run=dry_run, fmt=fmt))
+                                          dry_run=dry_run, fmt=fmt, schema_only=schema_only))
 
 
 @import_app.command("openapi")

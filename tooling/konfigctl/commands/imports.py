@@ -12,12 +12,18 @@ from ..repo.repository import Repository
 FORMATS = ("text", "json")
 
 
-def import_crd(repo: Repository, file: str, model: str, out: Output, *, version: str | None = None,
+def import_crd(repo: Repository, file: str, model: str | None, out: Output, *, version: str | None = None,
                force: bool = False, dry_run: bool = False, fmt: str = "text", cwd: str | None = None,
-               stdin: Any = None) -> int:
+               stdin: Any = None, schema_only: bool = False) -> int:
+    """``model`` None with ``schema_only``: only the resource's strict schema, for a kind
+    another model renders."""
     _check_format(fmt)
+    if bool(model) == schema_only:
+        raise UsageError("give --model NAME, or --schema-only for the resource's schema alone")
     imported = source.crd(source.read(file, cwd, stdin), version)
-    return _finish(repo, imodel.plan(repo, imported, model, force=force, command="crd"), out, dry_run, fmt)
+    plan = (imodel.plan_schema(repo, imported, force=force, command="crd") if schema_only
+            else imodel.plan(repo, imported, str(model), force=force, command="crd"))
+    return _finish(repo, plan, out, dry_run, fmt)
 
 
 def import_openapi(repo: Repository, file: str, definition: str, model: str, out: Output, *,
@@ -48,6 +54,10 @@ def _finish(repo: Repository, plan: imodel.Plan, out: Output, dry_run: bool, fmt
         return EXIT_OK
     i = plan.imported
     extra = f", {plural(len(plan.warnings), 'warning')}" if plan.warnings else ""
+    if not plan.model:
+        out.info(out.style("✓ ", "green", err=True) + f"schema of {i.kind} {i.api_version} from {i.origin}"
+                 f"{extra}: `konfig test` checks every rendered {i.kind} with it")
+        return EXIT_OK
     out.info(out.style("✓ ", "green", err=True) + f"model {plan.model}: {i.kind} {i.api_version} from "
              f"{i.origin}{extra}")
     out.info(f"next: `konfig new project PATH --model {plan.model} --owner TEAM`, then "

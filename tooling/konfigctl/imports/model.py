@@ -92,6 +92,35 @@ def model_dir(repo: "Repository", model: str) -> str:
     return paths.join(repo.base, "models", model)
 
 
+def plan_schema(repo: "Repository", imported: Imported, *, force: bool = False, command: str = "") -> Plan:
+    """Only the resource's strict schema (``--schema-only``): for a kind other models render
+    (the slo model's PrometheusRule), checked as if written."""
+    conv = Converter(imported)
+    resource, _config, _spec = _split(conv, imported)
+    conv.finish()
+    crd_file = _crd_file(repo, imported, force)
+    if crd_file is None:
+        raise UsageError(f"{imported.kind} {imported.api_version} is a built-in kind: "
+                         "konfig checks it with the Kubernetes schemas already")
+    files = {crd_file: _crd_text(imported, resource, conv, command)}
+    out = Plan(model="", imported=imported, files=files, warnings=conv.warning_lines(), crd_file=crd_file)
+    from ..authoring.fmt import format_text
+    from ..repo.model import check_usable
+
+    files[crd_file] = format_text(files[crd_file], crd_file)
+    future = repo.with_changes({crd_file: files[crd_file].encode("utf-8")})
+    strict = future.schema_document(crd_file)
+    check_usable(future, crd_file, strict)
+    future.build_validator(strict, crd_file)
+    out.replaced = [crd_file] if repo.exists(crd_file) else []
+    return out
+
+
+def _crd_text(imported: Imported, resource: dict[str, Any], conv: Converter, command: str) -> str:
+    return (f"# {imported.kind} ({imported.api_version}), strict: imported by `konfig import "
+            f"{command or imported.command}` from {imported.origin}.\n" + _yaml(_strict(imported, resource, conv)))
+
+
 def plan(repo: "Repository", imported: Imported, model: str, *, force: bool = False,
          command: str = "") -> Plan:
     """Every file of the new model, checked as if written; ``KonfigError`` for what cannot be."""
@@ -123,11 +152,9 @@ def plan(repo: "Repository", imported: Imported, model: str, *, force: bool = Fa
         "# Defaults of every stack of this model: the defaults of the resource's top-level fields.\n"
         + (_yaml(defaults) if defaults else "{}\n"))
     files[paths.join(mdir, "render.py")] = _renderer(model, imported, spec_key, renamed, command)
-    crd_file = _crd_file(repo, imported, resource, conv, force)
+    crd_file = _crd_file(repo, imported, force)
     if crd_file:
-        strict = _strict(imported, resource, conv)
-        files[crd_file] = (f"# {imported.kind} ({imported.api_version}), strict: imported by `konfig import "
-                           f"{command or imported.command}` from {imported.origin}.\n" + _yaml(strict))
+        files[crd_file] = _crd_text(imported, resource, conv, command)
     files.update(_template(repo, model, imported))
     out = Plan(model=model, imported=imported, files=files, warnings=conv.warning_lines(), crd_file=crd_file)
     _check(repo, out)
@@ -240,8 +267,7 @@ def _strict(imported: Imported, resource: dict[str, Any], conv: Converter) -> di
     return root
 
 
-def _crd_file(repo: "Repository", imported: Imported, resource: dict[str, Any], conv: Converter,
-              force: bool) -> str | None:
+def _crd_file(repo: "Repository", imported: Imported, force: bool) -> str | None:
     """Where the resource's strict schema goes, or None when the built-in schemas cover the kind."""
     from ..render.kubernetes import checker, is_builtin_group
 
