@@ -237,3 +237,90 @@ def test_the_command_function_writes_nothing_when_the_input_is_bad(konfig, tmp_p
     assert snapshot(konfig) == before
     assert import_crd(repo, str(WIDGETS), "widget", out) == 0
     assert (konfig / "konfig/base/models/widget/render.py").is_file()
+
+
+CLUSTER_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: quotas.example.com}
+spec:
+  group: example.com
+  scope: Cluster
+  names: {kind: Quota, plural: quotas}
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          required: [limits]
+          properties:
+            apiVersion: {type: string}
+            kind: {type: string}
+            metadata: {type: object}
+            limits:
+              type: object
+              required: [cpu]
+              properties:
+                cpu: {x-kubernetes-int-or-string: true, pattern: '^[0-9]+m?$'}
+            owners:
+              type: array
+              minItems: 2
+              items: {type: string, pattern: '^@[a-z]+$'}
+            status: {type: object, properties: {used: {type: string}}}
+"""
+
+
+def test_a_cluster_scoped_kind_without_spec_renders_its_fields_at_the_top(cli, konfig, tmp_path):
+    crd = tmp_path / "quotas.yaml"
+    crd.write_text(CLUSTER_CRD)
+    res = cli("import", "crd", str(crd), "--model", "quota", repo=konfig)
+    assert res.exit_code == 0, res.output
+    schema = load((konfig / "konfig/base/models/quota/schema.yaml").read_text()).data
+    assert list(schema["properties"]) == ["limits", "owners", "labels", "annotations"]  # no status
+    assert cli("new", "project", "konfig/infra/platform/quotas", "-m", "quota", "--owner", "example",
+               "--stacks", "prod", repo=konfig).exit_code == 0
+    passes_everything(cli, konfig)
+    (golden,) = load_all((konfig / "konfig/infra/platform/quotas/prod/golden.yaml").read_text())
+    assert "namespace" not in golden["metadata"]
+    assert golden["limits"] == {"cpu": 1} and "spec" not in golden
+    res = cli("set", "platform/quotas/prod", 'owners=["@a", bob]', "limits.cpu=2x", repo=konfig)
+    assert res.exit_code == 1
+    assert [line.split(": ", 1)[1] for line in res.stdout.splitlines()] == [
+        "limits.cpu: 2x does not match the pattern ^[0-9]+m?$ (model quota)",
+        "owners[1]: bob does not match the pattern ^@[a-z]+$ (model quota)",
+    ], res.stdout
+
+
+@pytest.mark.slow  # ~15 s: 862 real definitions, a 4,000-line schema, its docs page
+def test_a_builtin_kind_from_the_kubernetes_definitions_is_checked_by_the_builtin_schemas(cli, konfig, tmp_path):
+    """The real thing: kubernetes-validate's definitions (862 of them, $ref chains everywhere,
+    patch merge keys, map lists, int-or-string) as a swagger document."""
+    import os
+    import re
+
+    from konfigctl.render.kubernetes import schema_root, shipped_versions
+
+    v = shipped_versions()[-1]
+    with open(os.path.join(schema_root(), f"v{v}-local-strict", "_definitions.json")) as f:
+        text = re.sub(r'"\$ref": "[^"#]*#/\$defs/', '"$ref": "#/definitions/', json.dumps(json.load(f)["$defs"]))
+    swagger = tmp_path / "swagger.json"
+    swagger.write_text(json.dumps({"swagger": "2.0", "info": {"title": "k", "version": v}, "paths": {},
+                                   "definitions": json.loads(text)}))
+    res = cli("import", "openapi", str(swagger), "-d", "io.k8s.api.apps.v1.Deployment", "--model", "deploy",
+              repo=konfig)
+    assert res.exit_code == 0, res.output
+    assert not any("crds/" in line for line in res.stdout.splitlines())  # the built-in schema checks it
+    assert "/definitions/io.k8s.api.core.v1.Container/properties/ports/x-kubernetes-list-type: a map list " \
+           "keyed by ['containerPort', 'protocol']" in res.stderr
+    schema = load((konfig / "konfig/base/models/deploy/schema.yaml").read_text()).data
+    container = schema["$defs"]["io.k8s.api.core.v1.Container"]
+    assert container["properties"]["env"]["x-merge-key"] == "name"
+    assert cli("new", "project", "konfig/appops/shop/deploy", "-m", "deploy", "--owner", "example",
+               "--stacks", "dev", repo=konfig).exit_code == 0
+    passes_everything(cli, konfig)
+    res = cli("set", "shop/deploy/dev", "replicas=many", "minReadySecondz=1", repo=konfig)
+    assert res.exit_code == 1
+    assert ": replicas: expected integer" in res.stdout, res.stdout
+    assert "minReadySecondz: unknown key (did you mean 'minReadySeconds'?)" in res.stdout, res.stdout

@@ -60,6 +60,6 @@ def _finish(repo: Repository, plan: imodel.Plan, out: Output, dry_run: bool, fmt
         return EXIT_OK
     out.info(out.style("✓ ", "green", err=True) + f"model {plan.model}: {i.kind} {i.api_version} from "
              f"{i.origin}{extra}")
-    out.info(f"next: `konfig new project PATH --model {plan.model} --owner TEAM`, then "
-             "`konfig test PATH --update`")
+    out.info(f"next: `konfig new project PATH --model {plan.model} --owner TEAM` makes a project of it "
+             f"(reference: docs/models/{plan.model}.md)")
     return EXIT_OK
