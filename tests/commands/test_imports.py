@@ -324,3 +324,31 @@ def test_a_builtin_kind_from_the_kubernetes_definitions_is_checked_by_the_builti
     assert res.exit_code == 1
     assert ": replicas: expected integer" in res.stdout, res.stdout
     assert "minReadySecondz: unknown key (did you mean 'minReadySeconds'?)" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize("point, written", [("staged", False), ("renamed:3", True)])
+def test_an_import_killed_while_writing_lands_whole_or_not_at_all(konfig, point, written):
+    """A real SIGKILL in the writer (the transaction's test hook): the next konfig run leaves
+    every file of the model there, or none of them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    before = snapshot(konfig)
+
+    def run(*args, **env):
+        return subprocess.run([sys.executable, "-m", "konfigctl", "--repo", str(konfig), *args],
+                              capture_output=True, text=True, env={**os.environ, **env})
+
+    res = run("import", "crd", str(WIDGETS), "--model", "widget", KONFIG_TEST_CRASH=point)
+    assert res.returncode == -signal.SIGKILL, res.stderr
+    assert run("list").returncode == 0  # any command that opens the repository finishes or undoes it
+    model = konfig / "konfig/base/models/widget"
+    new = sorted(set(snapshot(konfig)) - set(before))
+    if written:
+        assert len(new) == 8 and (model / "render.py").is_file() and (model / "schema.yaml").is_file()
+        assert snapshot(konfig)["docs/models/README.md"] != before["docs/models/README.md"]
+        assert run("test", "--all").returncode == 0
+    else:
+        assert new == [] and not model.exists() and snapshot(konfig) == before
