@@ -10,7 +10,8 @@ import_app = typer.Typer(
     no_args_is_help=True,
 )
 
-MODEL_OPTION = typer.Option(..., "--model", "-m", help="The new model's name (konfig/base/models/<name>/).")
+MODEL_OPTION = typer.Option(..., "--model", "-m", metavar="NAME",
+                            help="The new model's name (konfig/base/models/<name>/).")
 FORCE_OPTION = typer.Option(False, "--force", help="Replace the model (and its template) if it exists.")
 DRY_RUN_OPTION = typer.Option(False, "--dry-run", "-n", help="List the files; write nothing.")
 
@@ -23,7 +24,8 @@ def register(app: typer.Typer) -> None:
 def crd_cmd(
     ctx: typer.Context,
     file: str = typer.Argument(..., metavar="FILE|-", help="The CustomResourceDefinition (YAML or JSON; - reads stdin)."),
-    model: str = typer.Option(None, "--model", "-m", help="The new model's name (konfig/base/models/<name>/)."),
+    model: str = typer.Option(None, "--model", "-m", metavar="NAME",
+                              help="The new model's name (konfig/base/models/<name>/)."),
     version: str = typer.Option(None, "--version", "-V", metavar="V",
                                 help="The CRD version to import (default: its storage version)."),
     schema_only: bool = typer.Option(False, "--schema-only",
