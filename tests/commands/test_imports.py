@@ -352,3 +352,15 @@ def test_an_import_killed_while_writing_lands_whole_or_not_at_all(konfig, point,
         assert run("test", "--all").returncode == 0
     else:
         assert new == [] and not model.exists() and snapshot(konfig) == before
+
+
+def test_kind_picks_one_crd_of_a_file_of_several(cli, konfig, tmp_path):
+    both = tmp_path / "operator.crds.yaml"
+    both.write_text(CLUSTER_CRD + "---\n" + WIDGETS.read_text())
+    res = cli("import", "crd", str(both), "--kind", "Widget", "--model", "widget", repo=konfig)
+    assert res.exit_code == 0, res.output
+    assert "Widget example.com/v1 from CRD widgets.example.com, version v1" in res.stderr
+    # several documents: no line numbers, the pointer still says where
+    assert "operator.crds.yaml: /spec/versions/1/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations" \
+        in res.stderr
+    passes_everything(cli, konfig)

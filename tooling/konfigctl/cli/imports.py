@@ -28,6 +28,8 @@ def crd_cmd(
                               help="The new model's name (konfig/base/models/<name>/)."),
     version: str = typer.Option(None, "--version", "-V", metavar="V",
                                 help="The CRD version to import (default: its storage version)."),
+    kind: str = typer.Option(None, "--kind", metavar="KIND",
+                             help="The CRD of this kind, in a file (or List) of several."),
     schema_only: bool = typer.Option(False, "--schema-only",
                                      help="Only the resource's strict schema (konfig/base/crds/), for a kind "
                                           "another model renders; no model."),
@@ -54,13 +56,14 @@ def crd_cmd(
     Examples:
       konfig import crd certificates.cert-manager.io.yaml --model certificate
       kubectl get crd backups.example.com -o yaml | konfig import crd - --model backup
+      konfig import crd cert-manager.crds.yaml --kind Certificate --model certificate
       konfig import crd widgets.yaml --version v1beta1 --model widget --force
       konfig import crd prometheusrules.monitoring.coreos.com.yaml --schema-only
     """
     from ..commands.imports import import_crd
 
     run(ctx, lambda repo, out: import_crd(repo, file, model, out, version=version, force=force,
-                                          dry_run=dry_run, fmt=fmt, schema_only=schema_only))
+                                          dry_run=dry_run, fmt=fmt, schema_only=schema_only, kind=kind))
 
 
 @import_app.command("openapi")

@@ -14,13 +14,13 @@ FORMATS = ("text", "json")
 
 def import_crd(repo: Repository, file: str, model: str | None, out: Output, *, version: str | None = None,
                force: bool = False, dry_run: bool = False, fmt: str = "text", cwd: str | None = None,
-               stdin: Any = None, schema_only: bool = False) -> int:
+               stdin: Any = None, schema_only: bool = False, kind: str | None = None) -> int:
     """``model`` None with ``schema_only``: only the resource's strict schema, for a kind
     another model renders."""
     _check_format(fmt)
     if bool(model) == schema_only:
         raise UsageError("give --model NAME, or --schema-only for the resource's schema alone")
-    imported = source.crd(source.read(file, cwd, stdin), version)
+    imported = source.crd(source.read(file, cwd, stdin), version, kind)
     plan = (imodel.plan_schema(repo, imported, force=force, command="crd") if schema_only
             else imodel.plan(repo, imported, str(model), force=force, command="crd"))
     return _finish(repo, plan, out, dry_run, fmt)

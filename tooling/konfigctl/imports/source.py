@@ -150,8 +150,9 @@ def _get(node: Any, path: tuple[Any, ...]) -> Any:
 
 # -- CRDs --------------------------------------------------------------------------------
 
-def crd(source: Input, version: str | None = None) -> Imported:
-    """The schema of one version of the CRD that ``source`` holds."""
+def crd(source: Input, version: str | None = None, kind: str | None = None) -> Imported:
+    """The schema of one version of the CRD that ``source`` holds (of kind ``kind``, when it
+    holds several: an operator's one file of CRDs, ``kubectl get crd -o yaml``'s List)."""
     found = []
     for i, d in enumerate(source.documents):
         if isinstance(d, dict) and d.get("kind") == "List" and isinstance(d.get("items"), list):
@@ -165,10 +166,19 @@ def crd(source: Input, version: str | None = None) -> Imported:
                 else "no kind" if isinstance(first, dict) else "not a mapping" if first is not None
                 else "empty")
         raise source.fail(f"not a {CRD_KIND} ({what})")
+    def kind_of(i: int, base: tuple[Any, ...]) -> str:
+        return str(_get(source.documents[i], base + ("spec", "names", "kind")))
+
+    if kind is not None:
+        kinds = [kind_of(i, base) for i, base in found]
+        found = [f for f in found if kind_of(*f) == kind]
+        if not found:
+            raise UsageError(f"{source.name}: no CustomResourceDefinition of kind {quote(kind)} "
+                             f"(kinds: {', '.join(kinds)})")
     if len(found) > 1:
-        names = [str(_get(source.documents[i], base + ("metadata", "name"))) for i, base in found]
-        raise source.fail(f"{len(found)} CustomResourceDefinitions ({', '.join(names)}): "
-                          "import them one file at a time")
+        kinds = [kind_of(i, base) for i, base in found]
+        raise source.fail(f"{len(found)} CustomResourceDefinitions (kinds {', '.join(kinds)}): "
+                          "pick one with --kind")
     doc, base = found[0]
     d = _get(source.documents[doc], base)
 
