@@ -360,7 +360,7 @@ def test_kind_picks_one_crd_of_a_file_of_several(cli, konfig, tmp_path):
     res = cli("import", "crd", str(both), "--kind", "Widget", "--model", "widget", repo=konfig)
     assert res.exit_code == 0, res.output
     assert "Widget example.com/v1 from CRD widgets.example.com, version v1" in res.stderr
-    # several documents: no line numbers, the pointer still says where
-    assert "operator.crds.yaml: /spec/versions/1/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations" \
+    # several documents: which one, and the pointer in it (no line numbers)
+    assert "operator.crds.yaml (document 2): /spec/versions/1/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations" \
         in res.stderr
     passes_everything(cli, konfig)

@@ -359,7 +359,7 @@ class Converter:
         out = []
         for path, message in self.warnings:
             line, col = src.where(path, self.imported.doc)
-            out.append(f"{location(src.name, line, col)}: {pointer(path)}: {message}")
+            out.append(f"{location(src.shown(self.imported.doc), line, col)}: {pointer(path)}: {message}")
         return out
 
 

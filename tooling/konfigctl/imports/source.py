@@ -43,11 +43,15 @@ class Input:
     documents: list[Any]
     located: Document | None  # positions of the only document, if it is one YAML document
 
-    def fail(self, message: str, path: tuple[Any, ...] = (), doc: int = 0) -> KonfigError:
-        line = col = None
-        if self.located is not None and doc == 0:
-            line, col = self.located.position(path) or (None, None)
-        return KonfigError(message, file=self.name, line=line, col=col, keypath=pointer(path) or None)
+    def fail(self, message: str, path: tuple[Any, ...] = (), doc: int | None = None) -> KonfigError:
+        """A problem of the file (``doc`` None) or at ``path`` of one of its documents."""
+        line, col = self.where(path, doc or 0)
+        return KonfigError(message, file=self.name if doc is None else self.shown(doc), line=line, col=col,
+                           keypath=pointer(path) or None)
+
+    def shown(self, doc: int = 0) -> str:
+        """The file as messages name it; which document, when it holds several (pointers start there)."""
+        return f"{self.name} (document {doc + 1})" if len(self.documents) > 1 else self.name
 
     def where(self, path: tuple[Any, ...], doc: int = 0) -> tuple[int | None, int | None]:
         if self.located is None or doc != 0:
