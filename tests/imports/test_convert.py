@@ -33,9 +33,11 @@ def test_int_or_string_preserve_unknown_and_embedded_resources():
         "template": {"type": "object", "x-kubernetes-embedded-resource": True,
                      "x-kubernetes-preserve-unknown-fields": True},
         "empty": {"type": "object"},
+        "surge": {"type": "string", "format": "int-or-string"},  # how Kubernetes' swagger.json says it
     }})
     props = spec["properties"]
     assert props["port"] == {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+    assert props["surge"] == props["port"]
     assert "additionalProperties" not in props["extra"]  # unknown fields kept
     assert props["template"]["required"] == ["apiVersion", "kind"]
     assert "additionalProperties" not in props["template"]

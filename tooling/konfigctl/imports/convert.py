@@ -11,7 +11,8 @@ so each keyword is carried over on purpose, never copied blindly:
   the document) becomes ``#/$defs/X`` of the written schema -- recursion
   included; a reference that leads nowhere (or out of the document) is bad
   input, exit 2;
-* ``x-kubernetes-int-or-string`` is ``anyOf: [integer, string]``;
+* ``x-kubernetes-int-or-string`` (and ``format: int-or-string``, as
+  Kubernetes' own swagger.json writes IntOrString) is ``anyOf: [integer, string]``;
   ``x-kubernetes-preserve-unknown-fields`` leaves the object open;
   ``x-kubernetes-embedded-resource`` requires ``apiVersion`` and ``kind``;
   ``x-kubernetes-list-type: map`` with one ``x-kubernetes-list-map-keys`` key
@@ -137,6 +138,10 @@ class Converter:
                 out[key] = out.pop(bound)
         if out.get("type") == "file":
             del out["type"]
+        if out.get("format") == "int-or-string":  # Kubernetes' swagger.json: IntOrString
+            out.pop("type", None)
+            out.pop("format")
+            out.setdefault("anyOf", [{"type": "integer"}, {"type": "string"}])
         if node.get("nullable") is True or node.get("x-nullable") is True:
             _allow_null(out)
         if node.get("x-kubernetes-embedded-resource") is True:  # the API server checks these of it
