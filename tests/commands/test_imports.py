@@ -102,6 +102,8 @@ def test_the_imported_constraints_reject_bad_stacks_at_their_key_paths(cli, konf
     - {name: http, port: 70000}
     - {name: http, port: 81}
   port: [1]
+  extra: {anything: [1, {goes: here}]}
+  template: {kind: ConfigMap, data: {a: b}}  # an embedded resource: apiVersion and kind required
   sizee: 3
 """))
     res = cli("validate", "shop/widgets/prod", repo=konfig)
@@ -115,6 +117,7 @@ def test_the_imported_constraints_reject_bad_stacks_at_their_key_paths(cli, konf
         "endpoints[name=http].name: http is the name of an earlier item too (items merge by name: each needs its own) "
         "(model widget)",
         "port: expected integer, got array [1] (model widget)",
+        "template.apiVersion: is required but not set (A resource the widget creates) (model widget)",
         "sizee: unknown key (did you mean 'size'?) (model widget)",
     ], res.stdout
 
