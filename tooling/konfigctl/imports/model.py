@@ -404,7 +404,8 @@ def _check(repo: "Repository", plan: Plan) -> None:
         future.build_validator(strict, plan.crd_file)
     defaults = future.document(model.defaults_file).data or {}
     example = sample_config(model, defaults)
-    errors = sorted(model.validator.iter_errors(_merged(defaults, example, model)), key=lambda e: list(e.path))
+    errors = sorted(model.validator.iter_errors(_merged(defaults, example, model)),
+                    key=lambda e: [str(p) for p in e.absolute_path])  # paths mix indexes and keys
     if errors:
         from ..keypath import format as kp_format
 
