@@ -367,3 +367,18 @@ def test_kind_picks_one_crd_of_a_file_of_several(cli, konfig, tmp_path):
     assert "operator.crds.yaml (document 2): /spec/versions/1/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations" \
         in res.stderr
     passes_everything(cli, konfig)
+
+
+def test_an_example_konfig_cannot_make_up_is_a_warning_naming_what_to_fill_in(cli, konfig, tmp_path):
+    crd = tmp_path / "hards.yaml"
+    crd.write_text(CLUSTER_CRD.replace("quotas", "hards").replace("Quota", "Hard").replace(
+        "cpu: {x-kubernetes-int-or-string: true, pattern: '^[0-9]+m?$'}",
+        "cpu: {type: string, pattern: '^(?=.*[0-9])[a-z0-9]{8}$'}"))  # exrex reads no lookahead
+    res = cli("import", "crd", str(crd), "--model", "hard", repo=konfig)
+    assert res.exit_code == 0, res.output
+    assert ("konfig: warning: konfig/base/templates/hard/stack/stack.yaml.tmpl: limits.cpu: the example does not "
+            "validate ('example-cpu' does not match '^(?=.*[0-9])[a-z0-9]{8}$'): fill it in before "
+            "`konfig new project`") in res.stderr, res.stderr
+    passes_everything(cli, konfig)  # the model itself is fine
+    res = cli("new", "project", "konfig/infra/platform/hards", "-m", "hard", "--owner", "example", repo=konfig)
+    assert res.exit_code == 1 and not (konfig / "konfig/infra/platform/hards").exists()

@@ -406,14 +406,13 @@ def _check(repo: "Repository", plan: Plan) -> None:
     example = sample_config(model, defaults)
     errors = sorted(model.validator.iter_errors(_merged(defaults, example, model)),
                     key=lambda e: [str(p) for p in e.absolute_path])  # paths mix indexes and keys
+    rel = paths.join(template_dir(repo, plan.model), STACK_DIR, f"stack.yaml{SUFFIX}")
     if errors:
         from ..keypath import format as kp_format
 
-        e = errors[0]
-        plan.warnings.append(f"{paths.join(template_dir(repo, plan.model), STACK_DIR, 'stack.yaml' + SUFFIX)}: "
-                             f"{kp_format(tuple(e.absolute_path)) or 'config'}: the example does not validate "
-                             f"({e.message}): fill it in before `konfig new project`")
-    rel = paths.join(template_dir(repo, plan.model), STACK_DIR, f"stack.yaml{SUFFIX}")
+        for e in errors[:5]:  # konfig new project would refuse these: say which values to fill in
+            plan.warnings.append(f"{rel}: {kp_format(tuple(e.absolute_path)) or 'config'}: the example does "
+                                 f"not validate ({e.message}): fill it in before `konfig new project`")
     plan.files[rel] = format_text(_stack_template(example), rel)
     future = repo.with_changes({rel: text.encode("utf-8") for rel, text in plan.files.items()})
     generated = docs.generate(future)
