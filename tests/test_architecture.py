@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("change",),
     ("owners",),
     ("authoring",),
+    ("imports",),
     ("targets",),
     ("api",),
     ("commands",),

@@ -360,12 +360,18 @@ def test_rendered_numbers_are_exact_and_labels_route(repo):
     assert remaining == '1 - (slo:sli_error:ratio_rate30d{service="ledger",slo="availability"} / 0.0005)'
 
 
+# imported by `konfig import crd --schema-only` from the CRD beside it (tests/imports/test_repository_crds.py)
+PROMETHEUS_RULE_SCHEMA = "crds/monitoring.coreos.com_prometheusrule_v1.yaml"
+PROMETHEUS_RULE_CRD = "crd-sources/prometheusrules.monitoring.coreos.com.yaml"
+
+
 def test_the_skeleton_ships_this_repositorys_slo_model():
     """``konfig init`` gives new Konfigs the same model (getting-started.md uses it)."""
     skeleton = REPO_ROOT / "tooling" / "konfigctl" / "authoring" / "skeleton" / "konfig" / "base"
     ours = REPO_ROOT / "konfig" / "base"
     files = [p.relative_to(ours) for p in (ours / "models" / "slo").rglob("*") if p.is_file()]
-    files += [Path("lib/promql.py"), Path("lib/kube.py"), Path("crds/prometheusrule.yaml")]
+    files += [Path("lib/promql.py"), Path("lib/kube.py"), Path(PROMETHEUS_RULE_SCHEMA),
+              Path(PROMETHEUS_RULE_CRD)]
     assert len(files) >= 7
     for rel in files:
         assert (skeleton / rel).read_text() == (ours / rel).read_text(), rel

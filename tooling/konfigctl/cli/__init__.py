@@ -52,6 +52,7 @@ MODULES = (
     "new",
     "fmt",
     "docs",
+    "imports",
     "init",
 )
 
