@@ -117,7 +117,8 @@ def test_rendered_resources_are_compared(kgit, monkeypatch):
 
 def test_a_failing_renderer_fails_that_stack_only(kgit, monkeypatch):
     fake_renderer(monkeypatch, fail_on="web/dev")
-    d = diff_after(*kgit, "konfig/appops/acme/web/defaults.yaml")
+    # a real change: a stack whose config, renderer and StackInfo stay the same is not rendered
+    d = diff_after(*kgit, ("konfig/appops/acme/web/defaults.yaml", "image: example/web:1.0.1\n"))
     s = by_path(d)
     assert any("renderer exploded" in e for e in s["konfig/appops/acme/web/dev"].errors)
     assert s["konfig/appops/acme/web/prod"].errors == []
