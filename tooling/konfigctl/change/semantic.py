@@ -136,6 +136,11 @@ class Semantic:
     affected: "Affected"
     stacks: list[StackChange]  # the affected stacks (dependencies first), then the deleted ones
     rendered: bool = True
+    precise = True  # what CI shards: only what really changes (``paths``)
+
+    def paths(self) -> list[str]:
+        """The stacks CI tests (``Affected.paths`` for a precise answer)."""
+        return self.to_test()
 
     @property
     def change(self) -> Any:
@@ -488,7 +493,7 @@ def _yaml(data: Any) -> str:
         return ""
     from ..yamlio import dump
 
-    return dump(data) if data != {} else "{}\n"
+    return dump(data, fast=True) if data != {} else "{}\n"
 
 
 def unified(old: str, new: str, path: str, what: str) -> str:
