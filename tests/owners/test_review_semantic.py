@@ -182,3 +182,20 @@ def test_owners_of_a_key(sem, cli):
     assert "image-bot-dev" in res.stdout and "sre-prod-resources" not in res.stdout
 
 
+
+
+def test_diff_marks_the_rules_a_stacks_keys_trigger(sem, cli):
+    root, g = sem
+    change(root, g, {WEB_PROD: "env: prod\nconfig:\n  replicas: 4\n  disk: 60Gi\n"
+                               "  env:\n    - name: EXTRA\n      value: \"1\"\n"})
+    res = cli("diff", "--base", "main", repo=root)
+    assert res.exit_code == 0, res.output
+    assert "    keys: disk\n" in res.stdout
+    assert "review: needs 1 from sre (sre-prod-resources): disk changed" in res.stdout
+    assert "review: needs 2 from owners (prod-two)" in res.stdout
+    md = cli("diff", "--base", "main", "-f", "markdown", repo=root).stdout
+    assert "**Review rules these changes trigger:** " in md
+    assert "<code>sre&#45;prod&#45;resources</code> needs 1 from sre (1 stack)" in md
+    data = json.loads(cli("diff", "--base", "main", "-f", "json", repo=root).stdout)
+    (s,) = data["stacks"]
+    assert [m["rule"] for m in s["rules"]] == ["prod-two", "sre-prod-resources"]

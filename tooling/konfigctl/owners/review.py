@@ -745,3 +745,49 @@ def governing(repo: "Repository", stack: "Stack", key: str) -> Governing:
     ex = [e for e in exemptions(repo)
           if (e.when is None or _selects(e.when, stack)) and (not e.keys or any(g.matches(key) for g in e.keys))]
     return Governing(stack.path, key, file, own.owners, out, ex)
+
+
+# -- what ``konfig diff`` marks: the rules each stack's changes trigger ------------------------
+
+def triggered(change: "ChangeSet", sem: Any) -> dict[str, list[dict[str, Any]]]:
+    """Per stack that really changes, the review rules (from the base revision) its changed files
+    and keys trigger, each with why: ``{"rule", "from", "approvals", "why", "authors", "origin"}``.
+    The implicit owners rule is left out (every change has it)."""
+    base_repo = change.base_repo
+    sides = [change.merge_base_repo, change.committed_head_repo]
+    omap = OwnershipMap(base_repo)
+    repo_rules = [r for r in repository_rules(base_repo) if r.name != OWNERS_RULE]
+    keys_of = _changed_keys(sem)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for s in sem.stacks:
+        if not s.really_changed:
+            continue
+        rules = list(repo_rules)
+        project = base_repo.project_of(s.path)
+        if project is not None:
+            rules += project_rules(project)
+        marks = []
+        for rule in rules:
+            why = _why(rule, s, sides, omap, keys_of)
+            if why is not None:
+                marks.append({"rule": rule.name, "from": "owners" if rule.from_owners else list(rule.sources or ()),
+                              "approvals": rule.approvals, "why": why, "authors": list(rule.authors),
+                              "origin": rule.origin})
+        if marks:
+            out[s.path] = marks
+    return out
+
+
+def _why(rule: Rule, s: Any, sides: list["Repository"], omap: OwnershipMap,
+         keys_of: "Callable[[Stack], list[str] | None]") -> str | None:
+    """Why ``rule`` covers the change of stack ``s`` (None: it does not)."""
+    for f in sorted({r.file for r in s.reasons}):
+        stacks = [st for repo in sides for st in configured_stacks(repo, f) if st.path == s.path]
+        if not rule.applies(f, omap.of(f).project, stacks, keys_of):
+            continue
+        if rule.keys:
+            keys = [k for k in s.keys if any(g.matches(k) for g in rule.keys)]
+            return (f"{', '.join(keys[:3])}{' and more' if len(keys) > 3 else ''} changed" if keys
+                    else "the stack fails on a side (any key may have changed)")
+        return f"{f} changed"
+    return None
