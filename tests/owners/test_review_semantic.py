@@ -199,3 +199,28 @@ def test_diff_marks_the_rules_a_stacks_keys_trigger(sem, cli):
     data = json.loads(cli("diff", "--base", "main", "-f", "json", repo=root).stdout)
     (s,) = data["stacks"]
     assert [m["rule"] for m in s["rules"]] == ["prod-two", "sre-prod-resources"]
+
+
+def test_a_new_konfigs_rules_exempt_the_image_bot_on_dev_and_ask_sre_for_prod_resources(cli, tmp_path):
+    import git
+
+    root = tmp_path / "k"
+    assert cli("init", str(root)).exit_code == 0
+    g = git.Repo(root)
+    if not g.head.is_valid():
+        g.git.add("-A")
+        g.index.commit("init")
+    g.git.branch("-M", "main")
+    g.git.checkout("-b", "bump")
+    dev, prod = "konfig/appops/example/hello/dev", "konfig/appops/example/hello/prod"
+    assert cli("set", dev, "image=example/hello:9.9.9", repo=root).exit_code == 0
+    commit_all(g, "bump")
+    res = cli("review", "--base", "main", "--author", "@image-bot", repo=root)
+    assert res.exit_code == 0, res.output
+    assert "exempt from owner approval by image-bot-dev-staging" in res.stdout
+    g.git.checkout("-b", "cpu", "main")
+    assert cli("set", prod, "resources.cpu=200m", repo=root).exit_code == 0
+    commit_all(g, "cpu")
+    data = json.loads(cli("review", "--base", "main", "--author", "@image-bot", "-f", "json", repo=root).stdout)
+    assert "prod-resources-sre" in {r["rule"] for r in data["unmet"]}
+    assert data["exemptions"][0]["applied"] is False

@@ -635,9 +635,14 @@ def _changed_keys(sem: Any) -> "Callable[[Stack], list[str] | None]":
 
 def is_layer(repo: "Repository", path: str) -> bool:
     """A ``stack.yaml`` or ``defaults.yaml`` of the stack roots: a file that only configures stacks
-    (not a model's defaults, an env profile, a policy or a setting)."""
+    (not a model's defaults, an env profile, a policy or a setting), or a stack's ``golden.yaml``
+    (its rendered output, which ``konfig set`` rewrites with the layer and ``konfig test``
+    checks against the renderer: derived, not an input)."""
     name = path.rsplit("/", 1)[-1]
-    if name not in (formats.STACK_FILE, formats.DEFAULTS_FILE) or paths.is_within(path, repo.base):
+    if name not in (formats.STACK_FILE, formats.DEFAULTS_FILE, formats.GOLDEN_FILE) \
+            or paths.is_within(path, repo.base):
+        return False
+    if name == formats.GOLDEN_FILE and repo.stack_at(paths.parent(path)) is None:
         return False
     return any(paths.is_within(path, root) for root in repo.roots)
 
@@ -656,8 +661,8 @@ def _exemption(e: Exemption, change: "ChangeSet", sem: Any, author: str, teams: 
         return no("the change has no files")
     for path, _status, _old, _new in change.files():
         if not is_layer(base_repo, path):
-            return no(f"{path} is not a stack layer (only stack.yaml and defaults.yaml files of stacks "
-                      "and projects can be exempt)")
+            return no(f"{path} is not a stack layer (only stack.yaml, defaults.yaml and a stack's "
+                      "golden.yaml can be exempt)")
     for path, status, _old, _new in change.files():
         if path.rsplit("/", 1)[-1] == formats.STACK_FILE and status == "M":
             what = _stack_settings_changed(change, path)
