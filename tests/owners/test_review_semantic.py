@@ -224,3 +224,12 @@ def test_a_new_konfigs_rules_exempt_the_image_bot_on_dev_and_ask_sre_for_prod_re
     data = json.loads(cli("review", "--base", "main", "--author", "@image-bot", "-f", "json", repo=root).stdout)
     assert "prod-resources-sre" in {r["rule"] for r in data["unmet"]}
     assert data["exemptions"][0]["applied"] is False
+
+
+def test_gitlab_codeowners_leaves_rules_on_keys_to_review(sem, cli):
+    root, _g = sem
+    res = cli("owners", "codeowners", "--target", "gitlab", "--stdout", repo=root)
+    assert res.exit_code == 0, res.output
+    assert "[sre-prod-resources]" not in res.stdout and "[bot-org-watch]" not in res.stdout
+    assert "# sre-prod-resources: on changed keys or authors" in res.stdout
+    assert "[prod-two][2]" in res.stdout  # a rule on paths and stacks still has its section
