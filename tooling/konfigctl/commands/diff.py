@@ -36,7 +36,7 @@ def _mark_rules(result: "Diff", out: Output) -> None:
     from ..errors import KonfigError
     from ..owners.review import triggered
 
-    if result.semantic is None or result.change.uncommitted:
+    if result.semantic is None:
         return
     try:
         marks = triggered(result.change, result.semantic)
