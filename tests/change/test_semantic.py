@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from konfigctl.change import semantic
 from konfigctl.repo.repository import Repository
 from tests import konfig_repos as k
@@ -184,3 +186,23 @@ def test_diff_marks_the_precise_status_and_keys(cli, kgit):
     by = {s["path"]: s for s in json.loads(res.stdout)["stacks"]}
     assert (by[WEB_DEV]["precise"], by[WEB_DEV]["keys"]) == ("changed", ["replicas"])
     assert (by[WEB_PROD]["precise"], by[WEB_PROD]["keys"]) == ("unchanged", [])
+
+
+@pytest.mark.slow
+def test_the_worker_pool_gives_the_answer_one_process_gives(tmp_path, monkeypatch):
+    """Past ``MIN_PARALLEL`` stacks both sides render in forked workers, which read git objects
+    through their own ``git cat-file``: the statuses, keys and resources are those of one process."""
+    from benchmarks import changes as changes_mod
+    from benchmarks import generate as gen_mod
+    from konfigctl.check import parallel
+
+    g = gen_mod.generate(tmp_path / "k", projects=30, stacks=100, seed=3, goldens=False)
+    ch = changes_mod.apply_change(g.root, "model-default-partly")
+    repo = Repository(str(g.root))
+    pooled = semantic.compute(repo, "main", ch["branch"], jobs=2)
+    assert len(pooled.stacks) >= parallel.MIN_PARALLEL
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 10 ** 9)
+    alone = semantic.compute(Repository(str(g.root)), "main", ch["branch"], jobs=1)
+    assert [s.to_json() for s in pooled.stacks] == [s.to_json() for s in alone.stacks]
+    assert {s.path for s in pooled.really_changed()} == set(ch["changed_stacks"])
+    assert any(s.status == "unchanged" for s in pooled.stacks)
