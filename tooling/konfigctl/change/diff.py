@@ -55,6 +55,14 @@ class StackDiff:
     compared: bool = True  # False: a side does not resolve, so nothing was compared
     precise: str = CHANGED  # what ``affected --precise`` says: changed | unchanged | added | deleted | error
     rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # review rules its keys trigger
+    fill: Any = dataclasses.field(default=None, repr=False, compare=False)  # computes the texts on demand
+
+    def texts(self) -> None:
+        """Make sure ``config_diff`` and each resource's ``diff`` are there (``compute(texts=False)``
+        leaves them to the stacks a report really shows)."""
+        if self.fill is not None:
+            fill, self.fill = self.fill, None
+            fill(self)
 
     @classmethod
     def of(cls, s: _sem.StackChange) -> "StackDiff":
@@ -116,16 +124,22 @@ class Diff:
 
 
 def compute(repo: "Repository", base: str, head: str | None = None, *, uncommitted: bool = False,
-            render: bool = True, jobs: int | None = None, progress: Any = None) -> Diff:
-    """Compare every affected stack between the merge-base and head (``semantic.compute`` with
-    the unified diff texts)."""
-    return of(_sem.compute(repo, base, head, uncommitted=uncommitted, render=render, texts=True,
-                           jobs=jobs, progress=progress))
+            render: bool = True, jobs: int | None = None, progress: Any = None, texts: bool = True) -> Diff:
+    """Compare every affected stack between the merge-base and head (``semantic.compute``).
+
+    ``texts``: the unified diffs of every stack, made in the workers; False makes
+    each stack's on demand (``StackDiff.texts``), for a report that shows a few.
+    """
+    return of(_sem.compute(repo, base, head, uncommitted=uncommitted, render=render, texts=texts,
+                           jobs=jobs, progress=progress), texts)
 
 
-def of(result: _sem.Semantic) -> Diff:
-    """The diff of a change already compared (with ``texts``)."""
+def of(result: _sem.Semantic, texts: bool = True) -> Diff:
+    """The diff of a change already compared (``texts``: with its unified diffs)."""
     out = [StackDiff.of(s) for s in result.stacks]
+    if not texts:
+        for sd, sc in zip(out, result.stacks):
+            sd.fill = lambda d, sc=sc: _fill(result, sc, d)
     notes = []
     if not result.rendered:
         notes.append("rendered resources not compared (--no-render)")
@@ -135,3 +149,8 @@ def of(result: _sem.Semantic) -> Diff:
         for s in out:
             s.notes = [n for n in s.notes if n not in notes]
     return Diff(result.change, out, notes, result)
+
+
+def _fill(result: _sem.Semantic, sc: _sem.StackChange, d: StackDiff) -> None:
+    _sem.fill_texts(result, sc)
+    d.config_diff = sc.config_diff

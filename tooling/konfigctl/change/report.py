@@ -44,6 +44,7 @@ def text(diff: Diff, out: Any) -> None:
             out.echo("    " + out.style("error: " + text_line(e), "red"))
         for n in s.notes:
             out.echo("    note: " + text_line(n))
+        s.texts()
         bodies = [s.config_diff] if s.values or s.status != CHANGED else []
         bodies += [r.diff for r in s.resources or []]
         for body in bodies:
@@ -189,6 +190,7 @@ def _section(s: StackDiff, budget: int) -> tuple[str | None, bool]:
     room = budget - _size(fixed) - 200
     if room < 0:
         return None, False
+    s.texts()  # only now: thousands of stacks, a comment shows a few dozen
     bodies: list[tuple[str, str]] = []
     if s.config_diff and (s.values or s.status != CHANGED):
         bodies.append(("**Resolved config**\n\n", s.config_diff))

@@ -417,6 +417,29 @@ def _compare_pair(pair: _Pair, *, render: bool, texts: bool, rendered: bool,
 RENDER_UNAVAILABLE = "rendered resources not compared: this konfig cannot render"
 
 
+def fill_texts(result: Semantic, s: StackChange) -> None:
+    """The unified diff texts of one stack compared without them (``texts=False``): both sides
+    resolved and rendered again, here. A pull request comment shows a few dozen stacks of
+    thousands: their texts cost far less than everyone's."""
+    if s.config_diff or not s.compared or s.status == UNCHANGED:
+        return
+    change = result.change
+    before = Side(_stack_at(change.merge_base_repo, s.path))
+    after = Side(_stack_at(change.committed_head_repo, s.path))
+    for side in (before, after):
+        _resolve(side)
+        if result.rendered and s.resources:
+            _render(side)
+    if before.error or after.error:
+        return
+    if s.values or before.config != after.config:
+        s.config_diff = unified(_yaml(before.config), _yaml(after.config), s.path, "resolved config")
+    if s.resources:
+        texts = {r.key: r.diff for r in resource_changes(before.resources or [], after.resources or [])}
+        for r in s.resources:
+            r.diff = texts.get(r.key, r.diff)
+
+
 # -- comparing ---------------------------------------------------------------------------------
 
 def value_changes(old: Any, new: Any, spec: "MergeSpec | None" = None,

@@ -14,7 +14,8 @@ def diff(repo: Repository, base: str, head: str | None, fmt: str, out: Output, *
          uncommitted: bool = False, render: bool = True) -> int:
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt} is not available for diff (use {', '.join(FORMATS)})")
-    result = compute(repo, base, head, uncommitted=uncommitted, render=render)
+    # the comment shows a few stacks' texts (made on demand); text and JSON show every one
+    result = compute(repo, base, head, uncommitted=uncommitted, render=render, texts=fmt != "markdown")
     _mark_rules(result, out)
     if fmt == "markdown":
         out.echo(markdown(result), nl=False)
