@@ -420,6 +420,8 @@ class Run:
                 cmd = self.konfig("affected", "--base", "main", "--head", ch["branch"], "--format", "json",
                                   *extra)
                 r = self.best(cmd, self.repeat)
+                if key == "precise":
+                    last_precise = r
                 listed = _affected_paths(r["stdout"])
                 entry[key] = {"seconds": r["seconds"], "exit_code": r["exit_code"],
                               "stacks": None if listed is None else len(listed)}
@@ -428,7 +430,8 @@ class Run:
                     entry[key]["precision"] = round(len(truth & listed) / len(listed), 4) if listed else 1.0
             self.changes[name] = entry
             if name == "stack-image" and precise:
-                self.m["affected_precise_stack"] = {**entry["precise"], "cmd": "konfig affected --precise"}
+                self.m["affected_precise_stack"] = {**_public(last_precise), **entry["precise"],
+                                                    "cmd": "konfig affected --precise"}
         if not precise:
             self.m["affected_precise_stack"] = _unavailable(f"konfig affected --precise {NOT_YET}")
 

@@ -72,3 +72,47 @@ def test_delete_and_append():
     assert data == {"env": [{"name": "B"}], "args": ["x", "y"], "new": [1]}
     with pytest.raises(UsageError, match="not a list"):
         kp.append(data, kp.parse("env[0]"), 1)
+
+
+# -- key globs (review rules' keys) ------------------------------------------------------------
+
+@pytest.mark.parametrize("glob, path, matches", [
+    ("resources.**", "resources.cpu", True),
+    ("resources.**", "resources", True),  # ** is any number, none included
+    ("resources.*", "resources.limits.cpu", False),  # * is one segment
+    ("resources.*", "resources.cpu", True),
+    ("image", "image", True),
+    ("image", "images", False),
+    ("**.image", "sidecars[name=proxy].image", True),
+    ("**.image", "image", True),
+    ("env[name=LOG_LEVEL].value", "env[name=LOG_LEVEL].value", True),
+    ("env[name=LOG_*].value", "env[name=LOG_FORMAT].value", True),
+    ("env[name=LOG_*].value", "env[name=MODE].value", False),
+    ("env[*].value", "env[name=MODE].value", True),
+    ("env.*.value", "env[name=MODE].value", True),  # * is any one segment, an item too
+    ("ports[*]", "ports[0]", True),
+    ("ports", "ports[0]", False),
+    ("*", "ports[0]", False),
+    ('labels."app.kubernetes.io/name"', 'labels."app.kubernetes.io/name"', True),
+    ('labels."app.*"', 'labels."app.kubernetes.io/name"', False),  # a quoted name is literal
+    ("res*.cpu", "resources.cpu", True),
+])
+def test_key_globs_match_key_paths(glob, path, matches):
+    assert kp.KeyGlob.parse(glob).matches(path) is matches
+
+
+@pytest.mark.parametrize("glob, message", [
+    ("resources..cpu", "an empty segment at character 11"),
+    (".image", "an empty segment at character 1"),
+    ("image.", "it ends with a dot"),
+    ("env[name=X", "'[' at character 4 is never closed"),
+    ("env]", "']' at character 4 closes nothing"),
+    ("env[]", "a bad item"),
+    ("a**b", "'**' must be a whole segment"),
+    ("", "empty"),
+    ("a b", "a space in a name"),
+])
+def test_key_globs_that_cannot_work_are_refused(glob, message):
+    with pytest.raises(UsageError) as e:
+        kp.KeyGlob.parse(glob)
+    assert message in str(e.value)

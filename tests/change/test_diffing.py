@@ -117,7 +117,8 @@ def test_rendered_resources_are_compared(kgit, monkeypatch):
 
 def test_a_failing_renderer_fails_that_stack_only(kgit, monkeypatch):
     fake_renderer(monkeypatch, fail_on="web/dev")
-    d = diff_after(*kgit, "konfig/appops/acme/web/defaults.yaml")
+    # a real change: a stack whose config, renderer and StackInfo stay the same is not rendered
+    d = diff_after(*kgit, ("konfig/appops/acme/web/defaults.yaml", "image: example/web:1.0.1\n"))
     s = by_path(d)
     assert any("renderer exploded" in e for e in s["konfig/appops/acme/web/dev"].errors)
     assert s["konfig/appops/acme/web/prod"].errors == []
@@ -215,3 +216,19 @@ def test_markdown_escapes_what_came_from_the_repository(kgit):
     assert "&#64;admin" in prose and "&#60;script&#62;" in prose
     # the value with backticks sits in a longer fence
     assert "````diff" in md
+
+
+def test_the_comment_made_with_texts_on_demand_is_the_same(kgit):
+    root, g = kgit
+    k.edit(root, "konfig/appops/acme/web/defaults.yaml", "image: example/web:1.0.1\nenv:\n  - name: X\n    value: y\n")
+    k.edit(root, "konfig/appops/acme/api/prod/defaults.yaml", "memory: 2Gi\n")
+    g.git.rm("-r", "-q", "konfig/appops/acme/batch/dev")
+    commit_all(g, "change")
+    eager = diffing.compute(Repository(str(root)), "main")
+    lazy = diffing.compute(Repository(str(root)), "main", texts=False)
+    assert all(s.fill is not None for s in lazy.stacks)
+    assert report.markdown(lazy) == report.markdown(eager)
+    assert any(r.diff for s in lazy.stacks for r in s.resources or [])
+    small = diffing.compute(Repository(str(root)), "main", texts=False)
+    report.markdown(small, limit=2_500)  # room for the table only: no stack's texts are made
+    assert all(s.fill is not None for s in small.stacks)

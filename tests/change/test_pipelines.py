@@ -88,9 +88,10 @@ def test_github_fans_out_from_detect_and_never_runs_an_empty_matrix(mini):
     assert test["strategy"]["matrix"] == "${{ fromJSON(needs.detect.outputs.matrix) }}"
     assert test["if"] == "needs.detect.outputs.shards != '0'"
     run = "\n".join(s.get("run", "") for s in test["steps"])
-    assert 'konfig test --affected "$KONFIG_BASE" --shard "$KONFIG_SHARD"' in run
+    # shards hold only what really changes (pipelines.precise, on by default), and so does each job
+    assert 'konfig test --affected "$KONFIG_BASE" --precise --shard "$KONFIG_SHARD"' in run
     detect = "\n".join(s.get("run", "") for s in jobs["detect"]["steps"])
-    assert "--format github-matrix" in detect
+    assert '--precise --format github-matrix' in detect
     for job in ("diff", "owners", "fmt", "drift"):
         assert job in jobs
     gate = jobs["konfig"]
@@ -169,7 +170,7 @@ def test_gitlab_fans_out_through_a_child_pipeline_from_an_artifact(mini):
     files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["gitlab"])}
     doc = load(files["pipelines/gitlab/konfig.gitlab-ci.yml"], "x").data
     detect = doc["konfig-detect"]
-    assert ('konfig affected --base "$KONFIG_BASE" --format gitlab > "${TMPDIR:-/tmp}/konfig-child.yml"'
+    assert ('konfig affected --base "$KONFIG_BASE" --precise --format gitlab > "${TMPDIR:-/tmp}/konfig-child.yml"'
             in detect["script"])
     assert detect["script"][-2:] == ['mv "${TMPDIR:-/tmp}/konfig-child.yml" konfig-child.yml',
                                      "printf 'KONFIG_BASE=%s\\n' \"$KONFIG_BASE\" > konfig.env"]
@@ -515,3 +516,11 @@ def test_github_diff_step_keeps_the_diff_in_the_step_summary(kgit, tmp_path):
     assert keep["if"] == "always()" and keep["with"]["path"] == "${{ runner.temp }}/konfig-diff.md"
     names = [s.get("name") for s in job["steps"]]
     assert names.index("Keep the diff") < names.index("Comment on the pull request")
+
+
+def test_precise_sharding_can_be_turned_off(mini):
+    p = mini / "konfig.yaml"
+    p.write_text(p.read_text() + "pipelines:\n  precise: false\n")
+    files = {f.path: f.text for f in pipelines.render(Repository(str(mini)), ["github", "gitlab"])}
+    assert "--precise" not in "".join(files.values())
+    assert 'konfig test --affected "$KONFIG_BASE" --shard' in "".join(files.values())

@@ -41,7 +41,7 @@ def test_json_is_stable(cli, konfig):  # noqa: F811
     data = json.loads(res.stdout)
     assert list(data) == ["satisfied", "base", "base_commit", "head", "head_commit", "merge_base",
                           "author", "approved_by", "ignored_approvals", "files", "requirements",
-                          "unmet", "suggested_reviewers", "suggestion_minimal", "warnings"]
+                          "unmet", "suggested_reviewers", "suggestion_minimal", "warnings", "exemptions"]
     assert data["satisfied"] is False and data["author"] == "@dave"
     assert data["approved_by"] == ["@bob"]
     assert data["files"] == [{"path": WEB_PROD, "status": "M", "owners": ["web"],

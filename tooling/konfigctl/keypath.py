@@ -307,3 +307,128 @@ def append(data: Any, path: KeyPath, value: Any, factory: dict[str, Any] | None 
     if not isinstance(target, list):
         raise UsageError(f"cannot append to {format(path)}: it is not a list")
     target.append(value)
+
+
+# -- globs over key paths (review rules' ``keys``) ---------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class KeyGlob:
+    """A glob over key paths: ``resources.**``, ``image``, ``env[name=LOG_*].value``, ``*.image``.
+
+    Segments as in key paths (``.``-separated names, quoted names, ``[...]``
+    items as written in key paths: ``[name=LOG_LEVEL]``, ``[0]``); ``*`` is
+    one segment (a name or an item) or, inside a segment, any characters;
+    ``**`` (a whole segment) any number of segments, none included, so
+    ``resources.**`` matches ``resources.cpu`` and ``resources``. A quoted
+    name is literal.
+    """
+
+    text: str
+    parts: tuple[Any, ...]  # "**", or a compiled pattern of one segment
+
+    @classmethod
+    def parse(cls, text: str) -> "KeyGlob":
+        return cls(text, tuple(_glob_parts(text)))
+
+    def matches(self, path: "str | KeyPath") -> bool:
+        segs = _segment_texts(parse(path) if isinstance(path, str) else path)
+        return _glob_match(self.parts, 0, segs, 0)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _segment_texts(path: KeyPath | tuple[Any, ...]) -> tuple[str, ...]:
+    out = []
+    for seg in path:
+        if isinstance(seg, int) and not isinstance(seg, bool):
+            out.append(f"[{seg}]")
+        elif isinstance(seg, Select):
+            out.append(f"[{seg.field}={seg.value}]")
+        else:
+            out.append(str(seg))
+    return tuple(out)
+
+
+def _glob_parts(text: str) -> list[Any]:
+    """The segments of a key glob, each ``"**"`` or a compiled regular expression."""
+    def fail(msg: str) -> UsageError:
+        return UsageError(f"bad key glob {text!r}: {msg}")
+
+    if not text or text != text.strip():
+        raise fail("empty, or spaces around it")
+    out: list[Any] = []
+    i, n = 0, len(text)
+    need_name = True  # at the start and after a dot a segment must follow
+    while i < n:
+        c = text[i]
+        if c == ".":
+            if need_name:
+                raise fail(f"an empty segment at character {i + 1}")
+            need_name = True
+            i += 1
+        elif c == "[":
+            j = text.find("]", i + 1)
+            if j < 0:
+                raise fail(f"'[' at character {i + 1} is never closed")
+            inner = text[i + 1:j]
+            if not inner or "[" in inner:
+                raise fail(f"a bad item at character {i + 1} (write [field=value] or [N])")
+            if need_name and out:
+                raise fail(f"an empty segment before character {i + 1}")
+            out.append(_segment_pattern("[" + inner + "]"))
+            need_name = False
+            i = j + 1
+        elif c == "]":
+            raise fail(f"']' at character {i + 1} closes nothing")
+        elif c in "\"'":
+            if not need_name:
+                raise fail(f"a quoted name at character {i + 1} must follow a dot")
+            j = i + 1
+            buf = []
+            while j < n and text[j] != c:
+                if text[j] == "\\" and j + 1 < n:
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            if j >= n:
+                raise fail(f"the quote at character {i + 1} is never closed")
+            out.append(re.compile(re.escape("".join(buf)) + r"\Z"))
+            need_name = False
+            i = j + 1
+        else:
+            if not need_name:
+                raise fail(f"a name at character {i + 1} must follow a dot")
+            j = i
+            while j < n and text[j] not in ".[]\"'":
+                j += 1
+            name = text[i:j]
+            if any(ch.isspace() for ch in name):
+                raise fail("a space in a name (quote the name)")
+            if name == "**":
+                out.append("**")
+            elif "**" in name:
+                raise fail("'**' must be a whole segment")
+            else:
+                out.append(_segment_pattern(name))
+            need_name = False
+            i = j
+    if need_name:
+        raise fail("it ends with a dot")
+    return out
+
+
+def _segment_pattern(seg: str) -> Any:
+    """One segment with ``*`` for any characters (a lone ``*``: any one segment, items too)."""
+    return re.compile(".*".join(re.escape(p) for p in seg.split("*")) + r"\Z", re.S)
+
+
+def _glob_match(parts: tuple[Any, ...], i: int, segs: tuple[str, ...], j: int) -> bool:
+    while i < len(parts):
+        p = parts[i]
+        if p == "**":
+            return any(_glob_match(parts, i + 1, segs, k) for k in range(j, len(segs) + 1))
+        if j >= len(segs) or not p.match(segs[j]):
+            return False
+        i, j = i + 1, j + 1
+    return j == len(segs)

@@ -28,6 +28,7 @@ class Targets:
     head: str | None = None
     selector: list[str] = dataclasses.field(default_factory=list)
     shard: str | None = None  # "INDEX/TOTAL", counted from 1
+    precise: bool = False  # with ``affected``: only the stacks that really change
 
     @property
     def whole_repo(self) -> bool:
@@ -42,12 +43,14 @@ def select(repo: "Repository", targets: Targets, cwd: str | None = None) -> list
         parse_shard(targets.shard)  # a bad --shard is a usage error before any work
     if targets.names and targets.all:
         raise UsageError("name stacks or use --all, not both")
+    if targets.precise and targets.affected is None:
+        raise UsageError("--precise goes with --affected REF")
     if targets.affected is not None and (targets.names or targets.all):
         raise UsageError("--affected picks the stacks itself; do not also name stacks or use --all")
     if targets.affected is not None:  # an empty --affected is a bad ref, never "no filter"
         from .change.affected import affected_stacks
 
-        stacks = affected_stacks(repo, targets.affected, targets.head)
+        stacks = affected_stacks(repo, targets.affected, targets.head, precise=targets.precise)
     elif targets.names:
         seen: dict[str, Stack] = {}
         for name in targets.names:

@@ -45,6 +45,7 @@ class Affected:
     change: ChangeSet
     stacks: list[AffectedStack]  # existing at head, dependencies first
     deleted: list[AffectedStack]
+    precise = False  # what CI shards: every affected stack (``semantic.Semantic`` says True)
 
     def paths(self) -> list[str]:
         return [a.path for a in self.stacks]
@@ -57,18 +58,29 @@ class Affected:
         }
 
 
-def affected_stacks(repo: "Repository", base: str, head: str | None = None) -> list["Stack"]:
+def affected_stacks(repo: "Repository", base: str, head: str | None = None, *,
+                    precise: bool = False) -> list["Stack"]:
     """The stacks of ``repo`` affected since ``base``, dependencies first (``--affected REF``).
 
     Without ``head`` the work tree is what gets checked, so its uncommitted
     changes count too; deleted stacks are left out (nothing to check).
+    ``precise``: only the stacks whose config or rendered output really change
+    (``semantic``; those that fail on a side included), what a CI job sharded by
+    ``affected --precise`` tests.
     """
     from ..files.source import WorkTree
 
     uncommitted = head is None and isinstance(repo.source, WorkTree)
     result = compute(repo, base, head, uncommitted=uncommitted)
+    keep: set[str] | None = None
+    if precise:
+        from .semantic import compare
+
+        keep = set(compare(result).to_test())
     out = []
     for a in result.stacks:
+        if keep is not None and a.path not in keep:
+            continue
         s = repo.stack_at(a.path) if result.change.head_repo is not repo else a.stack
         if s is not None:
             out.append(s)

@@ -13,55 +13,27 @@ reporter modules.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from typing import TYPE_CHECKING, Any
 
-from ..errors import KonfigError
+from . import semantic as _sem
 from .graph import CHANGED, Reason
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
-    from ..repo.stack import Stack
-    from .affected import AffectedStack
     from .changeset import ChangeSet
 
-CONTEXT = 3
-UNRENDERABLE = "rendered resources not compared: this konfig cannot render"
-
-
-class RenderUnavailable(Exception):
-    """This konfig cannot render (``konfigctl.render.renderer`` is not installed)."""
-
-
-@dataclasses.dataclass
-class Side:
-    """One stack at one revision: its resolved config and rendered resources, or why not."""
-
-    config: dict[str, Any] | None = None
-    error: str | None = None
-    resources: list[dict[str, Any]] | None = None
-    render_error: str | None = None
-
-
-@dataclasses.dataclass
-class ValueChange:
-    path: str
-    kind: str  # added | removed | changed
-    old: Any = None
-    new: Any = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "old": self.old, "new": self.new}
-
-
-@dataclasses.dataclass
-class ResourceChange:
-    key: str  # Kind/namespace/name
-    kind: str  # added | removed | changed
-    diff: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"resource": self.key, "kind": self.kind, "diff": self.diff}
+# The comparison lives in ``semantic``; these names stay importable from here.
+CONTEXT = _sem.CONTEXT
+UNRENDERABLE = _sem.RENDER_UNAVAILABLE
+RenderUnavailable = _sem.RenderUnavailable
+Side = _sem.Side
+ValueChange = _sem.ValueChange
+ResourceChange = _sem.ResourceChange
+value_changes = _sem.value_changes
+resource_changes = _sem.resource_changes
+resource_key = _sem.resource_key
+unified = _sem.unified
+render_resources = _sem.render_resources
 
 
 def _counts(kinds: Any) -> str:
@@ -73,7 +45,7 @@ def _counts(kinds: Any) -> str:
 @dataclasses.dataclass
 class StackDiff:
     path: str
-    status: str  # added | changed | deleted
+    status: str  # added | changed | deleted (as ``affected`` says)
     reasons: list[Reason]
     values: list[ValueChange]
     config_diff: str
@@ -81,10 +53,29 @@ class StackDiff:
     errors: list[str]
     notes: list[str]
     compared: bool = True  # False: a side does not resolve, so nothing was compared
+    precise: str = CHANGED  # what ``affected --precise`` says: changed | unchanged | added | deleted | error
+    rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # review rules its keys trigger
+    fill: Any = dataclasses.field(default=None, repr=False, compare=False)  # computes the texts on demand
+
+    def texts(self) -> None:
+        """Make sure ``config_diff`` and each resource's ``diff`` are there (``compute(texts=False)``
+        leaves them to the stacks a report really shows)."""
+        if self.fill is not None:
+            fill, self.fill = self.fill, None
+            fill(self)
+
+    @classmethod
+    def of(cls, s: _sem.StackChange) -> "StackDiff":
+        return cls(s.path, s.file_status, s.reasons, s.values, s.config_diff, s.resources, list(s.errors),
+                   list(s.notes), s.compared, s.status)
 
     @property
     def changed(self) -> bool:
         return bool(self.values or self.resources or self.errors or self.status != CHANGED)
+
+    @property
+    def keys(self) -> list[str]:
+        return [v.path for v in self.values]
 
     def summary(self) -> tuple[str, str]:
         """(config, resources) in a few words, for tables and headings."""
@@ -106,12 +97,15 @@ class StackDiff:
         return {
             "path": self.path,
             "status": self.status,
+            "precise": self.precise,
             "reasons": [r.to_json() for r in self.reasons],
+            "keys": self.keys,
             "config": {"changes": [v.to_json() for v in self.values], "diff": self.config_diff},
             "resources": None if self.resources is None else [r.to_json() for r in self.resources],
             "errors": self.errors,
             "notes": self.notes,
             "compared": self.compared,
+            "rules": self.rules,
         }
 
 
@@ -120,6 +114,7 @@ class Diff:
     change: "ChangeSet"
     stacks: list[StackDiff]
     notes: list[str] = dataclasses.field(default_factory=list)  # about every stack
+    semantic: "_sem.Semantic | None" = None  # what it was computed from (review rules read its keys)
 
     def to_json(self) -> dict[str, Any]:
         a = self.change
@@ -129,160 +124,33 @@ class Diff:
 
 
 def compute(repo: "Repository", base: str, head: str | None = None, *, uncommitted: bool = False,
-            render: bool = True) -> Diff:
-    """Compare every affected stack between the merge-base and head."""
-    from .affected import affected_by
-    from .changeset import ChangeSet
+            render: bool = True, jobs: int | None = None, progress: Any = None, texts: bool = True) -> Diff:
+    """Compare every affected stack between the merge-base and head (``semantic.compute``).
 
-    change = ChangeSet.open(repo.root, base, head, uncommitted=uncommitted, work_tree=repo)
-    result = affected_by(change)
-    # affected may read a clean work tree for speed; the diff reads the commit itself
-    head_repo = change.committed_head_repo
-    base_repo = change.merge_base_repo
-    out = [_stack_diff(a, base_repo, head_repo, render) for a in result.stacks + result.deleted]
+    ``texts``: the unified diffs of every stack, made in the workers; False makes
+    each stack's on demand (``StackDiff.texts``), for a report that shows a few.
+    """
+    return of(_sem.compute(repo, base, head, uncommitted=uncommitted, render=render, texts=texts,
+                           jobs=jobs, progress=progress), texts)
+
+
+def of(result: _sem.Semantic, texts: bool = True) -> Diff:
+    """The diff of a change already compared (``texts``: with its unified diffs)."""
+    out = [StackDiff.of(s) for s in result.stacks]
+    if not texts:
+        for sd, sc in zip(out, result.stacks):
+            sd.fill = lambda d, sc=sc: _fill(result, sc, d)
     notes = []
-    if not render:
+    if not result.rendered:
         notes.append("rendered resources not compared (--no-render)")
     elif out and all(s.resources is None and UNRENDERABLE in s.notes for s in out):
         notes.append(UNRENDERABLE)
     if notes:  # said once, not on every stack
         for s in out:
             s.notes = [n for n in s.notes if n not in notes]
-    return Diff(change, out, notes)
+    return Diff(result.change, out, notes, result)
 
 
-def _stack_diff(a: "AffectedStack", base_repo: "Repository", head_repo: "Repository",
-                render: bool) -> StackDiff:
-    before = _side(base_repo, base_repo.stack_at(a.path), render)
-    after = _side(head_repo, head_repo.stack_at(a.path), render)
-    errors = [f"{label}: {s.error}" for label, s in (("base", before), ("head", after)) if s.error]
-    notes: list[str] = []
-    broken = [label for label, s in (("base", before), ("head", after)) if s.error]
-    if broken:  # compared with nothing, every value would read as removed (or added)
-        notes.append(f"not compared: the stack does not resolve at {' and '.join(broken)}")
-        return StackDiff(a.path, a.status, a.reasons, [], "", None, errors, notes, compared=False)
-    old_cfg = before.config or {}
-    new_cfg = after.config or {}
-    values = value_changes(old_cfg, new_cfg)
-    config_diff = ""  # serialising costs more than comparing: only when something differs
-    if values or before.config != after.config:
-        config_diff = unified(_yaml(before.config), _yaml(after.config), a.path, "resolved config")
-    resources: list[ResourceChange] | None
-    if not render:
-        resources = None
-        notes.append("rendered resources not compared (--no-render)")
-    elif before.render_error == after.render_error == "unavailable":
-        resources = None
-        notes.append(UNRENDERABLE)
-    else:
-        for label, s in (("base", before), ("head", after)):
-            if s.render_error and s.render_error != "unavailable" and s.config is not None:
-                errors.append(f"{label}: render: {s.render_error}")
-        same_failure = before.render_error is not None and before.render_error == after.render_error
-        if same_failure and before.config is not None:
-            resources = None  # the same failure on both sides: nothing to compare
-        else:
-            resources = resource_changes(before.resources or [], after.resources or [])
-    return StackDiff(a.path, a.status, a.reasons, values, config_diff, resources, errors, notes)
-
-
-def _side(repo: "Repository", stack: "Stack | None", render: bool) -> Side:
-    if stack is None:
-        return Side()
-    from ..resolve.merge import resolve
-
-    side = Side()
-    try:
-        side.config = resolve(repo, stack).config
-    except KonfigError as e:
-        side.error = str(e)
-        return side
-    if render:
-        try:
-            side.resources = render_resources(repo, stack, side.config)
-        except RenderUnavailable:
-            side.render_error = "unavailable"
-        except KonfigError as e:
-            side.render_error = str(e)
-        except Exception as e:  # noqa: BLE001 - a renderer is user code: its failure is data here
-            side.render_error = f"{type(e).__name__}: {e}"
-    return side
-
-
-def render_resources(repo: "Repository", stack: "Stack",
-                     config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The stack's rendered resources (``konfigctl.render.renderer.render_stack``), from ``config``
-    when it is already resolved."""
-    try:
-        from ..render.renderer import render_stack
-    except ImportError:
-        raise RenderUnavailable() from None
-    got = render_stack(repo, stack, config)
-    got = getattr(got, "resources", got)
-    return [r for r in (got or []) if isinstance(r, dict)]
-
-
-# -- comparing -------------------------------------------------------------------------------
-
-def value_changes(old: Any, new: Any, prefix: tuple[Any, ...] = ()) -> list[ValueChange]:
-    """Leaf-level changes between two configs (mappings compared key by key)."""
-    from .. import keypath as kp
-
-    if isinstance(old, dict) and isinstance(new, dict):
-        out = []
-        for key in list(old) + [k for k in new if k not in old]:
-            if key not in new:
-                out.append(ValueChange(kp.format(prefix + (key,)), "removed", old[key], None))
-            elif key not in old:
-                out.append(ValueChange(kp.format(prefix + (key,)), "added", None, new[key]))
-            else:
-                out.extend(value_changes(old[key], new[key], prefix + (key,)))
-        return out
-    if old == new and type(old) is type(new):
-        return []
-    return [ValueChange(kp.format(prefix), "changed", old, new)]
-
-
-def _yaml(data: Any) -> str:
-    if data is None:
-        return ""
-    from ..yamlio import dump
-
-    return dump(data) if data != {} else "{}\n"
-
-
-def unified(old: str, new: str, path: str, what: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                 f"a/{path} ({what})", f"b/{path} ({what})", n=CONTEXT)
-    return "".join(ln if ln.endswith("\n") else ln + "\n" for ln in lines)
-
-
-def resource_key(r: dict[str, Any]) -> str:
-    meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
-    parts = [str(r.get("kind", "?"))]
-    if meta.get("namespace"):
-        parts.append(str(meta["namespace"]))
-    parts.append(str(meta.get("name", "?")))
-    return "/".join(parts)
-
-
-def resource_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[ResourceChange]:
-    def index(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for r in items:
-            key = resource_key(r)
-            n, k = 2, key
-            while k in out:  # same kind and name twice: keep both
-                k, n = f"{key}#{n}", n + 1
-            out[k] = r
-        return out
-
-    a, b = index(old), index(new)
-    out = []
-    for key in list(a) + [k for k in b if k not in a]:
-        before, after = a.get(key), b.get(key)
-        if before == after:
-            continue
-        kind = "added" if before is None else "removed" if after is None else "changed"
-        out.append(ResourceChange(key, kind, unified(_yaml(before), _yaml(after), key, "rendered")))
-    return out
+def _fill(result: _sem.Semantic, sc: _sem.StackChange, d: StackDiff) -> None:
+    _sem.fill_texts(result, sc)
+    d.config_diff = sc.config_diff

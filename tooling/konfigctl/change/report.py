@@ -18,6 +18,7 @@ from ..output import plural
 from .diff import Diff, StackDiff
 from .graph import ADDED, CHANGED, DELETED
 
+KEYS_SHOWN = 8  # changed keys listed for a stack before "and N more"
 COMMENT_LIMIT = 65_536  # GitHub's limit on a comment body
 SECTION_LIMIT = 16_000  # one stack's details at most, so one huge diff cannot hide the others
 
@@ -34,10 +35,16 @@ def text(diff: Diff, out: Any) -> None:
         out.echo(out.style(head, "bold") + f"  config: {config}; resources: {res}")
         for r in s.reasons:
             out.echo("    why: " + text_line(r.text()))
+        if s.keys:
+            out.echo("    keys: " + text_line(", ".join(s.keys[:KEYS_SHOWN]))
+                     + (f" and {len(s.keys) - KEYS_SHOWN} more" if len(s.keys) > KEYS_SHOWN else ""))
+        for m in s.rules:
+            out.echo("    " + out.style("review: " + text_line(_rule_text(m)), "yellow"))
         for e in s.errors:
             out.echo("    " + out.style("error: " + text_line(e), "red"))
         for n in s.notes:
             out.echo("    note: " + text_line(n))
+        s.texts()
         bodies = [s.config_diff] if s.values or s.status != CHANGED else []
         bodies += [r.diff for r in s.resources or []]
         for body in bodies:
@@ -47,6 +54,13 @@ def text(diff: Diff, out: Any) -> None:
                           "cyan" if ln.startswith("@@") else None)
                 out.echo("    " + (out.style(ln, colour) if colour else ln))
         out.echo()
+
+
+def _rule_text(m: dict[str, Any]) -> str:
+    """``needs sre (sre-prod-resources): resources.cpu changed``, for a rule a stack triggers."""
+    who = m["from"] if isinstance(m["from"], str) else ", ".join(m["from"])
+    by = f"; only for changes by {', '.join(m['authors'])}" if m.get("authors") else ""
+    return f"needs {m['approvals']} from {who} ({m['rule']}): {m['why']}{by}"
 
 
 # -- markdown (the pull request comment) --------------------------------------------------------
@@ -96,13 +110,25 @@ def markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
         + ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         + f"; {len(changed)} with a difference.\n\n"
         + "".join(f"_{esc(n)}_\n\n" for n in diff.notes))
+    by_rule: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for s in diff.stacks:
+        for m in s.rules:
+            by_rule.setdefault(m["rule"], (m, []))[1].append(s.path)
+    if by_rule:  # "this PR needs sre because resources.cpu changed in prod"
+        parts.append("**Review rules these changes trigger:** " + "; ".join(
+            f"{code(name)} needs {m['approvals']} from "
+            f"{esc(m['from'] if isinstance(m['from'], str) else ', '.join(m['from']))} "
+            f"({plural(len(ps), 'stack')})" for name, (m, ps) in by_rule.items()) + "\n\n")
     table = ["| Stack | Status | Config | Resources |\n", "|---|---|---|---|\n"]
     rows = []
     for s in diff.stacks:
         config, res = s.summary()
         if s.errors:
             res += " (errors)"
-        rows.append(f"| {code(s.path)} | {s.status} | {config} | {res} |\n")
+        status = s.status if s.precise in (s.status, "changed") else f"{s.status}, {s.precise}"
+        if s.rules:
+            res += " · review: " + ", ".join(esc(m["rule"]) for m in s.rules)
+        rows.append(f"| {code(s.path)} | {esc(status)} | {config} | {res} |\n")
     used = _size("".join(parts)) + _size("".join(table))
     cut_rows = 0
     for i, row in enumerate(rows):
@@ -152,6 +178,11 @@ def _section(s: StackDiff, budget: int) -> tuple[str | None, bool]:
     frame_top = (f"<details>\n<summary>{code(s.path)} ({esc(s.status)}): config {esc(config)}; "
                  f"resources {esc(res)}</summary>\n\n")
     lines = ["Why: " + "; ".join(esc(r.text()) for r in s.reasons) + "\n\n"] if s.reasons else []
+    if s.keys:
+        shown = ", ".join(code(k) for k in s.keys[:KEYS_SHOWN])
+        more = f" and {len(s.keys) - KEYS_SHOWN} more" if len(s.keys) > KEYS_SHOWN else ""
+        lines.append(f"Changed keys: {shown}{more}\n\n")
+    lines += [f"**Review:** {esc(_rule_text(m))}\n\n" for m in s.rules]
     lines += [f"**Error:** {esc(e)}\n\n" for e in s.errors]
     lines += [f"_{esc(n)}_\n\n" for n in s.notes]
     frame_bottom = "</details>\n\n"
@@ -159,6 +190,7 @@ def _section(s: StackDiff, budget: int) -> tuple[str | None, bool]:
     room = budget - _size(fixed) - 200
     if room < 0:
         return None, False
+    s.texts()  # only now: thousands of stacks, a comment shows a few dozen
     bodies: list[tuple[str, str]] = []
     if s.config_diff and (s.values or s.status != CHANGED):
         bodies.append(("**Resolved config**\n\n", s.config_diff))

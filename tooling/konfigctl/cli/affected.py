@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import check_ref, format_option, run
+from .common import JOBS_OPTION, check_ref, format_option, run
 
 BASE_OPTION = typer.Option(..., "--base", "-b", metavar="REF", callback=check_ref,
                            help="The branch or commit the change goes into (e.g. origin/main).")
@@ -21,6 +21,12 @@ def register(app: typer.Typer) -> None:
         head: str = HEAD_OPTION,
         uncommitted: bool = UNCOMMITTED_OPTION,
         why: bool = typer.Option(False, "--why", "-w", help="Give each stack's reasons."),
+        precise: bool = typer.Option(
+            False, "--precise", "-p",
+            help="Resolve and render each stack at both revisions: changed, unchanged, added, deleted "
+                 "or error, with the changed keys and resources; the matrix formats shard only what "
+                 "is not unchanged."),
+        jobs: int = JOBS_OPTION,
         shard_size: int = typer.Option(None, "--shard-size", min=1, metavar="N",
                                        help="github-matrix/gitlab: at most N stacks a shard "
                                             "(default: konfig.yaml pipelines.shard_size)."),
@@ -43,13 +49,23 @@ def register(app: typer.Typer) -> None:
         GitHub Actions matrix), gitlab (a child pipeline that tests the shards).
 
         \b
+        --precise compares each stack at the merge-base and at head (resolved
+        config and rendered resources): a comment, a reordered mapping or a
+        default every stack overrides leaves it unchanged; one that does not
+        resolve or render on a side is an error, treated as changed. JSON then
+        lists the changed keys (env[name=LOG_LEVEL].value) and resources
+        (Kind/namespace/name) of each stack.
+
+        \b
         Examples:
           konfig affected --base origin/main --why
           konfig affected --base origin/main --uncommitted
           konfig affected --base "$BASE_SHA" -f github-matrix
+          konfig affected --base origin/main --precise -f json
           konfig validate --affected origin/main
         """
         from ..commands.affected import affected
 
         run(ctx, lambda repo, out: affected(repo, base, head, fmt, out, uncommitted=uncommitted,
-                                            why=why, shard_size=shard_size, max_shards=max_shards))
+                                            why=why, shard_size=shard_size, max_shards=max_shards,
+                                            precise=precise, jobs=jobs))

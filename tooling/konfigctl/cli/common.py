@@ -301,6 +301,11 @@ AFFECTED_OPTION: Any = typer.Option(
     help="The stacks affected by changes since REF (from the merge-base with HEAD to the "
          "work tree, uncommitted files included), dependencies first.",
 )
+PRECISE_TARGETS_OPTION: Any = typer.Option(
+    False, "--precise",
+    help="With --affected: only the stacks whose resolved config or rendered output really "
+         "change (as `konfig affected --precise` finds them).",
+)
 SHARD_OPTION: Any = typer.Option(
     None, "--shard", metavar="I/N",
     help="Only the I-th of N balanced slices of the selected stacks (CI fan-out), e.g. 2/5.",

@@ -21,6 +21,7 @@ Examples:
   konfig owners konfig/base/models/webapp/schema.yaml   owners of a path, and why
   konfig owners                                          the whole ownership map
   konfig owners check                                    is everything owned?
+  konfig owners pay/checkout/prod --key resources.cpu    which review rules govern a key
   konfig owners codeowners --target github --check       is .github/CODEOWNERS current?
 """
 
@@ -45,9 +46,15 @@ def register(app: typer.Typer) -> None:
             None, show_default=False,
             help="Files or directories (need not exist); a path that does not exist may be a "
                  "unique suffix of a stack or project directory (checkout/prod/stack.yaml)."),
+        key: list[str] = typer.Option(
+            None, "--key", "-k", metavar="KEYPATH",
+            help="With one STACK: the review rules a change of KEYPATH there meets (repeatable)."),
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
         """The owners of each PATH and where they come from; without PATH, the ownership map.
+
+        With --key, PATH is one stack and the answer is which review rules govern a
+        change of that key there (rules on key paths and paths, authors, exemptions).
 
         \b
         Exit: 0 every path has owners, 1 some path has none, 2 bad input.
@@ -56,9 +63,13 @@ def register(app: typer.Typer) -> None:
         Examples:
           konfig owners konfig/appops/payments/checkout/prod/us-east-1/stack.yaml
           konfig owners konfig/base -f json
+          konfig owners pay/checkout/prod --key resources.cpu
         """
-        from ..commands.owners import show
+        from ..commands.owners import key_rules, show
 
+        if key:
+            run(ctx, lambda repo, out: key_rules(repo, paths or [], key, fmt, out))
+            return
         run(ctx, lambda repo, out: show(repo, paths or [], fmt, out))
 
     @owners.command("check")

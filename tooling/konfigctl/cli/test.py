@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from .common import (
-    AFFECTED_OPTION,
+    AFFECTED_OPTION, PRECISE_TARGETS_OPTION,
     ALL_OPTION,
     JOBS_OPTION,
     SELECTOR_OPTION,
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         stacks: list[str] = stacks_argument(),
         all_: bool = ALL_OPTION,
         affected: str = AFFECTED_OPTION,
+        precise: bool = PRECISE_TARGETS_OPTION,
         selector: list[str] = SELECTOR_OPTION,
         shard: str = SHARD_OPTION,
         update: bool = typer.Option(
@@ -59,6 +60,6 @@ def register(app: typer.Typer) -> None:
         from ..targets import Targets
 
         targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [],
-                          shard=shard)
+                          shard=shard, precise=precise)
         run(ctx, lambda repo, out: test(repo, targets, out, fmt=fmt, update=update, junit=junit, jobs=jobs,
                                         use_cache=not no_cache), listings=not no_cache)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import typer
 
-from .common import (AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, OVERRIDE_OPTION, SELECTOR_OPTION,
-                     SHARD_OPTION, format_option, run, stacks_argument)
+from .common import (AFFECTED_OPTION, ALL_OPTION, JOBS_OPTION, OVERRIDE_OPTION, PRECISE_TARGETS_OPTION,
+                     SELECTOR_OPTION, SHARD_OPTION, format_option, run, stacks_argument)
 
 
 def register(app: typer.Typer) -> None:
@@ -13,6 +13,7 @@ def register(app: typer.Typer) -> None:
         stacks: list[str] = stacks_argument(),
         all_: bool = ALL_OPTION,
         affected: str = AFFECTED_OPTION,
+        precise: bool = PRECISE_TARGETS_OPTION,
         selector: list[str] = SELECTOR_OPTION,
         override: list[str] = OVERRIDE_OPTION,
         shard: str = SHARD_OPTION,
@@ -40,5 +41,5 @@ def register(app: typer.Typer) -> None:
         from ..targets import Targets
 
         targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [],
-                          shard=shard)
+                          shard=shard, precise=precise)
         run(ctx, lambda repo, out: validate(repo, targets, fmt, out, jobs=jobs, overrides=override or []))

@@ -1,4 +1,9 @@
-"""``konfig affected --base REF [--head REF] [--uncommitted] [--why]``: stacks a change affects."""
+"""``konfig affected --base REF [--head REF] [--uncommitted] [--why] [--precise]``: stacks a change affects.
+
+With ``--precise`` the answer is ``change.semantic``'s: every file-affected
+stack compared at the merge-base and at head, and only those that really
+change (or fail on a side) are what the matrix formats shard.
+"""
 from __future__ import annotations
 
 import json
@@ -16,10 +21,14 @@ MATRIX_NAMES_LIMIT = 256 * 1024  # bytes of matrix JSON up to which stack names 
 
 def affected(repo: Repository, base: str, head: str | None, fmt: str, out: Output, *,
              uncommitted: bool = False, why: bool = False, shard_size: int | None = None,
-             max_shards: int | None = None) -> int:
+             max_shards: int | None = None, precise: bool = False, jobs: int | None = None) -> int:
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt} is not available for affected (use {', '.join(FORMATS)})")
-    result = compute(repo, base, head, uncommitted=uncommitted)
+    result: Any = compute(repo, base, head, uncommitted=uncommitted)
+    if precise:
+        from ..change.semantic import compare
+
+        result = compare(result, jobs=jobs, progress=out.progress if fmt == "text" else None)
     if fmt == "json":
         out.json(result.to_json())
     elif fmt == "github-matrix":
@@ -28,9 +37,11 @@ def affected(repo: Repository, base: str, head: str | None, fmt: str, out: Outpu
         from ..change.pipelines import gitlab_child
 
         out.echo(gitlab_child(repo, result, shard_size, max_shards), nl=False)
+    elif precise:
+        _precise_text(result, why, out)
     else:
         _text(result, why, out)
-    _summary(result, out)
+    _summary(result.affected if precise else result, out, result if precise else None)
     return EXIT_OK
 
 
@@ -68,10 +79,37 @@ def _text(result: Affected, why: bool, out: Output) -> None:
                 out.echo("    " + r.text())
 
 
-def _summary(result: Affected, out: Output) -> None:
+KEYS_SHOWN = 8  # changed keys a text line lists before "and N more"
+
+
+def _precise_text(result: Any, why: bool, out: Output) -> None:
+    """Each stack with its status; what really changes with its keys, resources and errors."""
+    from ..escaping import text_line
+
+    colours = {"changed": "yellow", "added": "green", "deleted": "red", "error": "red", "unchanged": "dim"}
+    for s in result.stacks:
+        out.echo(text_line(s.path) + " " + out.style(f"({s.status})", colours.get(s.status, "")))
+        if s.keys:
+            more = len(s.keys) - KEYS_SHOWN
+            out.echo("    keys: " + ", ".join(text_line(k) for k in s.keys[:KEYS_SHOWN])
+                     + (f" and {more} more" if more > 0 else ""))
+        if s.resources:
+            out.echo("    resources: " + ", ".join(text_line(r) for r in s.resource_keys))
+        for e in s.errors:
+            out.echo("    " + out.style("error: " + text_line(e), "red"))
+        if why:
+            for r in s.reasons:
+                out.echo("    why: " + text_line(r.text()))
+
+
+def _summary(result: Affected, out: Output, precise: Any = None) -> None:
     added = sum(1 for a in result.stacks if a.status == "added")
     parts = [plural(len(result.stacks), "stack") + " affected" + (f" ({added} added)" if added else "")]
-    if result.deleted:
+    if precise is not None:
+        c = precise.counts()
+        parts = [f"{plural(len(precise.stacks), 'stack')} affected by files: "
+                 + ", ".join(f"{n} {k}" for k, n in c.items() if n or k == "changed")]
+    elif result.deleted:
         parts.append(f"{len(result.deleted)} deleted")
     change = result.change
     head = "the work tree" if change.uncommitted else change.head_commit[:12]

@@ -225,3 +225,33 @@ def _read(path: str) -> Any:
         return None
     except OSError as e:
         raise KonfigError(f"cannot read: {e.strerror}", file=path) from None
+
+
+def key_rules(repo: Repository, raw_paths: list[str], keys: list[str], fmt: str, out: Output,
+              cwd: str | None = None) -> int:
+    """``konfig owners STACK --key KEYPATH``: the review rules that govern a change of each key."""
+    from ..owners.review import governing
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt} is not available for owners (use text or json)")
+    if len(raw_paths) != 1:
+        raise UsageError("--key goes with exactly one STACK")
+    stack = repo.find_stack(raw_paths[0], cwd=cwd or os.getcwd())
+    found = [governing(repo, stack, k) for k in keys]
+    if fmt == "json":
+        out.json(found[0].to_json() if len(found) == 1 else [g.to_json() for g in found])
+        return EXIT_OK
+    for i, g in enumerate(found):
+        if i:
+            out.echo()
+        out.echo(out.style(f"{text_line(g.stack)} {text_line(g.key)}", "bold"))
+        out.echo(f"  owners: {text_line(', '.join(g.owners) or 'nobody')} (of {text_line(g.file)})")
+        for r in g.rules:
+            who = "owners" if r.from_owners else ", ".join(r.sources or ())
+            extra = f"; only changes by {', '.join(r.authors)}" if r.authors else ""
+            out.echo(f"  rule {text_line(r.name)}: {r.approvals} from {text_line(who)}{text_line(extra)}"
+                     f" ({text_line(r.origin)})")
+        for e in g.exemptions:
+            out.echo(f"  exemption {text_line(e.name)}: no owner approval for changes by "
+                     f"{text_line(', '.join(e.authors))} that change only such keys ({text_line(e.origin)})")
+    return EXIT_OK

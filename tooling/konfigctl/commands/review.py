@@ -76,6 +76,13 @@ def text(v: Verdict, out: Output) -> None:
     out.echo(f"  approved by: {text_line(', '.join(v.approvals) or 'nobody')}")
     for who, why in v.ignored:
         out.echo(f"  ignored: {text_line(who)} ({text_line(why)})")
+    applied = v.exempted_by
+    if applied is not None:
+        out.echo(out.style(f"  exempt from owner approval by {text_line(applied.exemption.name)}", "green")
+                 + f": {text_line(applied.reason)}")
+    else:
+        for e in v.exemptions:
+            out.echo(f"  not exempt by {text_line(e.exemption.name)}: {text_line(e.reason)}")
     for r in v.unmet:
         out.echo()
         out.echo(out.style("✗ ", "red") + out.style(text_line(r.rule.name), "bold")
@@ -119,6 +126,12 @@ def markdown(v: Verdict) -> str:
                  f"({md_code(v.merge_base[:12] + '..' + v.head_commit[:12])}), rules from {md_code(v.base)} "
                  f"({md_code(v.base_commit[:12])}). Approved by: "
                  f"{md_text(', '.join(v.approvals) or 'nobody')}.")
+    if v.exempted_by is not None:
+        lines += ["", f"Exempt from owner approval by {md_code(v.exempted_by.exemption.name)}: "
+                      f"{md_text(v.exempted_by.reason)}."]
+    elif v.exemptions:
+        lines += ["", "No exemption applies: " + "; ".join(
+            f"{md_code(e.exemption.name)}: {md_text(e.reason)}" for e in v.exemptions) + "."]
     if v.ignored:
         lines.append("")
         lines.append("Ignored approvals: " + "; ".join(f"{md_text(u)} ({md_text(why)})"

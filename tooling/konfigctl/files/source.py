@@ -200,6 +200,8 @@ class GitTree:
 
         self.root = os.path.abspath(root)
         self.repo = repo or git.open_repo(self.root)
+        self._pid = os.getpid()
+        self._inherited: list[Any] = []
         self.commit = git.resolve_commit(self.repo, rev)
         self.label = f"{rev} ({self.commit[:12]})"
         # a Konfig in a subdirectory of the git repository sees only its own files
@@ -224,7 +226,7 @@ class GitTree:
             return rel
         from . import git
 
-        link = git.read_blob(self.repo, sha).decode("utf-8", "replace")
+        link = git.read_blob(self._git(), sha).decode("utf-8", "replace")
         if link.startswith("/") or depth > 16:
             raise KonfigError(f"symlink leads outside the repository (to {link})", file=rel)
         try:
@@ -242,7 +244,20 @@ class GitTree:
         if rel not in self._entries:
             raise KonfigError(f"file not found at {self.label}", file=rel)
         target = self._target(rel)
-        return git.read_blob(self.repo, self._entries[target][1])
+        return git.read_blob(self._git(), self._entries[target][1])
+
+    def _git(self) -> Any:
+        """The git repository to read blobs through, this process's own: a forked worker (the
+        pool ``diff`` and ``affected --precise`` render in) must not talk to its parent's
+        ``git cat-file`` process, so it opens its own. The inherited object stays referenced,
+        so its processes are never reaped from the child."""
+        if self._pid != os.getpid():
+            from . import git
+
+            self._inherited.append(self.repo)
+            self.repo = git.open_repo(self.root)
+            self._pid = os.getpid()
+        return self.repo
 
     def exists(self, rel: str) -> bool:
         rel = paths.normalize(rel)

@@ -426,6 +426,11 @@ class _Emitter:
         konfig = formats.KONFIG_FILE
         for i, rule in enumerate((self.repo.settings.get("review") or {}).get("rules") or []):
             line, _ = self.repo.position(konfig, ("review", "rules", i))
+            if rule.get("keys") or rule.get("authors"):
+                # a section would ask its approvers for every file it could touch: left to review
+                out += ["", f"# {text_line(str(rule['name']))}: on changed keys or authors, which "
+                            "CODEOWNERS cannot say; `konfig review` enforces it"]
+                continue
             out += [""] + self.section(str(rule["name"]), rule, None, used,
                                        (konfig, line, f"review.rules[{i}]"))
         for project in sorted(self.repo.projects(), key=lambda p: p.path):

@@ -101,10 +101,10 @@ def _str_representer(dumper: Any, data: str) -> Any:
     return dumper.represent_scalar(_STR, data, style=style)
 
 
-def _yaml_out() -> Any:
+def _yaml_out(pure: bool = True) -> Any:
     from ruamel.yaml import YAML
 
-    y = YAML(typ="safe", pure=True)
+    y = YAML(typ="safe", pure=pure)
     y.default_flow_style = False
     y.sort_base_mapping_type_on_output = False  # keep the order renderers chose
     y.width = 4096
@@ -118,11 +118,26 @@ def _yaml_out() -> Any:
     return y
 
 
-def dump(data: Any) -> str:
-    """Block-style YAML of plain data, key order kept, no aliases."""
+def dump(data: Any, *, fast: bool = False) -> str:
+    """Block-style YAML of plain data, key order kept, no aliases.
+
+    ``fast``: through ruamel's C emitter (``ruamel.yaml.clib``), about 3x
+    faster, for text only people read (``diff``'s unified diffs of thousands of
+    stacks); it folds long strings differently, so files konfig writes and
+    compares (golden files) keep the pure emitter.
+    """
     buf = io.StringIO()
-    _yaml_out().dump(data, buf)
+    if fast:
+        global _FAST
+        if _FAST is None:
+            _FAST = _yaml_out(pure=False)
+        _FAST.dump(data, buf)
+    else:
+        _yaml_out().dump(data, buf)
     return buf.getvalue()
+
+
+_FAST: Any = None
 
 
 def dump_all(docs: list[Any]) -> str:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...files import paths
 from .base import HEADER, _install
+from .base import precise_flag as _precise
 
 if TYPE_CHECKING:
     from ...repo.repository import Repository
@@ -57,8 +58,8 @@ printf 'base=%s\\n' "$base" >> "$GITHUB_OUTPUT"
 """
 
 DETECT_SCRIPT = """\
-konfig affected --base "$KONFIG_BASE" --why
-konfig affected --base "$KONFIG_BASE" --format github-matrix > "$RUNNER_TEMP/matrix.json"
+konfig affected --base "$KONFIG_BASE" --why{precise}
+konfig affected --base "$KONFIG_BASE"{precise} --format github-matrix > "$RUNNER_TEMP/matrix.json"
 printf 'matrix=%s\\n' "$(cat "$RUNNER_TEMP/matrix.json")" >> "$GITHUB_OUTPUT"
 python -c 'import json, sys; print("shards=%d" % len(json.load(sys.stdin)["include"]))' \\
   < "$RUNNER_TEMP/matrix.json" >> "$GITHUB_OUTPUT"
@@ -127,7 +128,7 @@ def github_workflow(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
                 "PUSH_BEFORE": "${{ github.event.before }}",
             }, "run": BASE_SCRIPT},
             {"name": "Affected stacks", "id": "affected",
-             "env": {"KONFIG_BASE": "${{ steps.base.outputs.base }}"}, "run": DETECT_SCRIPT},
+             "env": {"KONFIG_BASE": "${{ steps.base.outputs.base }}"}, "run": DETECT_SCRIPT.replace("{precise}", _precise(conf))},
         ],
         outputs={
             "base": "${{ steps.base.outputs.base }}",
@@ -141,7 +142,7 @@ def github_workflow(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
             {"name": "konfig test", "env": {
                 "KONFIG_BASE": "${{ needs.detect.outputs.base }}",
                 "KONFIG_SHARD": "${{ matrix.shard }}",
-            }, "run": 'konfig test --affected "$KONFIG_BASE" --shard "$KONFIG_SHARD" '
+            }, "run": f'konfig test --affected "$KONFIG_BASE"{_precise(conf)} --shard "$KONFIG_SHARD" '
                       '--junit "$RUNNER_TEMP/junit.xml"\n'},
             {"name": "Upload the test report", "if": "always()", "uses": UPLOAD, "with": {
                 "name": "junit-${{ matrix.index }}",

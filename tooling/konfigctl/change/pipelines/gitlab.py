@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import KonfigError
 from .base import GENERATED_MARK, HEADER, _install, settings
+from .base import precise_flag as _precise
 
 if TYPE_CHECKING:
     from ...repo.repository import Repository
@@ -121,8 +122,9 @@ def gitlab_pipeline(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
             # files are written only after konfig ran: untracked files would make the tree dirty
             "script": [
                 GITLAB_BASE_SCRIPT,
-                'konfig affected --base "$KONFIG_BASE" --why',
-                'konfig affected --base "$KONFIG_BASE" --format gitlab > "${TMPDIR:-/tmp}/konfig-child.yml"',
+                f'konfig affected --base "$KONFIG_BASE" --why{_precise(conf)}',
+                f'konfig affected --base "$KONFIG_BASE"{_precise(conf)} --format gitlab'
+                ' > "${TMPDIR:-/tmp}/konfig-child.yml"',
                 'mv "${TMPDIR:-/tmp}/konfig-child.yml" konfig-child.yml',
                 "printf 'KONFIG_BASE=%s\\n' \"$KONFIG_BASE\" > konfig.env",
             ],
@@ -183,8 +185,9 @@ def gitlab_child(repo: "Repository", result: "Affected", shard_size: int | None 
     conf = settings(repo)
     size = shard_size or int(conf["shard_size"])
     limit = min(max_shards or int(conf["max_shards"]), GITLAB_MAX_PARALLEL)
-    n = len(result.stacks)
+    n = len(result.paths())  # with --precise: only what really changes
     shards = shard_count(n, size, limit)
+    precise = " --precise" if result.precise else ""
     doc: dict[str, Any] = {
         "variables": {"KONFIG_BASE": result.change.merge_base, "GIT_DEPTH": "0"},
         "default": {"image": str(conf["image"]), "interruptible": True},
@@ -198,7 +201,7 @@ def gitlab_child(repo: "Repository", result: "Affected", shard_size: int | None 
         job: dict[str, Any] = {
             "timeout": f"{int(conf['timeout_minutes'])} minutes",
             "before_script": [_install(conf)],
-            "script": ['konfig test --affected "$KONFIG_BASE" '
+            "script": [f'konfig test --affected "$KONFIG_BASE"{precise} '
                        '--shard "${CI_NODE_INDEX:-1}/${CI_NODE_TOTAL:-1}" --junit junit.xml'],
             "artifacts": {"when": "always", "reports": {"junit": "junit.xml"}},
         }
