@@ -171,7 +171,7 @@ def test_json_is_stable(cli, kgit):
     data = json.loads(first)
     assert set(data) >= {"base", "head", "merge_base", "changed_files", "precise", "affected", "unchanged",
                          "deleted", "counts"}
-    assert set(data["affected"][0]) == {"path", "status", "reasons", "keys", "resources", "errors"}
+    assert set(data["affected"][0]) == {"path", "status", "reasons", "keys", "resources", "errors", "retest"}
     assert data["counts"] == {"changed": 2, "unchanged": 0, "added": 0, "deleted": 0, "error": 0}
 
 
@@ -206,3 +206,45 @@ def test_the_worker_pool_gives_the_answer_one_process_gives(tmp_path, monkeypatc
     assert [s.to_json() for s in pooled.stacks] == [s.to_json() for s in alone.stacks]
     assert {s.path for s in pooled.really_changed()} == set(ch["changed_stacks"])
     assert any(s.status == "unchanged" for s in pooled.stacks)
+
+
+def test_a_tightened_policy_changes_no_output_but_its_stacks_are_tested(cli, kgit):
+    """The output stays the same, the verdict may not: CI must not skip the stacks a policy selects."""
+    root, g = kgit
+    (root / "konfig/base/policies/prod-replicas-5.yaml").write_text(
+        "name: prod-replicas-5\ndescription: prod runs five\nseverity: error\nwhen: {env: prod}\n"
+        "schema:\n  properties:\n    replicas: {minimum: 5}\n")
+    commit_all(g, "a stricter policy")
+    data = precise(cli, root)
+    unchanged = {s["path"]: s["retest"] for s in data["unchanged"]}
+    assert unchanged and all(unchanged.values()), data
+    assert data["affected"] == []
+    res = cli("affected", "--base", "main", "--precise", "--format", "github-matrix", repo=root)
+    sharded = [p for shard in json.loads(res.stdout)["include"] for p in shard["stacks"]]
+    assert sorted(sharded) == sorted(unchanged)
+    res = cli("validate", "--affected", "main", "--precise", repo=root)
+    assert res.exit_code == 1 and "prod-replicas-5" in res.stdout  # the failure is caught in the PR
+    text = cli("affected", "--base", "main", "--precise", repo=root)
+    assert "tested all the same" in text.stderr + text.stdout
+
+
+def test_a_comment_in_a_layer_is_not_retested(cli, kgit):
+    root, g = kgit
+    p = root / "konfig/appops/acme/web/defaults.yaml"
+    p.write_text(p.read_text() + "# nothing\n")
+    commit_all(g, "comment")
+    data = precise(cli, root)
+    assert [s["retest"] for s in data["unchanged"]] == [False, False]
+    res = cli("affected", "--base", "main", "--precise", "--format", "github-matrix", repo=root)
+    assert json.loads(res.stdout) == {"include": []}
+
+
+def test_an_edited_golden_file_is_retested(cli, kgit):
+    root, g = kgit
+    golden = root / WEB_PROD / "golden.yaml"
+    golden.write_text(golden.read_text().replace("replicas: 4", "replicas: 40", 1))
+    commit_all(g, "hand-edited golden")
+    data = precise(cli, root)
+    assert {s["path"]: s["retest"] for s in data["unchanged"]} == {WEB_PROD: True}
+    res = cli("test", "--affected", "main", "--precise", repo=root)
+    assert res.exit_code == 1

@@ -110,6 +110,9 @@ class StackChange:
     config_diff: str = ""  # with ``texts``
     compared: bool = True  # False: a side does not resolve, so nothing was compared
     same_inputs: bool = False  # unchanged because its inputs hash the same on both sides
+    # unchanged output, but what its checks compare it with differs (a policy, a schema, its
+    # golden file, its labels): its verdict may change, so CI tests it all the same
+    retest: bool = False
 
     @property
     def keys(self) -> list[str]:
@@ -126,7 +129,8 @@ class StackChange:
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "status": self.status,
                 "reasons": [r.to_json() for r in self.reasons],
-                "keys": self.keys, "resources": self.resource_keys, "errors": list(self.errors)}
+                "keys": self.keys, "resources": self.resource_keys, "errors": list(self.errors),
+                "retest": self.retest}
 
 
 @dataclasses.dataclass
@@ -153,8 +157,9 @@ class Semantic:
         return [s for s in self.stacks if s.really_changed]
 
     def to_test(self) -> list[str]:
-        """What CI must test: the stacks that really change and still exist (dependencies first)."""
-        return [s.path for s in self.stacks if s.really_changed and s.status != DELETED]
+        """What CI must test: the stacks that still exist and really change, or whose verdict
+        may change without their output (``retest``), dependencies first."""
+        return [s.path for s in self.stacks if (s.really_changed or s.retest) and s.status != DELETED]
 
     def counts(self) -> dict[str, int]:
         return {st: sum(1 for s in self.stacks if s.status == st) for st in STATUSES}
@@ -210,9 +215,12 @@ def compare(affected: "Affected", *, render: bool = True, texts: bool = False, j
     out: dict[str, StackChange] = {}
     todo: list[_Pair] = []
     unavailable = render and not _can_render()
+    sides: dict[str, tuple["Stack", "Stack"]] = {}  # both exist: a verdict to compare
     for a in affected.stacks + affected.deleted:
         before = Side(_stack_at(base_repo, a.path))
         after = Side(_stack_at(head_repo, a.path))
+        if before.stack is not None and after.stack is not None:
+            sides[a.path] = (before.stack, after.stack)
         if before.stack is not None and after.stack is not None and _same_inputs(before.stack, after.stack):
             out[a.path] = StackChange(a.path, UNCHANGED, a.status, a.reasons, resources=[], same_inputs=True)
             continue
@@ -229,8 +237,18 @@ def compare(affected: "Affected", *, render: bool = True, texts: bool = False, j
     if todo:
         for path, result in _render_all(todo, head_repo, base_repo, texts, jobs, progress):
             out[path] = result
+    for path, (before, after) in sides.items():
+        if out[path].status == UNCHANGED:  # same inputs too: the golden file is not one
+            out[path].retest = _verdict_may_change(before, after)
     order = [a.path for a in affected.stacks + affected.deleted]
     return Semantic(affected, [out[p] for p in order], rendered=render)
+
+
+def _verdict_may_change(before: "Stack", after: "Stack") -> bool:
+    from ..check.stack_test import verdict_key
+
+    key = verdict_key(after.repo, after)
+    return key is None or key != verdict_key(before.repo, before)
 
 
 def _can_render() -> bool:

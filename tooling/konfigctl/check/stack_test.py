@@ -18,6 +18,7 @@ second run over unchanged stacks reads results instead of computing them.
 from __future__ import annotations
 
 import dataclasses
+import json
 import hashlib
 import time
 from typing import TYPE_CHECKING, Any
@@ -367,6 +368,32 @@ def input_key(repo: "Repository", stack: "Stack") -> str | None:
                     parts.append("dep:" + repo.find_stack(name, cwd=repo.root).path)
                 except KonfigError as e:
                     parts.append("dep!" + e.message)
+    except KonfigError:
+        return None
+    return cache_mod.hash_parts(parts)
+
+
+def verdict_key(repo: "Repository", stack: "Stack") -> str | None:
+    """A hash of what ``check_stack``'s verdict depends on besides the resolved config and the
+    rendered resources (None: unknown): the stack's metadata (``StackInfo``: env, labels, what
+    policies select), its golden file, its model's schema files, the policies, CRD schemas,
+    settings and tool, the stacks a ``requires`` or ``depends_on`` looks at.
+
+    Two revisions of a stack with the same config, the same resources and the same verdict
+    key get the same verdict: ``affected --precise`` may leave such a stack untested. A
+    tightened policy or schema changes no output but may fail a stack, so it must be tested.
+    """
+    try:
+        model = repo.model(stack.model_name)
+        parts = [_shared_digest(repo), digests(repo).files(model.schema_files()), stack.path,
+                 json.dumps(stack.info().to_dict(), sort_keys=True, default=str),
+                 file_and_digest(repo, stack.golden_file)]
+        parts += _requires_digests(repo, stack)
+        for name in stack.depends_on:
+            try:
+                parts.append("dep:" + repo.find_stack(name, cwd=repo.root).path)
+            except KonfigError as e:
+                parts.append("dep!" + e.message)
     except KonfigError:
         return None
     return cache_mod.hash_parts(parts)

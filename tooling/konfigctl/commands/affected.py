@@ -88,7 +88,8 @@ def _precise_text(result: Any, why: bool, out: Output) -> None:
 
     colours = {"changed": "yellow", "added": "green", "deleted": "red", "error": "red", "unchanged": "dim"}
     for s in result.stacks:
-        out.echo(text_line(s.path) + " " + out.style(f"({s.status})", colours.get(s.status, "")))
+        out.echo(text_line(s.path) + " " + out.style(f"({s.status})", colours.get(s.status, ""))
+                 + (" -- tested: what its checks compare it with changed" if s.retest else ""))
         if s.keys:
             more = len(s.keys) - KEYS_SHOWN
             out.echo("    keys: " + ", ".join(text_line(k) for k in s.keys[:KEYS_SHOWN])
@@ -109,6 +110,10 @@ def _summary(result: Affected, out: Output, precise: Any = None) -> None:
         c = precise.counts()
         parts = [f"{plural(len(precise.stacks), 'stack')} affected by files: "
                  + ", ".join(f"{n} {k}" for k, n in c.items() if n or k == "changed")]
+        retest = sum(1 for s in precise.stacks if s.retest)
+        if retest:
+            parts.append(f"{retest} unchanged tested all the same (a policy, schema, golden file or "
+                         f"label they are checked with changed)")
     elif result.deleted:
         parts.append(f"{len(result.deleted)} deleted")
     change = result.change
