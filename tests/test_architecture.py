@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("targets",),
     ("api",),
     ("commands",),
+    ("lsp",),
     ("completion",),
     ("cli",),
     ("main",),

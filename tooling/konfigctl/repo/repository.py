@@ -55,8 +55,11 @@ class Repository:
 
     @classmethod
     def discover(cls, start: str | None = None, repo: str | None = None, *,
-                 listings: bool = True) -> "Repository":
-        """The repository at ``repo`` (must hold konfig.yaml) or above ``start``."""
+                 listings: bool = True, recover: bool = True) -> "Repository":
+        """The repository at ``repo`` (must hold konfig.yaml) or above ``start``.
+
+        ``recover=False`` (``konfig lsp``, which never writes): a killed run's
+        unfinished writes are left for the next command that writes."""
         if repo:
             if not os.path.isdir(repo):
                 raise KonfigError(f"--repo {repo}: no such directory")
@@ -68,9 +71,10 @@ class Repository:
             found = cls(repo, listings=listings)
         else:
             found = cls(find_root(start), listings=listings)
-        from ..files.transaction import recover_repo
+        if recover:
+            from ..files.transaction import recover_repo
 
-        recover_repo(found)  # a run that was killed while writing: finish its writes first
+            recover_repo(found)  # a run that was killed while writing: finish its writes first
         return found
 
     @classmethod
@@ -81,15 +85,28 @@ class Repository:
     def __repr__(self) -> str:
         return f"Repository({self.root!r}, {self.source.label})"
 
-    def with_changes(self, changes: dict[str, bytes | None]) -> "Repository":
+    def with_changes(self, changes: dict[str, bytes | None], *, keep_parsed: bool = False) -> "Repository":
         """This repository as it would be with ``changes`` (path -> content, None = deleted).
 
         A fresh ``Repository`` (no file content cached from this one), so an edit
         can be resolved and validated in memory before it is written. When no
         file appears or disappears, what discovery found (by file names only)
         is reused instead of walking the roots again.
+
+        ``keep_parsed`` (``konfig lsp``, which builds one per edit): the bytes and
+        parsed documents of every file the changes leave alone are carried over,
+        and so are the models (their compiled validators) when neither konfig.yaml
+        nor a file under the base directory changes. Only for a source that has not changed since this
+        repository read it: the language server makes a new base on every save.
         """
         new = Repository(self.root, Overlay(self.source, changes))
+        if keep_parsed:
+            changed = {paths.normalize(rel) for rel in changes}
+            new._bytes.update((k, v) for k, v in self._bytes.items() if k not in changed)
+            new._docs.update((k, v) for k, v in self._docs.items() if k[0] not in changed)
+            if formats.KONFIG_FILE not in changed and not any(paths.is_within(rel, self.base) for rel in changed):
+                new._schemas.update(self._schemas)
+                new._models.update(self._models)
         if "_discovery" in self.__dict__ and all(
                 content is not None and self.exists(rel) for rel, content in changes.items()):
             projects, stacks, defaults, problems = self._discovery
