@@ -26,8 +26,20 @@ from ..yamlio import load
 from .workspace import NEVER, Cancelled, Workspace
 
 
-def diagnose(ws: Workspace, rel: str, cancelled: Callable[[], bool] = NEVER) -> list[Problem]:
-    """Every problem of ``rel`` and of the stacks it is part of, as the buffers stand."""
+PARTIAL_AFTER = 0.2  # seconds: past this, what was found so far is shown while the rest is checked
+
+
+def diagnose(ws: Workspace, rel: str, cancelled: Callable[[], bool] = NEVER,
+             partial: Callable[[list[Problem], int, int], None] | None = None) -> list[Problem]:
+    """Every problem of ``rel`` and of the stacks it is part of, as the buffers stand.
+
+    ``partial(problems, checked, of)`` is called once if checking the stacks
+    takes longer than ``PARTIAL_AFTER``: a shared layer that breaks hundreds of
+    stacks shows the first of them within the editor's patience.
+    """
+    import time
+
+    start = time.perf_counter()
     view = ws.view()
     try:
         load(view.read(rel), rel)
@@ -43,11 +55,21 @@ def diagnose(ws: Workspace, rel: str, cancelled: Callable[[], bool] = NEVER) -> 
         stacks = []
         if not any(p.message == e.message and p.file == e.file for p in out):
             out.append(input_problem(e))
-    for stack in stacks:
+    for i, stack in enumerate(stacks):
         if cancelled():
             raise Cancelled
+        if partial is not None and time.perf_counter() - start > PARTIAL_AFTER:
+            partial(_unique(out + once_per_shared_file(found)), i, len(stacks))
+            partial = None
         found.extend(validate_stack(view, stack, policies))
-    out.extend(once_per_shared_file(found))
+    per_stack = once_per_shared_file(found)
+    # a schema that cannot work is also what breaks each stack: say it once, with how many
+    broken = {(p.file, p.line, p.col) for p in per_stack if p.check == INPUT}
+    out = [p for p in out if not (p.check == INPUT and (p.file, p.line, p.col) in broken)]
+    return _unique(out + per_stack)
+
+
+def _unique(out: list[Problem]) -> list[Problem]:
     seen = set()
     unique = []
     for p in out:

@@ -12,11 +12,14 @@ location across the stacks below a shared layer); on ``model:`` to the
 model's schema, on ``$ref`` to its target, on ``env:`` to the env profiles,
 on a ``depends_on`` item to that stack.
 
-Locations are (file, line, column), 1-based as konfig prints them.
+Locations are (file, line, column), 1-based as konfig prints them. Below a
+layer that thousands of stacks share (an env profile), hover and definition
+read the stacks for at most ``SCAN_SECONDS`` and say how many they read.
 """
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 Location = tuple[str, int, int]
 
 SHOWN_STACKS = 3  # stacks whose chain a shared layer's hover details
-SCANNED_STACKS = 2000  # stacks below a shared layer read for their distinct values
+SCAN_SECONDS = 0.25  # reading the stacks below a shared layer stops past this (the hover says so)
 SHOWN_VALUES = 5
 MAX_LOCATIONS = 20
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "x-minimum", "x-maximum",
@@ -156,8 +159,12 @@ def _distinct(ws: Workspace, t: Target) -> str:
     path = kp.parse(t.key or "")
     groups: dict[str, list[Any]] = {}
     unset = 0
-    scanned = t.stacks[:SCANNED_STACKS]
-    for stack in scanned:
+    scanned = 0
+    deadline = time.perf_counter() + SCAN_SECONDS
+    for stack in t.stacks:
+        if time.perf_counter() > deadline:
+            break
+        scanned += 1
         try:
             value = kp.get(resolve(view, stack).config, path)
         except kp.PathNotFound:
@@ -168,7 +175,7 @@ def _distinct(ws: Workspace, t: Target) -> str:
         g = groups.setdefault(json.dumps(value, sort_keys=True), [value, 0, stack.path])
         g[1] += 1
     n = len(t.stacks)
-    head = f"{n} stacks below this file" + (f" ({len(scanned)} read)" if len(scanned) < n else "")
+    head = f"{n} stacks below this file" + (f" (the first {scanned} read)" if scanned < n else "")
     lines = [head + f"; {len(groups)} distinct value{'s' if len(groups) != 1 else ''}:"]
     for value, count, example in sorted(groups.values(), key=lambda g: -g[1])[:SHOWN_VALUES]:
         lines.append(f"- {_code(value)} in {count} (e.g. `{example}`)")
@@ -325,7 +332,10 @@ def definition(ws: Workspace, rel: str, line: int, char: int) -> list[Location]:
         return _reference(ws, t, value)
     out: list[Location] = []
     path = kp.parse(t.key or "")
+    deadline = time.perf_counter() + SCAN_SECONDS
     for stack in t.stacks:
+        if out and time.perf_counter() > deadline:
+            break  # thousands of stacks below an env profile: the places found so far
         try:
             res = resolve(view, stack, track=True)
             _value, concrete = kp.resolve(res.config, path)

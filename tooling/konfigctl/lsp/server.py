@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("konfig.lsp")
 
 DEBOUNCE = 0.1  # seconds without an edit before a file's diagnostics are computed
+PROGRESS = "checking"  # the code of the note a partial publication ends with
 
 
 class KonfigServer(LanguageServer):
@@ -109,18 +110,31 @@ class KonfigServer(LanguageServer):
         if self.generation.get(rel) != gen:
             return
         try:
-            published = await self.call(self._diagnose, rel, gen)
+            published = await self.call(self._diagnose, rel, gen, asyncio.get_running_loop())
         except Cancelled:
             return
         for uri, diags in published or []:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
 
-    def _diagnose(self, rel: str, gen: int) -> list[tuple[str, list[types.Diagnostic]]]:
+    def _diagnose(self, rel: str, gen: int,
+                  loop: asyncio.AbstractEventLoop) -> list[tuple[str, list[types.Diagnostic]]]:
         """(uri, diagnostics) of every file whose diagnostics this run changes."""
         from .diagnose import diagnose
 
         cancelled = lambda: self.generation.get(rel) != gen  # noqa: E731
-        problems = diagnose(self.ws, rel, cancelled)
+
+        def partial(problems: list[Problem], checked: int, of: int) -> None:
+            # the edited file's problems so far, and a note that more stacks are being checked
+            diags = [self._diagnostic(p) for p in problems if (p.file or rel) == rel]
+            diags.append(types.Diagnostic(
+                range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                message=f"checking the stacks this file is part of: {checked} of {of} so far",
+                severity=types.DiagnosticSeverity.Information, source="konfig", code=PROGRESS))
+            if not cancelled():
+                params = types.PublishDiagnosticsParams(uri=self.uri_of(rel), diagnostics=diags)
+                loop.call_soon_threadsafe(self.text_document_publish_diagnostics, params)
+
+        problems = diagnose(self.ws, rel, cancelled, partial)
         covered = {s.path for s in self.ws.stacks_of(rel)}
         by_file: dict[str, list[types.Diagnostic]] = {}
         for p in problems:

@@ -88,7 +88,14 @@ class Workspace:
                     on_disk = None
                 if data != on_disk:
                     changes[rel] = data
-            self._view = base.with_changes(changes, keep_parsed=True) if changes else base
+            if changes:
+                try:
+                    base.stacks()  # discovered once, on the base: every view reuses it
+                except KonfigError:
+                    pass
+                self._view = base.with_changes(changes, keep_parsed=True)
+            else:
+                self._view = base
         return self._view
 
     def text(self, rel: str) -> str:
