@@ -43,6 +43,7 @@ class Workspace:
         self._fresh = False
         self.buffers: dict[str, str] = {}
         self._view: "Repository | None" = None
+        self._last: tuple["Repository | None", dict[str, bytes | None]] = (None, {})
 
     # -- buffers ------------------------------------------------------------------
 
@@ -70,6 +71,7 @@ class Workspace:
 
         self._base = Repository(self.root, listings=self._base.listings)
         self._view = None
+        self._last = (None, {})
 
     @property
     def base(self) -> "Repository":
@@ -93,9 +95,16 @@ class Workspace:
                     base.stacks()  # discovered once, on the base: every view reuses it
                 except KonfigError:
                     pass
-                self._view = base.with_changes(changes, keep_parsed=True)
+                view = base.with_changes(changes, keep_parsed=True)
+                prev, prev_changes = self._last
+                if prev is not None and prev is not base:
+                    # what the last view parsed of the files this edit leaves alone: the stacks
+                    # below a shared layer being typed in are parsed once, not per keystroke
+                    view.keep_parsed_from(prev, lambda rel: changes.get(rel) == prev_changes.get(rel))
+                self._view = view
             else:
                 self._view = base
+            self._last = (self._view, changes)
         return self._view
 
     def text(self, rel: str) -> str:

@@ -7,6 +7,7 @@ with ``project.yaml`` is a project; a directory inside a project with
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -93,20 +94,15 @@ class Repository:
         file appears or disappears, what discovery found (by file names only)
         is reused instead of walking the roots again.
 
-        ``keep_parsed`` (``konfig lsp``, which builds one per edit): the bytes and
-        parsed documents of every file the changes leave alone are carried over,
-        and so are the models (their compiled validators) when neither konfig.yaml
-        nor a file under the base directory changes. Only for a source that has not changed since this
+        ``keep_parsed`` (``konfig lsp``, which builds one per edit): what this
+        repository parsed of the files the changes leave alone is carried over
+        (``keep_parsed_from``). Only for a source that has not changed since this
         repository read it: the language server makes a new base on every save.
         """
         new = Repository(self.root, Overlay(self.source, changes))
         if keep_parsed:
             changed = {paths.normalize(rel) for rel in changes}
-            new._bytes.update((k, v) for k, v in self._bytes.items() if k not in changed)
-            new._docs.update((k, v) for k, v in self._docs.items() if k[0] not in changed)
-            if formats.KONFIG_FILE not in changed and not any(paths.is_within(rel, self.base) for rel in changed):
-                new._schemas.update(self._schemas)
-                new._models.update(self._models)
+            new.keep_parsed_from(self, lambda rel: rel not in changed)
         if "_discovery" in self.__dict__ and all(
                 content is not None and self.exists(rel) for rel, content in changes.items()):
             projects, stacks, defaults, problems = self._discovery
@@ -118,6 +114,27 @@ class Repository:
                 owner.stacks.append(mine_stacks[path])
             new.__dict__["_discovery"] = (mine, mine_stacks, set(defaults), list(problems))
         return new
+
+    def keep_parsed_from(self, other: "Repository", same: Callable[[str], bool]) -> None:
+        """Take what ``other`` read and parsed of the files that ``same(rel)`` says read alike
+        in both: their bytes and documents, the schema files, and the models (their compiled
+        validators) none of whose files, schema or ``$ref``'d, differ. konfig.yaml differing
+        (``base`` may move) keeps only bytes and documents. The models keep reading through
+        ``other``, which holds the same content for their files."""
+        self._bytes.update((k, v) for k, v in other._bytes.items() if same(k))
+        self._docs.update((k, v) for k, v in other._docs.items() if same(k[0]))
+        if not same(formats.KONFIG_FILE):
+            return
+        self._schemas.update((k, v) for k, v in other._schemas.items() if same(k))
+        for name, model in other._models.items():
+            if name in self._models:
+                continue
+            try:
+                files = model.schema_files() + model.files()
+            except KonfigError:
+                continue
+            if all(same(f) for f in files):
+                self._models[name] = model
 
     # -- files -------------------------------------------------------------
 
