@@ -212,3 +212,32 @@ async def test_completion_in_a_list_item_and_in_defaults(editor: Editor):
     editor.open(API_DEFAULTS)
     editor.change(API_DEFAULTS, "image: x\nmode: \n")
     assert [i.label for i in await editor.complete(API_DEFAULTS, 1, 6)] == ["web", "worker"]
+
+
+async def test_files_changed_on_disk_are_read_again(editor: Editor):
+    """A checkout or a save by another program: the client says so, the open buffers are checked again."""
+    from lsprotocol import types
+
+    text = editor.open(US)
+    editor.change(US, text.replace("config:\n", "config:\n  replicas: 2\n"))
+    assert await editor.diagnostics(US, lambda d: len(d) == 0) == ()
+    policy = editor.root / "konfig/base/policies/prod-replicas.yaml"
+    policy.write_text(policy.read_text().replace("minimum: 2", "minimum: 4"))
+    editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=policy.as_uri(), type=types.FileChangeType.Changed)]))
+    (d,) = await editor.diagnostics(US, lambda d: len(d) > 0)
+    assert d.message == "replicas: 2 is below the minimum 4 (policy prod-replicas)"
+
+
+async def test_a_save_reads_the_work_tree_again(editor: Editor):
+    from lsprotocol import types
+
+    text = editor.open(PROD_DEFAULTS)
+    (editor.root / PROD_DEFAULTS).write_text(text + "replicas: 1\n")  # the editor writes the file, then says so
+    editor.change(PROD_DEFAULTS, text + "replicas: 1\n")
+    editor.client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=editor.uri(PROD_DEFAULTS))))
+    diags = await editor.diagnostics(PROD_DEFAULTS, lambda d: len(d) == 2)
+    assert {d.range.start.line for d in diags} == {1}
+    md = await editor.hover(PROD_DEFAULTS, 1, 1)
+    assert "= `1` set by `konfig/appops/acme/api/prod/defaults.yaml:2` (defaults)" in md

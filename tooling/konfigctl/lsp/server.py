@@ -207,6 +207,18 @@ def build(repo: "Repository", debounce: float = DEBOUNCE) -> KonfigServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: KonfigServer, params: types.InitializedParams) -> None:
+        caps = ls.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps else None
+        if watched and watched.dynamic_registration:
+            # a checkout or a pull changes files without a save: read the work tree again then
+            try:
+                await ls.client_register_capability_async(types.RegistrationParams(registrations=[
+                    types.Registration(
+                        id="konfig-yaml-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[types.FileSystemWatcher(glob_pattern="**/*.{yaml,yml}")]))]))
+            except Exception:  # noqa: BLE001 - a client that refuses: saves still refresh
+                log.info("file watching refused:\n%s", traceback.format_exc())
         await ls.call(ls.warm)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -230,6 +242,8 @@ def build(repo: "Repository", debounce: float = DEBOUNCE) -> KonfigServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def watched(ls: KonfigServer, params: types.DidChangeWatchedFilesParams) -> None:
         ls.pool.submit(ls.ws.refresh)
+        for uri in list(ls.workspace.text_documents):  # what they are part of may have changed
+            ls.edited(uri)
 
     def _at(ls: KonfigServer, params: Any) -> tuple[str, int, int] | None:
         uri = params.text_document.uri
