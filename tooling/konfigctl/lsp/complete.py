@@ -23,9 +23,8 @@ from typing import Any
 from ..errors import KonfigError
 from ..repo.model import schemas_at, uri_of
 from ..yamlio import APPEND_TAG, REPLACE_TAG
-from .navigate import _format_nodes, _format_of
 from .text import context_at
-from .workspace import Workspace
+from .workspace import Workspace, format_schemas_at
 
 
 @dataclasses.dataclass
@@ -65,7 +64,7 @@ def complete(ws: Workspace, rel: str, line: int, char: int) -> list[Item]:
         place = path[len(prefix):]
         layer = True
     else:
-        fmt = _format_of(ws, rel)
+        fmt = ws.format_of(rel)
         if fmt is None:
             return []
         lookup = functools.partial(_format_lookup, fmt)
@@ -98,7 +97,7 @@ def _model_lookup(ws: Workspace, rel: str) -> Lookup:
 
 
 def _format_lookup(fmt: str, place: tuple[Any, ...], conditional: bool = True) -> list[tuple[dict[str, Any], str]]:
-    return _format_nodes(fmt, place)  # konfig's own formats require nothing conditionally
+    return format_schemas_at(fmt, place)  # konfig's own formats require nothing conditionally
 
 
 def _keys(lookup: Lookup, place: tuple[Any, ...], siblings: set[str]) -> list[Item]:

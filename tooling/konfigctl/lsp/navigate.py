@@ -31,7 +31,7 @@ from ..files import paths
 from ..repo.model import rel_of, schemas_at, uri_of
 from ..resolve.merge import resolve
 from .text import path_at
-from .workspace import Workspace
+from .workspace import Workspace, format_schemas_at
 
 if TYPE_CHECKING:
     from ..repo.stack import Stack
@@ -234,10 +234,10 @@ def _schema_notes(ws: Workspace, t: Target) -> str:
 def _file_key_hover(ws: Workspace, t: Target) -> str | None:
     """A key of the file's own format (stack.yaml's ``env``, project.yaml's ``model``...)."""
     view = ws.view()
-    fmt = _format_of(ws, t.rel)
+    fmt = ws.format_of(t.rel)
     out = [f"**{kp.format(t.path)}**"]
     if fmt:
-        nodes = _format_nodes(fmt, t.path)
+        nodes = format_schemas_at(fmt, t.path)
         notes = schema_notes(nodes)
         if notes:
             out.append(notes)
@@ -262,57 +262,6 @@ def _file_key_hover(ws: Workspace, t: Target) -> str | None:
         except KonfigError as e:
             out.append(e.message)
     return "\n\n".join(out) if len(out) > 1 else None
-
-
-def _format_of(ws: Workspace, rel: str) -> str | None:
-    name = rel.rsplit("/", 1)[-1]
-    if rel == formats.KONFIG_FILE:
-        return "konfig"
-    if ws.stack_file_of(rel) is not None:
-        return "stack"
-    if ws.project_file_of(rel) is not None:
-        return "project"
-    view = ws.view()
-    if rel == view.teams_file:
-        return "teams"
-    if paths.is_within(rel, paths.join(view.base, "policies")) and name.endswith((".yaml", ".yml")):
-        return "policy"
-    return None
-
-
-def _format_nodes(fmt: str, path: tuple[Any, ...]) -> list[tuple[dict[str, Any], str]]:
-    """The schemas at ``path`` of a konfig file format (its JSON Schema, ``$ref`` into ``$defs``)."""
-    root = formats.format_schema(fmt)
-
-    def expand(node: Any, depth: int = 0) -> list[dict[str, Any]]:
-        if not isinstance(node, dict) or depth > 16:
-            return []
-        out = [node]
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            target: Any = root
-            for part in ref[2:].split("/"):
-                target = target.get(part) if isinstance(target, dict) else None
-            out.extend(expand(target, depth + 1))
-        for comb in ("allOf", "anyOf", "oneOf"):
-            for sub in node.get(comb) or []:
-                out.extend(expand(sub, depth + 1))
-        return out
-
-    current = expand(root)
-    for seg in path:
-        nxt = []
-        for node in current:
-            if isinstance(seg, str):
-                props = node.get("properties") or {}
-                if seg in props:
-                    nxt.extend(expand(props[seg]))
-                elif isinstance(node.get("additionalProperties"), dict):
-                    nxt.extend(expand(node["additionalProperties"]))
-            elif isinstance(node.get("items"), dict):
-                nxt.extend(expand(node["items"]))
-        current = nxt
-    return [(n, "") for n in current]
 
 
 # -- definition ----------------------------------------------------------------------------
@@ -361,7 +310,7 @@ def _reference(ws: Workspace, t: Target, value: Any) -> list[Location]:
         pointer = tuple(p.replace("~1", "/").replace("~0", "~") for p in fragment.lstrip("/").split("/") if p)
         ln, col = view.position(target, pointer)
         return [(target, ln or 1, col or 1)]
-    fmt = _format_of(ws, t.rel)
+    fmt = ws.format_of(t.rel)
     if t.path == ("model",) and isinstance(value, str) and fmt in ("stack", "project"):
         try:
             return [(view.model(value).schema_file, 1, 1)]

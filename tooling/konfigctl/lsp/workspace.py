@@ -191,3 +191,54 @@ class Workspace:
         if not out and paths.is_within(rel, paths.join(view.base, "envs")):
             out = view.model_names()  # a base env profile nobody uses yet: any model
         return out
+
+    def format_of(self, rel: str) -> str | None:
+        """Which of konfig's own file formats ``rel`` is (``stack``, ``project``, ``konfig``...), if any."""
+        name = rel.rsplit("/", 1)[-1]
+        if rel == formats.KONFIG_FILE:
+            return "konfig"
+        if self.stack_file_of(rel) is not None:
+            return "stack"
+        if self.project_file_of(rel) is not None:
+            return "project"
+        view = self.view()
+        if rel == view.teams_file:
+            return "teams"
+        if paths.is_within(rel, paths.join(view.base, "policies")) and name.endswith((".yaml", ".yml")):
+            return "policy"
+        return None
+
+
+def format_schemas_at(fmt: str, path: tuple[Any, ...]) -> list[tuple[dict[str, Any], str]]:
+    """The schemas at ``path`` of a konfig file format (its JSON Schema, ``$ref`` into ``$defs``)."""
+    root = formats.format_schema(fmt)
+
+    def expand(node: Any, depth: int = 0) -> list[dict[str, Any]]:
+        if not isinstance(node, dict) or depth > 16:
+            return []
+        out = [node]
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target: Any = root
+            for part in ref[2:].split("/"):
+                target = target.get(part) if isinstance(target, dict) else None
+            out.extend(expand(target, depth + 1))
+        for comb in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(comb) or []:
+                out.extend(expand(sub, depth + 1))
+        return out
+
+    current = expand(root)
+    for seg in path:
+        nxt = []
+        for node in current:
+            if isinstance(seg, str):
+                props = node.get("properties") or {}
+                if seg in props:
+                    nxt.extend(expand(props[seg]))
+                elif isinstance(node.get("additionalProperties"), dict):
+                    nxt.extend(expand(node["additionalProperties"]))
+            elif isinstance(node.get("items"), dict):
+                nxt.extend(expand(node["items"]))
+        current = nxt
+    return [(n, "") for n in current]
