@@ -241,3 +241,21 @@ async def test_a_save_reads_the_work_tree_again(editor: Editor):
     assert {d.range.start.line for d in diags} == {1}
     md = await editor.hover(PROD_DEFAULTS, 1, 1)
     assert "= `1` set by `konfig/appops/acme/api/prod/defaults.yaml:2` (defaults)" in md
+
+
+async def test_files_outside_the_konfig_and_closed_buffers(editor: Editor, tmp_path: Path):
+    from lsprotocol import types
+
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text("a: [\n")
+    editor.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=other.as_uri(), language_id="yaml", version=1, text="a: [\n")))
+    assert await editor.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=other.as_uri()), position=types.Position(0, 0))) is None
+    text = editor.open(US)
+    editor.change(US, text.replace("config:\n", "config:\n  replicas: 1\n"))
+    await editor.diagnostics(US, lambda d: len(d) == 1)
+    editor.client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=editor.uri(US))))
+    assert await editor.diagnostics(US, lambda d: len(d) == 0) == ()  # the unsaved text's problems go with it
+    assert other.as_uri() not in editor.client.diagnostics  # nothing said about a file of no Konfig

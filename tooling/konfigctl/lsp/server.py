@@ -172,14 +172,11 @@ class KonfigServer(LanguageServer):
             code=p.source or p.check,
         )
 
-    def closed(self, uri: str) -> list[str]:
-        """Forget a buffer; the files whose diagnostics came from its unsaved text are cleared."""
-        rel = self.rel_of(uri)
-        if rel is None:
-            return []
-        self.generation[rel] = self.generation.get(rel, 0) + 1
-        self.pool.submit(self.ws.close, rel)
-        cleared = [f for f, (src, d) in self.board.items() if src == rel]
+    def closed(self, rel: str) -> list[str]:
+        """Forget a buffer (on the worker: the board is the worker's); the files whose
+        diagnostics came from its unsaved text are cleared."""
+        self.ws.close(rel)
+        cleared = [f for f, (src, _d) in self.board.items() if src == rel]
         for f in cleared:
             del self.board[f]
         return [self.uri_of(f) for f in cleared]
@@ -236,7 +233,11 @@ def build(repo: "Repository", debounce: float = DEBOUNCE) -> KonfigServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: KonfigServer, params: types.DidCloseTextDocumentParams) -> None:
-        for uri in ls.closed(params.text_document.uri):
+        rel = ls.rel_of(params.text_document.uri)
+        if rel is None:
+            return
+        ls.generation[rel] = ls.generation.get(rel, 0) + 1  # a run still going for it publishes nothing
+        for uri in await ls.call(ls.closed, rel) or []:
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
