@@ -7,6 +7,7 @@ byte what it was.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
@@ -259,3 +260,44 @@ async def test_files_outside_the_konfig_and_closed_buffers(editor: Editor, tmp_p
         text_document=types.TextDocumentIdentifier(uri=editor.uri(US))))
     assert await editor.diagnostics(US, lambda d: len(d) == 0) == ()  # the unsaved text's problems go with it
     assert other.as_uri() not in editor.client.diagnostics  # nothing said about a file of no Konfig
+
+
+async def test_started_elsewhere_it_serves_the_konfig_of_the_editor_s_workspace(mini: Path, tmp_path: Path):
+    """Some editors start servers in their own directory: the workspace folder names the Konfig."""
+    from lsprotocol import types
+    from pytest_lsp import client_capabilities
+
+    from tests.lsp.conftest import start
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    client = await start(mini, cwd=elsewhere)
+    await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("neovim"), root_uri=(mini / "konfig").as_uri()))
+    editor = Editor(client, mini)
+    text = editor.open(US)
+    editor.change(US, text.replace("config:\n", "config:\n  replicas: 1\n"))
+    (d,) = await editor.diagnostics(US, lambda d: len(d) > 0)
+    assert "below the minimum 2" in d.message
+    await client.shutdown_session()
+
+
+async def test_a_workspace_that_is_no_konfig_is_shown_as_an_error(tmp_path: Path):
+    from lsprotocol import types
+    from pytest_lsp import client_capabilities
+
+    from tests.lsp.conftest import start
+
+    client = await start(tmp_path, cwd=tmp_path)
+    await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri()))
+    if not client.messages:  # sent while initializing: it may be here already
+        await asyncio.wait_for(client.wait_for_notification(types.WINDOW_SHOW_MESSAGE), 30)
+    (msg,) = client.messages
+    assert msg.type == types.MessageType.Error and "not a Konfig repository" in msg.message
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=(tmp_path / "a.yaml").as_uri(), language_id="yaml", version=1, text="a: 1\n")))
+    assert await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=(tmp_path / "a.yaml").as_uri()),
+        position=types.Position(0, 0))) is None  # it answers, with nothing
+    await client.shutdown_session()

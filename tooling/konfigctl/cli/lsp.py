@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from .common import globals_of, run
@@ -31,8 +33,14 @@ def register(app: typer.Typer) -> None:
 
             if not available():  # before looking for the repository: the fix is the install
                 raise KonfigError(INSTALL)
-            # read-only: no listings cache written, no killed run's writes finished
-            repo = Repository.discover(repo=globals_of(ctx).repo, listings=False, recover=False)
+            where = globals_of(ctx).repo
+            try:  # read-only: no listings cache written, no killed run's writes finished
+                repo = Repository.discover(repo=where, listings=False, recover=False)
+            except KonfigError as e:
+                if where or sys.stdin.isatty():
+                    raise  # a wrong --repo, or a person at a terminal: say it now
+                # an editor that started it elsewhere: its workspace folder may be the Konfig
+                return serve(None, debounce, missing=e)
             return serve(repo, debounce)
 
         run(ctx, serve_here, needs_repo=False)

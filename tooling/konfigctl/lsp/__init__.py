@@ -36,11 +36,15 @@ def available() -> bool:
     return True
 
 
-def serve(repo: "Repository", debounce: float | None = None) -> int:
+def serve(repo: "Repository | None", debounce: float | None = None,
+          missing: KonfigError | None = None) -> int:
     """Speak LSP on stdin/stdout until the editor says ``exit``.
 
-    stdout belongs to the protocol: anything else that prints (a library, a
-    stray debug line) goes to stderr instead of corrupting a message.
+    ``repo`` None: started outside a Konfig (``missing`` says so). The editor's
+    ``initialize`` names its workspace; the Konfig there is served, else the
+    editor is shown ``missing`` and, once it closes the stream, it is bad
+    input (exit 2) like anywhere else. stdout belongs to the protocol: anything
+    else that prints goes to stderr instead of corrupting a message.
     """
     import logging
     import sys
@@ -52,6 +56,8 @@ def serve(repo: "Repository", debounce: float | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="konfig lsp: %(message)s")
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
-    server = build(repo, DEBOUNCE if debounce is None else debounce)
+    server = build(repo, DEBOUNCE if debounce is None else debounce, missing)
     server.start_io(stdin, stdout)
+    if not server.rooted:
+        raise missing or KonfigError("not a Konfig repository")
     return EXIT_OK

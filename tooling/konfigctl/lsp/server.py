@@ -47,20 +47,53 @@ PROGRESS = "checking"  # the code of the note a partial publication ends with
 
 
 class KonfigServer(LanguageServer):
-    def __init__(self, repo: "Repository", debounce: float = DEBOUNCE) -> None:
+    def __init__(self, repo: "Repository | None", debounce: float = DEBOUNCE,
+                 missing: KonfigError | None = None) -> None:
+        """``repo`` None: started outside a Konfig; the editor's workspace (``initialize``) says
+        where it is, or the server shows ``missing`` and answers nothing."""
         super().__init__("konfig", __version__)
-        self.ws = Workspace(repo)
+        self._ws = Workspace(repo) if repo is not None else None
+        self.missing = missing
         self.debounce = debounce
         self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="konfig")
         self.generation: dict[str, int] = {}
         # file -> (the file that was edited when they were found, diagnostics): what is published
         self.board: dict[str, tuple[str, list[types.Diagnostic]]] = {}
 
+    @property
+    def ws(self) -> Workspace:
+        if self._ws is None:
+            raise self.missing or KonfigError("not a Konfig repository")
+        return self._ws
+
+    @property
+    def rooted(self) -> bool:
+        return self._ws is not None
+
+    def find_root(self, params: types.InitializeParams) -> None:
+        """Outside a Konfig, the Konfig of the editor's workspace folder (or root), if any."""
+        from ..repo.repository import Repository
+
+        if self._ws is not None:
+            return
+        candidates = [f.uri for f in params.workspace_folders or []] + [params.root_uri or ""]
+        for uri in candidates:
+            path = to_fs_path(uri) if uri else params.root_path
+            if not path:
+                continue
+            try:
+                self._ws = Workspace(Repository.discover(path, listings=False, recover=False))
+                return
+            except KonfigError:
+                continue
+        self.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Error, message=f"konfig lsp: {self.missing or 'not a Konfig repository'}"))
+
     # -- paths and positions ------------------------------------------------------------
 
     def rel_of(self, uri: str) -> str | None:
         path = to_fs_path(uri)
-        return self.ws.rel(path) if path else None
+        return self.ws.rel(path) if path and self.rooted else None
 
     def uri_of(self, rel: str) -> str:
         return from_fs_path(os.path.join(self.ws.root, rel)) or ""
@@ -94,7 +127,7 @@ class KonfigServer(LanguageServer):
         except Exception:  # noqa: BLE001 - a closed document
             return None
 
-    def edited(self, uri: str, check: bool = True) -> None:
+    def edited(self, uri: str) -> None:
         """A buffer changed (or opened): lay it over the repository and check it after the pause."""
         rel = self.rel_of(uri)
         text = self.current_text(uri)
@@ -102,8 +135,7 @@ class KonfigServer(LanguageServer):
             return
         self.pool.submit(self.ws.set_buffer, rel, text)
         self.generation[rel] = gen = self.generation.get(rel, 0) + 1
-        if check:
-            asyncio.get_running_loop().create_task(self._diagnose_later(rel, gen))
+        asyncio.get_running_loop().create_task(self._diagnose_later(rel, gen))
 
     async def _diagnose_later(self, rel: str, gen: int) -> None:
         await asyncio.sleep(self.debounce)
@@ -198,12 +230,19 @@ class KonfigServer(LanguageServer):
                 pass
 
 
-def build(repo: "Repository", debounce: float = DEBOUNCE) -> KonfigServer:
+def build(repo: "Repository | None", debounce: float = DEBOUNCE,
+          missing: KonfigError | None = None) -> KonfigServer:
     """The server, its handlers registered."""
-    server = KonfigServer(repo, debounce)
+    server = KonfigServer(repo, debounce, missing)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: KonfigServer, params: types.InitializeParams) -> None:
+        ls.find_root(params)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: KonfigServer, params: types.InitializedParams) -> None:
+        if not ls.rooted:
+            return
         caps = ls.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps else None
         if watched and watched.dynamic_registration:
@@ -228,6 +267,8 @@ def build(repo: "Repository", debounce: float = DEBOUNCE) -> KonfigServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: KonfigServer, params: types.DidSaveTextDocumentParams) -> None:
+        if not ls.rooted:
+            return
         ls.pool.submit(ls.ws.refresh)  # the file on disk changed: read the work tree again
         ls.edited(params.text_document.uri)
 
@@ -242,6 +283,8 @@ def build(repo: "Repository", debounce: float = DEBOUNCE) -> KonfigServer:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def watched(ls: KonfigServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if not ls.rooted:
+            return
         ls.pool.submit(ls.ws.refresh)
         for uri in list(ls.workspace.text_documents):  # what they are part of may have changed
             ls.edited(uri)
