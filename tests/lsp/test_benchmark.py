@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
 
+@pytest.mark.slow  # generates a Konfig, then a whole session
 def test_the_latency_benchmark_runs_a_session_on_a_small_konfig(tmp_path: Path):
     out = tmp_path / "lsp.json"
     res = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "lsp_latency.py"), "--stacks", "30",
