@@ -23,11 +23,9 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
-from .. import formats
 from .. import keypath as kp
 from ..check.validation import display_path
 from ..errors import KonfigError, clip
-from ..files import paths
 from ..repo.model import rel_of, schemas_at, uri_of
 from ..resolve.merge import resolve
 from .text import path_at
