@@ -49,3 +49,37 @@ def test_a_model_schema_that_cannot_work_is_reported_once(mini: Path):
     problems = diagnose_mod.diagnose(ws, rel)
     assert [p.line for p in problems if p.file == rel] == [8]
     assert not any(p.file != rel for p in problems)
+
+
+@pytest.mark.parametrize("rel", [
+    "konfig/appops/acme/api/prod/us/stack.yaml",
+    "konfig/appops/acme/api/defaults.yaml",
+    "konfig/base/models/app/defaults.yaml",
+    "konfig/base/models/app/schema.yaml",
+    "konfig.yaml",
+])
+def test_every_prefix_of_a_file_being_typed_is_answered(mini: Path, rel: str):
+    """A buffer passes through every broken state on its way: each one gets answers, none raises."""
+    from konfigctl.errors import KonfigError
+    from konfigctl.lsp.complete import complete
+    from konfigctl.lsp.navigate import definition, hover
+
+    ws = workspace(mini)
+    text = (mini / rel).read_text()
+    for end in range(0, len(text) + 1, 3):
+        buffer = text[:end]
+        ws.set_buffer(rel, buffer)
+        lines = buffer.split("\n")
+        line, char = len(lines) - 1, len(lines[-1])
+        try:
+            problems = diagnose_mod.diagnose(ws, rel)
+        except KonfigError:
+            problems = None  # the repository itself does not load at this prefix (konfig.yaml)
+        assert problems is None or all(p.message for p in problems)
+        for fn in (hover, definition, complete):
+            try:
+                fn(ws, rel, line, char)
+                fn(ws, rel, 0, 0)
+            except KonfigError:
+                pass  # bad input is said as such; anything else is a bug
+    assert (mini / rel).read_text() == text

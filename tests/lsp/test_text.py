@@ -31,6 +31,11 @@ def test_context(text, path, key, prefix, siblings):
     assert (c.path, c.key, c.prefix, c.siblings) == (path, key, prefix, siblings)
 
 
+def test_no_context_in_a_comment():
+    assert ctx("# a com|ment") is None
+    assert ctx("a: 1  # note |") is None
+
+
 def test_path_at_finds_the_key_on_the_cursor_s_line():
     text = "config:\n  env:\n    - name: A\n      value: b\nlabels: {region: us}\n"
     assert path_at(text, "f", 3, 8) == ("config", "env", 0, "value")

@@ -57,6 +57,8 @@ Lookup = Callable[..., list[tuple[dict[str, Any], str]]]  # (place, conditional=
 def complete(ws: Workspace, rel: str, line: int, char: int) -> list[Item]:
     """What may be written at the cursor, best first."""
     ctx = context_at(ws.text(rel), line, char)
+    if ctx is None:
+        return []
     prefix = ws.layer_prefix(rel)
     path = ctx.path
     if prefix is not None and len(path) >= len(prefix) and path[: len(prefix)] == prefix:

@@ -128,13 +128,15 @@ def _parse_key(s: str) -> str:
     return s
 
 
-def context_at(text: str, line: int, char: int) -> Context:
-    """The completion context at a 0-based cursor, read from the lines (the buffer may not parse)."""
+def context_at(text: str, line: int, char: int) -> Context | None:
+    """The completion context at a 0-based cursor, read from the lines (the buffer may not parse);
+    None in a comment."""
     lines = text.split("\n")
     cur = lines[line] if line < len(lines) else ""
     before = cur[:char]
     here = _layout(before + "x")  # as if a word were typed at the cursor
-    assert here is not None
+    if here is None or " #" in before or before.lstrip().startswith("#"):
+        return None
     ccol = here.col
     typed = before[ccol:]
     m = re.match(r"^(\"[^\"]*\"|'[^']*'|[^\s#:][^#:]*?)\s*:\s*(\S*)$", typed)

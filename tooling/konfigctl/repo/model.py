@@ -174,7 +174,8 @@ def build_merge_spec(repo: "Repository", schema: Any, base_uri: str) -> MergeSpe
         for part, puri in subschemas(repo, node, uri):
             if isinstance(part.get("x-merge-key"), str):
                 spec.key = spec.key or part["x-merge-key"]
-            for name, sub in (part.get("properties") or {}).items():
+            props = part.get("properties")
+            for name, sub in props.items() if isinstance(props, dict) else ():  # else: the meta-schema says
                 child = walk(sub, puri, depth + 1)
                 if name in spec.props:
                     _absorb(spec.props[name], child)
