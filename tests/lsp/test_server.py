@@ -206,6 +206,13 @@ async def test_completion_offers_enums_tags_and_envs(editor: Editor):
     assert by_label["name"].documentation.value == "Defaults to the directory name."
 
 
+async def test_completion_of_a_depends_on_item_offers_the_project_s_stacks_first(editor: Editor):
+    editor.open(US)
+    editor.change(US, "env: prod\ndepends_on:\n  - \nconfig: {}\n")
+    labels = [i.label for i in await editor.complete(US, 2, 4)]
+    assert labels == ["acme/api/dev", "acme/api/prod/eu", "acme/web/dev", "acme/web/prod"]
+
+
 async def test_completion_in_a_list_item_and_in_defaults(editor: Editor):
     text = editor.open(MODEL_DEFAULTS)
     editor.change(MODEL_DEFAULTS, text.replace("    value: default\n", "    value: default\n  - \n"))

@@ -10,7 +10,8 @@ format schema (``formats.format_schema``: ``name``, ``env``, ``labels``,
 ones first, those already written left out. Values: the schema's ``enum``
 and ``const``, ``true``/``false`` for a boolean, ``!replace`` on a mapping
 and ``!replace``/``!append`` on a list in a layer (the merge tags), the envs
-of ``konfig.yaml`` for ``env:``, the models for ``model:``.
+of ``konfig.yaml`` for ``env:``, the models for ``model:``, the stacks of
+the project (then of its org) in a ``depends_on`` item.
 """
 from __future__ import annotations
 
@@ -73,8 +74,30 @@ def complete(ws: Workspace, rel: str, line: int, char: int) -> list[Item]:
         place = path
         layer = False
     if ctx.key is None:
+        if not layer and place == ("depends_on", 0) and ws.format_of(rel) == "stack":
+            return _stacks(ws, rel)
         return _keys(lookup, place, ctx.siblings)
     return _values(ws, lookup(place + (ctx.key,)), ctx.key, layer)
+
+
+def _stacks(ws: Workspace, rel: str) -> list[Item]:
+    """For a ``depends_on`` item: the project's other stacks, named below their root (a suffix
+    ``depends_on`` accepts), then the org's."""
+    view = ws.view()
+    own = ws.stack_file_of(rel)
+    if own is None:
+        return []
+    out = []
+    org = own.project.path.rsplit("/", 1)[0]
+    for stack in view.stacks():
+        if stack.path == own.path or not stack.path.startswith(org + "/"):
+            continue
+        root = next((r for r in view.roots if stack.path.startswith(r + "/")), "")
+        name = stack.path[len(root) + 1:] if root else stack.path
+        mine = stack.project is own.project
+        out.append(Item(label=name, kind="value", detail="stack of this project" if mine else "stack",
+                        insert=name, sort=("0" if mine else "1") + name))
+    return sorted(out, key=lambda i: i.sort)
 
 
 def _model_lookup(ws: Workspace, rel: str) -> Lookup:
