@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("targets",),
     ("api",),
     ("commands",),
+    ("lsp",),
     ("completion",),
     ("cli",),
     ("main",),

@@ -74,6 +74,32 @@ def test_with_changes_reuses_discovery_when_no_file_appears(mini, monkeypatch):
     assert walks
 
 
+def test_keep_parsed_carries_only_what_the_changes_leave_alone(mini):
+    """What konfig lsp builds per edit: parsed files and compiled models carried, never a stale one."""
+    from konfigctl.check.validation import validate_stack
+
+    repo = Repository(str(mini))
+    prod = repo.find_stack("acme/web/prod")
+    assert validate_stack(repo, prod) == []
+    model = repo.model("app")
+    stack_file = "konfig/appops/acme/web/prod/stack.yaml"
+    edited = repo.with_changes({stack_file: b"env: prod\nconfig: {replicas: 3}\n"}, keep_parsed=True)
+    assert edited.model("app") is model  # its schema did not change: its validator is reused
+    assert edited.document("konfig/appops/acme/web/defaults.yaml") is repo.document("konfig/appops/acme/web/defaults.yaml")
+    assert edited.document(stack_file).data == {"env": "prod", "config": {"replicas": 3}}
+    assert [p.message for p in validate_stack(edited, edited.find_stack("acme/web/prod"))] == [
+        "3 is not one of 1, 2, 4, 8"]
+    schema = "konfig/base/models/app/schema.yaml"
+    text = repo.read(schema).replace(b"enum: [1, 2, 4, 8]", b"enum: [1, 2, 3, 4, 8]")
+    both = repo.with_changes({stack_file: b"env: prod\nconfig: {replicas: 3}\n", schema: text}, keep_parsed=True)
+    assert both.model("app") is not model  # a changed schema is compiled anew
+    assert validate_stack(both, both.find_stack("acme/web/prod")) == []
+    later = repo.with_changes({schema: text}, keep_parsed=True)
+    later.keep_parsed_from(both, lambda rel: rel != stack_file)  # the last view, the stack file differing
+    assert later.model("app") is both.model("app")
+    assert later.document(stack_file).data == repo.document(stack_file).data
+
+
 # -- directory listings kept between runs --------------------------------------
 
 def _age(top, seconds=3600):

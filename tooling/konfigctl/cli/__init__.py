@@ -5,7 +5,7 @@ logic is a plain function in ``commands/``. ``common.run`` is the one place a
 ``KonfigError`` becomes its line and exit code.
 
 May import (tests/test_architecture.py checks it): ``konfigctl`` (its version), ``errors``,
-``files``, ``repo``, ``output``, ``targets``, ``commands``, ``completion``.
+``files``, ``repo``, ``output``, ``targets``, ``commands``, ``lsp``, ``completion``.
 """
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ MODULES = (
     "docs",
     "imports",
     "init",
+    "lsp",
 )
 
 

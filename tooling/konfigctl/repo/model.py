@@ -174,7 +174,8 @@ def build_merge_spec(repo: "RepoView", schema: Any, base_uri: str) -> MergeSpec:
         for part, puri in subschemas(repo, node, uri):
             if isinstance(part.get("x-merge-key"), str):
                 spec.key = spec.key or part["x-merge-key"]
-            for name, sub in (part.get("properties") or {}).items():
+            props = part.get("properties")
+            for name, sub in props.items() if isinstance(props, dict) else ():  # else: the meta-schema says
                 child = walk(sub, puri, depth + 1)
                 if name in spec.props:
                     _absorb(spec.props[name], child)
@@ -253,29 +254,33 @@ def _only_a_condition(sub: Any) -> bool:
     return isinstance(sub, dict) and "if" in sub and set(sub) <= {"if", "then", "else", "description"}
 
 
-def schemas_at(repo: "RepoView", schema: Any, uri: str, path: tuple[Any, ...]) -> list[tuple[dict[str, Any], str]]:
-    """Every schema that may apply to the value at key ``path`` (str keys, any other segment = a list item)."""
-    current = subschemas(repo, schema, uri)
+def schemas_at(repo: "RepoView", schema: Any, uri: str, path: tuple[Any, ...], *,
+               conditional: bool = True) -> list[tuple[dict[str, Any], str]]:
+    """Every schema that may apply to the value at key ``path`` (str keys, any other segment = a list item).
+
+    ``conditional=False``: only those that always apply (no ``anyOf``/``oneOf``
+    branch, no ``then``/``else``): what is ``required`` whatever the values."""
+    current = subschemas(repo, schema, uri, conditional=conditional)
     for seg in path:
         nxt: list[tuple[dict[str, Any], str]] = []
         for node, nuri in current:
             if isinstance(seg, str):
                 props = node.get("properties") or {}
                 if seg in props:
-                    nxt.extend(subschemas(repo, props[seg], nuri))
+                    nxt.extend(subschemas(repo, props[seg], nuri, conditional=conditional))
                     continue
                 matched = False
                 for pattern, sub in (node.get("patternProperties") or {}).items():
                     try:
                         if ecma.search(pattern)(seg):
-                            nxt.extend(subschemas(repo, sub, nuri))
+                            nxt.extend(subschemas(repo, sub, nuri, conditional=conditional))
                             matched = True
                     except ecma.RegexError:
                         continue  # reported when the schema is loaded
                 if not matched and isinstance(node.get("additionalProperties"), dict):
-                    nxt.extend(subschemas(repo, node["additionalProperties"], nuri))
+                    nxt.extend(subschemas(repo, node["additionalProperties"], nuri, conditional=conditional))
             elif isinstance(node.get("items"), dict):
-                nxt.extend(subschemas(repo, node["items"], nuri))
+                nxt.extend(subschemas(repo, node["items"], nuri, conditional=conditional))
         current = nxt
     return current
 

@@ -7,6 +7,7 @@ with ``project.yaml`` is a project; a directory inside a project with
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -55,8 +56,11 @@ class Repository:
 
     @classmethod
     def discover(cls, start: str | None = None, repo: str | None = None, *,
-                 listings: bool = True) -> "Repository":
-        """The repository at ``repo`` (must hold konfig.yaml) or above ``start``."""
+                 listings: bool = True, recover: bool = True) -> "Repository":
+        """The repository at ``repo`` (must hold konfig.yaml) or above ``start``.
+
+        ``recover=False`` (``konfig lsp``, which never writes): a killed run's
+        unfinished writes are left for the next command that writes."""
         if repo:
             if not os.path.isdir(repo):
                 raise KonfigError(f"--repo {repo}: no such directory")
@@ -68,9 +72,10 @@ class Repository:
             found = cls(repo, listings=listings)
         else:
             found = cls(find_root(start), listings=listings)
-        from ..files.transaction import recover_repo
+        if recover:
+            from ..files.transaction import recover_repo
 
-        recover_repo(found)  # a run that was killed while writing: finish its writes first
+            recover_repo(found)  # a run that was killed while writing: finish its writes first
         return found
 
     @classmethod
@@ -81,15 +86,23 @@ class Repository:
     def __repr__(self) -> str:
         return f"Repository({self.root!r}, {self.source.label})"
 
-    def with_changes(self, changes: dict[str, bytes | None]) -> "Repository":
+    def with_changes(self, changes: dict[str, bytes | None], *, keep_parsed: bool = False) -> "Repository":
         """This repository as it would be with ``changes`` (path -> content, None = deleted).
 
         A fresh ``Repository`` (no file content cached from this one), so an edit
         can be resolved and validated in memory before it is written. When no
         file appears or disappears, what discovery found (by file names only)
         is reused instead of walking the roots again.
+
+        ``keep_parsed`` (``konfig lsp``, which builds one per edit): what this
+        repository parsed of the files the changes leave alone is carried over
+        (``keep_parsed_from``). Only for a source that has not changed since this
+        repository read it: the language server makes a new base on every save.
         """
         new = Repository(self.root, Overlay(self.source, changes))
+        if keep_parsed:
+            changed = {paths.normalize(rel) for rel in changes}
+            new.keep_parsed_from(self, lambda rel: rel not in changed)
         if "_discovery" in self.__dict__ and all(
                 content is not None and self.exists(rel) for rel, content in changes.items()):
             projects, stacks, defaults, problems = self._discovery
@@ -101,6 +114,27 @@ class Repository:
                 owner.stacks.append(mine_stacks[path])
             new.__dict__["_discovery"] = (mine, mine_stacks, set(defaults), list(problems))
         return new
+
+    def keep_parsed_from(self, other: "Repository", same: Callable[[str], bool]) -> None:
+        """Take what ``other`` read and parsed of the files that ``same(rel)`` says read alike
+        in both: their bytes and documents, the schema files, and the models (their compiled
+        validators) none of whose files, schema or ``$ref``'d, differ. konfig.yaml differing
+        (``base`` may move) keeps only bytes and documents. The models keep reading through
+        ``other``, which holds the same content for their files."""
+        self._bytes.update((k, v) for k, v in other._bytes.items() if same(k))
+        self._docs.update((k, v) for k, v in other._docs.items() if same(k[0]))
+        if not same(formats.KONFIG_FILE):
+            return
+        self._schemas.update((k, v) for k, v in other._schemas.items() if same(k))
+        for name, model in other._models.items():
+            if name in self._models:
+                continue
+            try:
+                files = model.schema_files() + model.files()
+            except KonfigError:
+                continue
+            if all(same(f) for f in files):
+                self._models[name] = model
 
     # -- files -------------------------------------------------------------
 
