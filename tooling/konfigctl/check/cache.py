@@ -123,7 +123,8 @@ class Digests:
 
 # Libraries whose behaviour is part of a result: schemas, validation, YAML.
 LIBRARIES = {"kubernetes_validate": "kubernetes_validate", "jsonschema": "jsonschema",
-             "referencing": "referencing", "ruamel.yaml": "ruamel_yaml", "regress": "regress"}
+             "referencing": "referencing", "ruamel.yaml": "ruamel_yaml", "regress": "regress",
+             "jsonschema_rs": "jsonschema_rs"}
 
 
 def library_versions() -> list[str]:
