@@ -30,7 +30,8 @@ from ..render import libraries as renderlib
 from ..repo.memo import Slot
 from ..resolve import layers as layers_mod
 from . import cache as cache_mod
-from .cache import Cache, Digests
+from .cache import Cache
+from .keys import digests, file_and_digest, requires_digests
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
@@ -317,18 +318,8 @@ def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None
 
 # -- cache keys ---------------------------------------------------------------------
 
-_DIGESTS: Slot[Digests] = Slot("file digests")
 _SHARED_DIGEST: Slot[str] = Slot("shared digest")  # settings, policies, env profiles, CRDs, the tool
 _MODEL_DIGESTS: Slot[dict[str, str]] = Slot("model digests", dict)  # model -> its files' digest
-_SCOPE_DIGESTS: Slot[dict[str, str]] = Slot("requires digests", dict)  # requires scope -> digest
-
-
-def digests(repo: "Repository") -> Digests:
-    """The revision's file digests (each file hashed once, read through ``repo.read``)."""
-    d = repo.memo.get(_DIGESTS)
-    if d is None:
-        d = repo.memo.put(_DIGESTS, Digests(repo.read))
-    return d
 
 
 def _shared_digest(repo: "Repository") -> str:
@@ -365,7 +356,7 @@ def input_key(repo: "Repository", stack: "Stack") -> str | None:
         parts = [_shared_digest(repo), _model_digest(repo, model), stack.path,
                  file_and_digest(repo, stack.project.file), file_and_digest(repo, stack.file)]
         parts += [file_and_digest(repo, f) for f in layers_mod.defaults_chain(repo, stack)]
-        parts += _requires_digests(repo, stack)
+        parts += requires_digests(repo, stack)
         # Whether the stacks it depends on exist is part of its validation.
         if b"depends_on" in repo.read(stack.file):
             for name in stack.depends_on:
@@ -376,34 +367,6 @@ def input_key(repo: "Repository", stack: "Stack") -> str | None:
     except KonfigError:
         return None
     return cache_mod.hash_parts(parts)
-
-
-def _requires_digests(repo: "Repository", stack: "Stack") -> list[str]:
-    """Per policy with ``requires``: the stack.yaml files of every stack that could meet it
-    for ``stack`` (its project's, for ``same: [project, ...]``), hashed, not parsed: a
-    sibling added, removed or changed decides whether the stack passes."""
-    out = []
-    for policy in repo.policies:
-        try:
-            req = policy.requirement
-        except KonfigError:
-            continue  # the policy's own problem; validate reports it
-        if req is None:
-            continue
-        scope = (stack.project.path if "project" in req.same
-                 else f"org {stack.project.org}" if "org" in req.same else "all")
-        known = repo.memo.of(_SCOPE_DIGESTS)
-        d = known.get(scope)
-        if d is None:
-            files = [s.file for s in req.scope(repo, stack)]
-            d = known[scope] = cache_mod.hash_parts(
-                [scope] + [file_and_digest(repo, f) for f in files])
-        out.append(f"requires:{policy.file}:{d}")
-    return out
-
-
-def file_and_digest(repo: "Repository", rel: str) -> str:
-    return f"{rel}@{digests(repo).file(rel)}"
 
 
 def result_key(base: str | None, golden_digest: str) -> str | None:
