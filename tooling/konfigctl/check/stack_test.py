@@ -117,13 +117,12 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     """Run the four checks on one stack (never raises for a broken stack or renderer)."""
     from ..render import kubernetes as kube
     from ..render.renderer import RenderError, RenderTimeout, render_problem_message, render_stack
-    from ..resolve.merge import resolve
-    from .validation import INPUT, usable_policies, validate_stack
+    from .validation import INPUT, usable_policies, validated
 
     model = _model_of(stack)
     checks: list[CheckResult] = []
     t0 = time.perf_counter()
-    problems = validate_stack(repo, stack, usable_policies(repo)[0])
+    problems, resolution = validated(repo, stack, usable_policies(repo)[0])
     errors = [p for p in problems if p.is_error]
     warnings = len(problems) - len(errors)
     broken = [p for p in problems if p.check == INPUT]
@@ -139,13 +138,7 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     def skipped(name: str, why: str) -> CheckResult:
         return CheckResult(name, SKIPPED, message=why)
 
-    config = None
-    if not broken:
-        try:
-            config = resolve(repo, stack).config
-        except KonfigError as e:
-            broken_msg = str(e)
-            checks[0] = dataclasses.replace(v, status=FAILED, message=broken_msg, input_error=True)
+    config = resolution.config if resolution is not None and not broken else None  # resolved once
     if config is None:
         why = "the stack does not resolve"
         return StackResult(stack.path, model, checks + [skipped(n, why) for n in CHECKS[1:]],

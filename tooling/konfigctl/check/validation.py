@@ -218,6 +218,13 @@ def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
 def validate_stack(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
                    overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
     """Schema and policy problems of one stack (never raises for bad input)."""
+    return validated(repo, stack, policies, overrides)[0]
+
+
+def validated(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
+              overrides: list[str] | tuple[str, ...] = ()) -> tuple[list[Problem], Resolution | None]:
+    """``validate_stack``'s problems and the resolution they were found on (None when the stack
+    does not resolve): ``test`` renders that config instead of resolving the stack again."""
     if policies is None:
         policies = usable_policies(repo)[0]
     try:
@@ -226,12 +233,12 @@ def validate_stack(repo: "Repository", stack: "Stack", policies: list["Policy"] 
         res = resolve(repo, stack, overrides)
         found = check_config(repo, stack, res.config, policies)
     except KonfigError as e:
-        return [input_problem(e, stack)]
+        return [input_problem(e, stack)], None
     problems = _depends_on_problems(repo, stack)
     if found:
         problems.extend(locate(repo, stack, found, overrides))
     problems.extend(requires_problems(repo, stack, policies))
-    return problems
+    return problems, res
 
 
 def requires_problems(repo: "Repository", stack: "Stack", policies: list["Policy"]) -> list[Problem]:
