@@ -19,6 +19,8 @@ reading and hashing the files:
 A whole run is also kept under ``run_key``: every input file by name and
 content, checked before any per-stack key is made, so a run with nothing
 changed costs discovery and a ``stat`` per file (``cache.KeptDigests``).
+``test`` keeps its whole runs the same way (its key adds the golden files;
+renderers and their libraries are in the base directory).
 """
 from __future__ import annotations
 
@@ -161,7 +163,7 @@ def validation_key(repo: "Repository", stack: "Stack", overrides: tuple[str, ...
 
 
 def run_key(repo: "Repository", stacks: list["Stack"], whole_repo: bool,
-            overrides: tuple[str, ...] = ()) -> str:
+            overrides: tuple[str, ...] = (), what: str = "validate") -> str:
     """The key of a whole ``validate`` run, found without a per-stack key: every file any
     stack's validation or the repository-level findings can read (konfig.yaml, the base
     directory, every project.yaml, stack.yaml and defaults.yaml discovery found), by name
@@ -170,9 +172,11 @@ def run_key(repo: "Repository", stacks: list["Stack"], whole_repo: bool,
     d = digests(repo)
     files = sorted({p.file for p in repo.projects()} | {s.file for s in repo.stacks()}
                    | repo.defaults_files())
-    parts = ["validate run", base_digest(repo), "all" if whole_repo else "some", "-O", *overrides,
+    parts = [what + " run", base_digest(repo), "all" if whole_repo else "some", "-O", *overrides,
              "stacks", *(s.path for s in stacks), "problems", *(str(e) for e in repo.discovery_problems),
              "files"]
+    if what == "test":  # and what the results are compared with (renderers, libraries: the base)
+        files += [s.golden_file for s in stacks]
     for rel in files:
         parts += [rel, d.file(rel)]
     return cache_mod.hash_parts(parts)
