@@ -100,10 +100,11 @@ def base_digest(repo: "Repository") -> str:
     d = repo.memo.get(_BASE_DIGEST)
     if d is None:
         files = [formats.KONFIG_FILE]
-        for rel, _dirs, names in repo.source.walk(repo.base):
+        problems: list[KonfigError] = []  # a symlink out of the repository: the checks report it
+        for rel, _dirs, names in repo.source.walk(repo.base, problems):
             files += [paths.join(rel, n) for n in names]
         d = repo.memo.put(_BASE_DIGEST, cache_mod.hash_parts(
-            [cache_mod.tool_fingerprint(), digests(repo).files(files)]))
+            [cache_mod.tool_fingerprint(), digests(repo).files(files), *map(str, problems)]))
     return d
 
 
