@@ -103,6 +103,7 @@ TARGETS: list[tuple[str, str, str, Any, str]] = [
     ("CLI start: konfig --help", "start_help", "<", 0.1, "s"),
     ("CLI start: konfig list", "start_list", "<", (0.2, None), "s"),
     ("fmt --check again (nothing changed) vs the first", "ratio:fmt_warm_vs_cold", "<=", None, "x"),
+    ("fmt --check --changed, one stack file, fresh checkout (CI)", "fmt_check_changed", "<", None, "s"),
 ]
 
 # ratio name -> (numerator, denominator): measurement keys, compared by wall time
@@ -476,7 +477,7 @@ class Run:
 
     def fmt(self) -> None:
         if not available("fmt"):
-            for key in ("fmt_check_cold", "fmt_check_warm"):
+            for key in ("fmt_check_cold", "fmt_check_warm", "fmt_check_changed"):
                 self.m[key] = _unavailable(f"konfig fmt {NOT_YET}")
             return
         cold, warm = [], []
@@ -486,6 +487,23 @@ class Run:
             warm.append(measure(self.konfig("fmt", "--check")))
         self.m["fmt_check_cold"] = _public(_best(cold))
         self.m["fmt_check_warm"] = _public(_best(warm))
+        if not has_option(["fmt"], "--changed"):
+            self.m["fmt_check_changed"] = _unavailable(f"konfig fmt --changed {NOT_YET}")
+            return
+        # what the emitted pipelines run on a pull request: a fresh checkout (no cache), one stack
+        # file changed on a branch
+        rel = sorted(self.root.glob("konfig/appops/*/*/*/stack.yaml"))[0].relative_to(self.root).as_posix()
+        git(self.root, "checkout", "-q", "-b", "bench-fmt")
+        try:
+            path = self.root / rel
+            path.write_text(path.read_text() + "# a one-line change for the benchmark\n")
+            git(self.root, "commit", "-q", "-am", f"bench: change {rel}")
+            r = self.best(self.konfig("fmt", "--check", "--changed", "main"), self.repeat,
+                          before=self.drop_cache)
+            self.m["fmt_check_changed"] = {**_public(r), "changed": rel}
+        finally:
+            git(self.root, "checkout", "-q", "-f", "main")
+            git(self.root, "branch", "-q", "-D", "bench-fmt")
 
     def skip(self, keys: tuple[str, ...], flag: str) -> None:
         for key in keys:
@@ -884,7 +902,7 @@ def run(projects: int, stacks: int, seed: int = 42, *, repeat: int = 3, repeat_s
         if do_fmt:
             r.fmt()
         else:
-            r.skip(("fmt_check_cold", "fmt_check_warm"), "--with-fmt")
+            r.skip(("fmt_check_cold", "fmt_check_warm", "fmt_check_changed"), "--with-fmt")
         results: dict[str, Any] = {
             "date": datetime.date.today().isoformat(),
             "machine": machine(),

@@ -31,7 +31,7 @@ MEASUREMENTS = ("start_help", "start_list", "start_list_no_listings", "floor", "
                 "validate_all_warm", "validate_all_j1", "kcl_compile", "test_cold", "test_warm",
                 "affected_stack", "affected_defaults", "affected_model", "affected_precise_stack",
                 "diff_model", "test_affected_cold", "test_affected_branch_cold", "fmt_check_cold",
-                "fmt_check_warm")
+                "fmt_check_warm", "fmt_check_changed")
 
 
 def _tree_digest(root: Path) -> str:

@@ -60,3 +60,46 @@ def test_this_repository_is_formatted(cli):
 
     res = cli("fmt", "--check", repo=REPO_ROOT)
     assert res.exit_code == 0, res.output + "\n(run `konfig fmt` and commit)"
+
+
+# -- --changed REF: what CI checks on a pull request ---------------------------------------
+
+OTHER = "konfig/appops/acme/api/dev/stack.yaml"
+
+
+def test_changed_checks_only_what_the_change_touches(cli, mini, write):
+    from tests.conftest import commit_all, git_init
+
+    write(mini, OTHER, MESSY)  # not canonical already on main: not this change's doing
+    g = git_init(mini)
+    g.git.checkout("-b", "change")
+    res = cli("fmt", "--check", "--changed", "main", repo=mini)
+    assert res.exit_code == 0 and "0 files already formatted" in res.stderr
+    write(mini, STACK, MESSY)  # uncommitted: a developer before pushing
+    res = cli("fmt", "--check", "--changed", "main", repo=mini)
+    assert res.exit_code == 1 and res.stdout == STACK + "\n"
+    commit_all(g, "messy")  # committed: the CI checkout of a pull request
+    res = cli("fmt", "--check", "--changed", "main", "-f", "json", repo=mini)
+    assert res.exit_code == 1 and json.loads(res.stdout)["changed"] == [STACK]
+    assert json.loads(res.stdout)["checked"] == 1
+    # files outside fmt's care, deleted and new ones
+    write(mini, "notes.yaml", "a:    1\n")
+    (mini / "konfig/appops/acme/web/prod/stack.yaml").unlink()
+    write(mini, "konfig/appops/acme/web/qa/stack.yaml", MESSY.replace("dev", "qa"))
+    res = cli("fmt", "--check", "--changed", "main", "-f", "json", repo=mini)
+    assert json.loads(res.stdout)["changed"] == [STACK, "konfig/appops/acme/web/qa/stack.yaml"]
+    # the tool or konfig.yaml changed: the layout rules may be another version's, so all files
+    write(mini, "tooling/konfig-version.txt", "2\n")
+    res = cli("fmt", "--check", "--changed", "main", "-f", "json", repo=mini)
+    assert OTHER in json.loads(res.stdout)["changed"]
+    assert json.loads(res.stdout)["checked"] > 5
+
+
+def test_changed_takes_no_paths_and_a_real_ref(cli, mini):
+    from tests.conftest import git_init
+
+    git_init(mini)
+    res = cli("fmt", "--check", "--changed", "main", STACK, repo=mini)
+    assert res.exit_code == 2 and "--changed" in res.stderr and "Traceback" not in res.output
+    res = cli("fmt", "--check", "--changed", "no-such-ref", repo=mini)
+    assert res.exit_code == 2 and "no-such-ref" in res.stderr

@@ -316,3 +316,17 @@ def test_unwritable_junit_path_is_bad_input_not_a_crash(cli, mini, tmp_path):
     # a missing parent directory is made, as CI report paths expect
     res = cli("test", "acme/web/dev", "--junit", str(tmp_path / "reports" / "konfig.xml"), repo=mini)
     assert res.exit_code == 0 and (tmp_path / "reports" / "konfig.xml").is_file()
+
+
+def test_a_whole_run_is_kept_and_a_golden_file_alone_invalidates_it(cli, mini):
+    """The second run is one entry (check/keys.run_key); the golden files are in its key."""
+    assert cli("test", "--all", repo=mini).exit_code == 0
+    second = json.loads(cli("test", "--all", "-f", "json", repo=mini).stdout)
+    assert second["cached"] == 6 and second["failed"] == 0
+    golden = mini / "konfig/appops/acme/web/dev/golden.yaml"
+    golden.write_text(golden.read_text().replace("replicas: 1", "replicas: 2"))
+    third = json.loads(cli("test", "--all", "-f", "json", repo=mini).stdout)
+    assert third["cached"] == 5 and third["failed"] == 1
+    fourth = json.loads(cli("test", "--all", "-f", "json", repo=mini).stdout)
+    assert fourth["cached"] == 6 and fourth["failed"] == 1
+    assert [r["checks"] for r in fourth["results"]] == [r["checks"] for r in third["results"]]

@@ -127,17 +127,40 @@ CASES = [
 def test_compiled_check_and_jsonschema_agree_on_ecma_patterns(node, instance, valid):
     v = schema.build(node)
     assert isinstance(v, schema.CheckedValidator)
-    assert v.check(instance) is valid  # the compiled check (fastschema)
+    assert v.check(instance) is valid  # the compiled check (jsonschema-rs)
     assert v.jsonschema.is_valid(instance) is valid  # jsonschema's path, for messages and fallback
     assert (not list(v.iter_errors(instance))) is valid
 
 
 def test_jsonschema_alone_uses_ecma_patterns_too():
-    """A schema the compiled check does not cover ($dynamicRef) is jsonschema's alone."""
-    node = {"$dynamicAnchor": "x", "properties": {"name": {"pattern": "^[a-z]+$"}},
-            "additionalProperties": {"$dynamicRef": "#x"}}
+    """A schema jsonschema-rs cannot take (``[^]``, ECMA-262 for any character, is not in its
+    engine) is jsonschema's alone, with the same patterns."""
+    node = {"properties": {"name": {"pattern": "^[a-z]+$"}, "any": {"pattern": "^[^]$"}}}
     v = schema.build(node, base_uri="file:///dyn.yaml", retrieve=lambda uri: {})
     assert not isinstance(v, schema.CheckedValidator)
-    assert v.is_valid({"name": "dev"})
+    assert v.is_valid({"name": "dev", "any": "\n"})
     assert not v.is_valid({"name": "dev\n"})
-    assert not v.is_valid({"other": {"name": "dev\n"}})
+    assert not v.is_valid({"any": "ab"})
+
+
+# Patterns as the repository's schemas write them, and ECMA-262's corners: jsonschema-rs
+# and ``ecma.search`` (regress) must read each alike.
+PATTERNS = [r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", r"^[a-z-]+$", r"^\d+$", r"^\w+$", r"^\s*$", r"^\p{L}+$",
+            r"^\p{Lu}", r"\P{L}", r"^[^:]+(:[^:@]+)?$", r":latest$", r"^a.b$", r"^(?:ab)+$", r"^(?!prod)",
+            r"(?<=a)b", r"^(a)\1$", r"^\u00e9$", r"^\u{1F600}$", r"^[\u0041-\u005A]+$", r"\bword\b",
+            r"^\x41$", r"^[0-9]+%$", r"^(@(yearly|daily)|(\S+\s+){4}\S+)$", r"^\cJ$", r"^.$", r"^\D$",
+            r"^\W$", r"^\S$", r"^[\s\S]$", r"^\t$"]
+TEXTS = ["", "a", "ab", "abab", "aa", "a\nb", "dev", "dev\n", "\ndev", "DEV", "12", "12\n", "\u0661\u0662",
+         "\u09ea", "é", "É", "héllo", "ß", "_", "  ", "\u00a0", "\u2028", "\ufeff", "\t", "\n", "\r",
+         "img:1.0", "img:latest", "reg.io:5000/a/b:1", "prod-x", "xprod", "word", "a word.", "swordfish",
+         "A", "\U0001F600", "😀", "25%", "@daily", "*/5 * * * *", "a\u0301", "\u212a", "k"]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_jsonschema_rs_reads_patterns_as_ecma_262(pattern):
+    check = schema.compiled({"pattern": pattern})
+    assert check is not None, pattern
+    keys = schema.compiled({"propertyNames": {"pattern": pattern}})
+    for text in TEXTS:
+        assert check(text) is ecma.search(pattern)(text), (pattern, text)
+        assert keys({text: 1}) is ecma.search(pattern)(text), (pattern, text)

@@ -213,6 +213,13 @@ class Problem:
         }
 
     @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Problem":
+        """The problem ``to_json`` gave (results cache); ``KeyError``/``TypeError`` for another shape."""
+        return cls(message=data["message"], file=data["file"], line=data["line"], col=data["column"],
+                   keypath=data["keypath"], stack=data["stack"], source=data["source"],
+                   severity=data["severity"], check=data["check"])
+
+    @classmethod
     def from_error(cls, err: KonfigError, **kw: Any) -> "Problem":
         return cls(
             message=err.message,

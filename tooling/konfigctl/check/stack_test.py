@@ -31,7 +31,8 @@ from ..render import libraries as renderlib
 from ..repo.memo import Slot
 from ..resolve import layers as layers_mod
 from . import cache as cache_mod
-from .cache import Cache, Digests
+from .cache import Cache
+from .keys import digests, file_and_digest, requires_digests
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
@@ -117,12 +118,12 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     """Run the four checks on one stack (never raises for a broken stack or renderer)."""
     from ..render import kubernetes as kube
     from ..render.renderer import RenderError, RenderTimeout, render_problem_message, render_stack
-    from .validation import INPUT, usable_policies, validate_resolving
+    from .validation import INPUT, usable_policies, validated
 
     model = _model_of(stack)
     checks: list[CheckResult] = []
     t0 = time.perf_counter()
-    problems, resolution = validate_resolving(repo, stack, usable_policies(repo)[0])
+    problems, resolution = validated(repo, stack, usable_policies(repo)[0])
     errors = [p for p in problems if p.is_error]
     warnings = len(problems) - len(errors)
     broken = [p for p in problems if p.check == INPUT]
@@ -138,8 +139,7 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     def skipped(name: str, why: str) -> CheckResult:
         return CheckResult(name, SKIPPED, message=why)
 
-    # resolved once: the config validation checked is the one rendered (none when broken)
-    config = resolution.config if resolution is not None and not broken else None
+    config = resolution.config if resolution is not None and not broken else None  # resolved once
     if config is None:
         why = "the stack does not resolve"
         return StackResult(stack.path, model, checks + [skipped(n, why) for n in CHECKS[1:]],
@@ -242,7 +242,25 @@ def run(repo: "Repository", stacks: list[Any], *, jobs: int | None = None, use_c
     the golden files that differ. Returns (results in the order given, golden files written)."""
     from .parallel import map_stacks
 
+    from . import keys as keys_mod
+
     cache = Cache(repo.cache_dir if use_cache else None, "test")
+    run_key = None
+    if cache.enabled and not update:  # --update needs each result's resources: per stack
+        kept = keys_mod.remember_digests(repo)
+        run_key = keys_mod.run_key(repo, stacks, False, what="test")
+        if kept is not None:
+            kept.save()
+        hit = cache.get(run_key)
+        if hit is not None:
+            try:
+                found = [StackResult.from_json(r) for r in hit]
+                if [r.stack for r in found] == [s.path for s in stacks]:
+                    for r in found:
+                        r.cached = True
+                    return found, []
+            except (KeyError, TypeError):  # an entry of another shape: recompute
+                pass
     keys: dict[str, tuple[str | None, str | None]] = {}
     results: dict[str, StackResult] = {}
     todo = []
@@ -266,6 +284,8 @@ def run(repo: "Repository", stacks: list[Any], *, jobs: int | None = None, use_c
             results[s.path] = r
             if not r.transient:
                 cache.put(keys[s.path][1], r.to_json())
+    if run_key is not None and not any(r.transient for r in results.values()):
+        cache.put(run_key, [results[s.path].to_json(with_resources=False) for s in stacks])
     written: list[str] = []
     if update:
         for s in stacks:
@@ -312,18 +332,8 @@ def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None
 
 # -- cache keys ---------------------------------------------------------------------
 
-_DIGESTS: Slot[Digests] = Slot("file digests")
 _SHARED_DIGEST: Slot[str] = Slot("shared digest")  # settings, policies, env profiles, CRDs, the tool
 _MODEL_DIGESTS: Slot[dict[str, str]] = Slot("model digests", dict)  # model -> its files' digest
-_SCOPE_DIGESTS: Slot[dict[str, str]] = Slot("requires digests", dict)  # requires scope -> digest
-
-
-def digests(repo: "Repository") -> Digests:
-    """The revision's file digests (each file hashed once, read through ``repo.read``)."""
-    d = repo.memo.get(_DIGESTS)
-    if d is None:
-        d = repo.memo.put(_DIGESTS, Digests(repo.read))
-    return d
 
 
 def _shared_digest(repo: "Repository") -> str:
@@ -360,7 +370,7 @@ def input_key(repo: "Repository", stack: "Stack") -> str | None:
         parts = [_shared_digest(repo), _model_digest(repo, model), stack.path,
                  file_and_digest(repo, stack.project.file), file_and_digest(repo, stack.file)]
         parts += [file_and_digest(repo, f) for f in layers_mod.defaults_chain(repo, stack)]
-        parts += _requires_digests(repo, stack)
+        parts += requires_digests(repo, stack)
         # Whether the stacks it depends on exist is part of its validation.
         if b"depends_on" in repo.read(stack.file):
             for name in stack.depends_on:
@@ -388,7 +398,7 @@ def verdict_key(repo: "Repository", stack: "Stack") -> str | None:
         parts = [_shared_digest(repo), digests(repo).files(model.schema_files()), stack.path,
                  json.dumps(stack.info().to_dict(), sort_keys=True, default=str),
                  file_and_digest(repo, stack.golden_file)]
-        parts += _requires_digests(repo, stack)
+        parts += requires_digests(repo, stack)
         for name in stack.depends_on:
             try:
                 parts.append("dep:" + repo.find_stack(name, cwd=repo.root).path)
@@ -397,34 +407,6 @@ def verdict_key(repo: "Repository", stack: "Stack") -> str | None:
     except KonfigError:
         return None
     return cache_mod.hash_parts(parts)
-
-
-def _requires_digests(repo: "Repository", stack: "Stack") -> list[str]:
-    """Per policy with ``requires``: the stack.yaml files of every stack that could meet it
-    for ``stack`` (its project's, for ``same: [project, ...]``), hashed, not parsed: a
-    sibling added, removed or changed decides whether the stack passes."""
-    out = []
-    for policy in repo.policies:
-        try:
-            req = policy.requirement
-        except KonfigError:
-            continue  # the policy's own problem; validate reports it
-        if req is None:
-            continue
-        scope = (stack.project.path if "project" in req.same
-                 else f"org {stack.project.org}" if "org" in req.same else "all")
-        known = repo.memo.of(_SCOPE_DIGESTS)
-        d = known.get(scope)
-        if d is None:
-            files = [s.file for s in req.scope(repo, stack)]
-            d = known[scope] = cache_mod.hash_parts(
-                [scope] + [file_and_digest(repo, f) for f in files])
-        out.append(f"requires:{policy.file}:{d}")
-    return out
-
-
-def file_and_digest(repo: "Repository", rel: str) -> str:
-    return f"{rel}@{digests(repo).file(rel)}"
 
 
 def result_key(base: str | None, golden_digest: str) -> str | None:

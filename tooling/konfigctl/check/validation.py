@@ -218,15 +218,13 @@ def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
 def validate_stack(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
                    overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
     """Schema and policy problems of one stack (never raises for bad input)."""
-    return validate_resolving(repo, stack, policies, overrides)[0]
+    return validated(repo, stack, policies, overrides)[0]
 
 
-def validate_resolving(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
-                       overrides: list[str] | tuple[str, ...] = ()) -> tuple[list[Problem], Resolution | None]:
-    """``validate_stack``'s problems and the resolution they were found on (None when the
-    stack's files are broken): ``konfig test`` renders the very config it validated
-    instead of resolving the stack again. Only problems resolve it once more, with
-    tracking, to locate them (``locate``)."""
+def validated(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
+              overrides: list[str] | tuple[str, ...] = ()) -> tuple[list[Problem], Resolution | None]:
+    """``validate_stack``'s problems and the resolution they were found on (None when the stack
+    does not resolve): ``test`` renders that config instead of resolving the stack again."""
     if policies is None:
         policies = usable_policies(repo)[0]
     try:
@@ -348,28 +346,98 @@ def _validate_one(repo: "Repository", stack: "Stack", overrides: tuple[str, ...]
 
 def validate(repo: "Repository", stacks: list["Stack"], *, with_discovery: bool = False,
              jobs: int | None = None, progress: Any = None,
-             overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
+             overrides: list[str] | tuple[str, ...] = (), use_cache: bool = False) -> list[Problem]:
     """Problems of many stacks; ``with_discovery`` adds repository-level ones (``--all``).
 
     ``overrides`` (``-O key=value``) apply to every stack: "what if" checks.
+    ``use_cache``: each stack's problems are kept in the results cache
+    (``cache_dir``/validate/stacks.json, a ``cache.Pack``) under
+    ``keys.validation_key``, and reused while its inputs hash the same.
     """
+    problems, _keys = _validate(repo, stacks, with_discovery, jobs, progress, tuple(overrides), use_cache)
+    return problems
+
+
+def _validate(repo: "Repository", stacks: list["Stack"], with_discovery: bool, jobs: int | None,
+              progress: Any, overrides: tuple[str, ...], use_cache: bool,
+              keys: list[str | None] | None = None) -> tuple[list[Problem], list[str | None]]:
+    """``validate``, and the stacks' cache keys (None each without the cache)."""
     import functools
 
     from ..resolve.merge import parse_override
+    from . import keys as keys_mod
+    from .cache import Cache
     from .parallel import map_stacks
 
     for o in overrides:  # bad syntax is the command's fault: fail once, not per stack
         parse_override(o)
 
+    cache = Cache(repo.cache_dir if use_cache else None, "validate")
+    if keys is None:
+        keys = [keys_mod.validation_key(repo, s, overrides) if cache.enabled else None for s in stacks]
+    pack = cache.pack("stacks")
+    found: dict[str, list[Problem]] = {}
+    todo = []
+    for s, key in zip(stacks, keys):
+        hit = pack.get(key)
+        if hit is not None:
+            try:
+                found[s.path] = [Problem.from_json(p) for p in hit]
+                continue
+            except (KeyError, TypeError):  # an entry of another shape: recompute
+                pass
+        todo.append(s)
     policies, problems = usable_policies(repo)
     if with_discovery:
         problems = [input_problem(e) for e in repo.discovery_problems] + problems
-    _warm(repo, stacks, jobs)
-    one = functools.partial(_validate_one, overrides=tuple(overrides)) if overrides else _validate_one
-    for _stack, found in map_stacks(repo, stacks, one, jobs=jobs, progress=progress,
-                                    label="validating"):
-        problems.extend(found)
-    return once_per_shared_file(problems)
+    if todo:
+        _warm(repo, todo, jobs)
+        one = functools.partial(_validate_one, overrides=overrides) if overrides else _validate_one
+        key_of = dict(zip((s.path for s in stacks), keys))
+        for stack, mine in map_stacks(repo, todo, one, jobs=jobs, progress=progress, label="validating"):
+            found[stack.path] = mine
+            pack.put(key_of[stack.path], [p.to_json() for p in mine])
+        pack.save()
+    for s in stacks:
+        problems.extend(found[s.path])
+    return once_per_shared_file(problems), keys
+
+
+def validate_run(repo: "Repository", stacks: list["Stack"], *, whole_repo: bool = False,
+                 jobs: int | None = None, progress: Any = None,
+                 overrides: list[str] | tuple[str, ...] = (), use_cache: bool = True) -> list[Problem]:
+    """What ``konfig validate`` reports: the repository-level ``warnings`` and ``validate``'s
+    problems. With ``use_cache``, the whole run is kept too (``keys.run_key``: every file it
+    can read), so a run with nothing changed reads one entry after hashing the files (and
+    only stats those whose digest is kept, ``keys.remember_digests``); with one stack
+    changed, the others come from their own entries."""
+    from . import keys as keys_mod
+    from .cache import Cache
+
+    overrides = tuple(overrides)
+    cache = Cache(repo.cache_dir if use_cache else None, "validate")
+    keys: list[str | None] | None = None
+    run_key = None
+    if cache.enabled:
+        kept = keys_mod.remember_digests(repo)
+        run_key = keys_mod.run_key(repo, stacks, whole_repo, overrides)
+        hit = cache.get(run_key)
+        if hit is not None:
+            try:
+                return [Problem.from_json(p) for p in hit]
+            except (KeyError, TypeError):
+                pass
+            finally:
+                if kept is not None:
+                    kept.save()
+        keys = [keys_mod.validation_key(repo, s, overrides) for s in stacks]
+        if kept is not None:
+            kept.save()
+    # before the workers fork: the project files it reads are theirs too
+    problems = warnings(repo, stacks, whole_repo)
+    problems += _validate(repo, stacks, whole_repo, jobs, progress, overrides, use_cache, keys)[0]
+    cache.put(run_key, [p.to_json() for p in problems])
+    return problems
 
 
 def once_per_shared_file(problems: list[Problem]) -> list[Problem]:

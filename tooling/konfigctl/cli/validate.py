@@ -17,6 +17,8 @@ def register(app: typer.Typer) -> None:
         selector: list[str] = SELECTOR_OPTION,
         override: list[str] = OVERRIDE_OPTION,
         shard: str = SHARD_OPTION,
+        no_cache: bool = typer.Option(False, "--no-cache",
+                                      help="Recompute every result instead of reusing cached ones."),
         jobs: int = JOBS_OPTION,
         fmt: str = format_option("text", ("text", "json")),
     ) -> None:
@@ -25,6 +27,8 @@ def register(app: typer.Typer) -> None:
         Each problem is one line, at the layer file and line that set the value:
         FILE:LINE:COL: KEY.PATH: MESSAGE (model M | policy P). Warnings do not fail.
         Without stacks or --all: the stacks below the current directory.
+        Results are cached by file content in the cache_dir (.konfig-cache), so a
+        run with nothing changed only reads and hashes the files.
 
         \b
         Exit: 0 valid, 1 problems found, 2 bad input (broken YAML, unknown stack...).
@@ -42,4 +46,5 @@ def register(app: typer.Typer) -> None:
 
         targets = Targets(names=stacks or [], all=all_, affected=affected, selector=selector or [],
                           shard=shard, precise=precise)
-        run(ctx, lambda repo, out: validate(repo, targets, fmt, out, jobs=jobs, overrides=override or []))
+        run(ctx, lambda repo, out: validate(repo, targets, fmt, out, jobs=jobs, overrides=override or [],
+                                            use_cache=not no_cache), listings=not no_cache)

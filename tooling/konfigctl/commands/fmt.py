@@ -1,11 +1,11 @@
-"""``konfig fmt [--check] [PATH...]``: the canonical layout of the Konfig's YAML, comments kept."""
+"""``konfig fmt [--check] [PATH...|--changed REF]``: the canonical layout of the Konfig's YAML, comments kept."""
 from __future__ import annotations
 
 import difflib
 import os
 
 from ..authoring.edit import locked, write_files
-from ..authoring.fmt import check_files, format_file, konfig_files
+from ..authoring.fmt import check_files, format_file, is_konfig_yaml, konfig_files
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, KonfigError, Problem, UsageError
 from ..files import paths
 from ..output import Output, plural
@@ -29,11 +29,32 @@ def targets(repo: Repository, names: list[str], cwd: str | None = None) -> list[
     return out
 
 
+def changed_files(repo: Repository, ref: str) -> list[str]:
+    """The files ``fmt`` looks after that the change from merge-base(``ref``, HEAD) to the work
+    tree adds or modifies (committed, staged, unstaged, untracked: what a pull request's CI
+    checkout holds, and what a developer is about to push), or every one of them when the
+    change touches a file of konfig.yaml's ``global`` (``tooling/**``, ``pyproject.toml``...:
+    the layout rules may be another version's)."""
+    from ..change.changeset import ChangeSet
+
+    cs = ChangeSet.open(repo.root, ref, uncommitted=True, work_tree=repo)
+    if any(paths.match_any(repo.settings["global"], p) for c in cs.changes for p in c.paths):
+        return konfig_files(repo)
+    return sorted({c.path for c in cs.changes if c.status != "D" and repo.source.exists(c.path)
+                   and not repo.source.isdir(c.path) and is_konfig_yaml(repo, c.path)})
+
+
 def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False, diff: bool = False,
-        output_format: str = "text", cwd: str | None = None, jobs: int | None = None) -> int:
+        output_format: str = "text", cwd: str | None = None, jobs: int | None = None,
+        changed: str | None = None) -> int:
     if output_format not in FORMATS:
         raise UsageError(f"--format {output_format} is not available for fmt (use text or json)")
-    files = konfig_files(repo, targets(repo, names, cwd) if names else None)
+    if changed is not None and names:
+        raise UsageError("--changed picks the files itself: give it no PATH")
+    if changed is not None:
+        files = changed_files(repo, changed)
+    else:
+        files = konfig_files(repo, targets(repo, names, cwd) if names else None)
     found, errors = check_files(repo, files, jobs)
     problems = [Problem.from_error(e, check="fmt") for e in errors]
     changed: list[str] = []

@@ -1,9 +1,7 @@
 """``konfig validate [STACK...|--all|--affected REF]``: schema and policy checks."""
 from __future__ import annotations
 
-from ..check.validation import exit_code
-from ..check.validation import validate as validate_stacks
-from ..check.validation import warnings as repo_warnings
+from ..check.validation import exit_code, validate_run
 from ..errors import UsageError
 from ..output import Output, plural
 from ..repo.repository import Repository
@@ -11,14 +9,12 @@ from ..targets import Targets, select
 
 
 def validate(repo: Repository, targets: Targets, fmt: str, out: Output, cwd: str | None = None,
-             jobs: int | None = None, overrides: list[str] | None = None) -> int:
+             jobs: int | None = None, overrides: list[str] | None = None, use_cache: bool = True) -> int:
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt} is not available for validate (use text or json)")
     stacks = select(repo, targets, cwd)
-    # before the workers fork: the project files it reads are theirs too
-    repo_level = repo_warnings(repo, stacks, targets.whole_repo)
-    problems = repo_level + validate_stacks(repo, stacks, with_discovery=targets.whole_repo, jobs=jobs,
-                                          progress=out.progress, overrides=overrides or [])
+    problems = validate_run(repo, stacks, whole_repo=targets.whole_repo, jobs=jobs, progress=out.progress,
+                            overrides=overrides or [], use_cache=use_cache)
     code = exit_code(problems)
     errors = sum(1 for p in problems if p.is_error)
     warnings = len(problems) - errors

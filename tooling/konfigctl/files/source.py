@@ -37,6 +37,20 @@ class Source(Protocol):
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
+def _read_fd(fd: int) -> bytes:
+    """All of an open file, and close it: ``os.read`` directly (half the time of ``open(fd)``
+    and its buffered reader, per small file; a warm run reads every file of the Konfig)."""
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 class WorkTree:
     """Files on disk under ``root``; symlinks may not lead outside it."""
 
@@ -88,14 +102,25 @@ class WorkTree:
                         raise
                     self._check_inside(rel, abspath)
                     fd = os.open(abspath, os.O_RDONLY)
-            with open(fd, "rb") as f:
-                return f.read()
+            return _read_fd(fd)
         except FileNotFoundError:
             raise KonfigError("file not found", file=rel) from None
         except IsADirectoryError:
             raise KonfigError("is a directory, expected a file", file=rel) from None
         except OSError as e:
             raise KonfigError(f"cannot read: {e.strerror}", file=rel) from None
+
+    def file_stat(self, rel: str) -> os.stat_result | None:
+        """``lstat`` of a regular file reached through no symlink (what ``read`` would read
+        without following one), else None: for digests kept between runs (``cache.KeptDigests``)."""
+        abspath = self._abs(paths.normalize(rel))
+        try:
+            st = os.lstat(abspath)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or self._dir_linked(os.path.dirname(abspath)):
+            return None
+        return st
 
     def exists(self, rel: str) -> bool:
         return os.path.exists(self._abs(paths.normalize(rel)))

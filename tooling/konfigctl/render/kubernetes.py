@@ -131,12 +131,11 @@ class Checker:
         return out
 
     @cached_property
-    def _registry(self) -> Any:
-        from referencing import Registry, Resource
+    def _documents(self) -> Any:
+        from ..schema.validator import Documents
 
-        defs = json.loads(self._builtin_text("_definitions.json"))
-        # crawled once here, not again by every kind's compiled check (schema.build)
-        return Registry().with_resource(DEFINITIONS_ID, Resource.from_contents(defs)).crawl()
+        # one registry of the definitions for every kind (each library's built once)
+        return Documents({DEFINITIONS_ID: json.loads(self._builtin_text("_definitions.json"))})
 
     def _builtin_text(self, name: str) -> str:
         import os
@@ -166,8 +165,8 @@ class Checker:
             if schema is not None:
                 from ..schema.validator import build
 
-                # jsonschema's 2020-12 validator behind the compiled validity check
-                return build(schema, registry=self._registry)
+                # jsonschema-rs's validity check, jsonschema's 2020-12 validator for messages
+                return build(schema, documents=self._documents)
         raise KonfigError(
             f"no schema for {kind} {api_version} (Kubernetes {self.version.rsplit('.', 1)[0]}); "
             f"custom resources need a schema in {self.crd_dir}/"

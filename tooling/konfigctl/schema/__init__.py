@@ -1,11 +1,12 @@
 """JSON Schema as konfig uses it: compiled validators, unit-aware keywords, ECMA-262 patterns.
 
-``validator`` builds a model's or policy's validator (a compiled valid/invalid
-check first, jsonschema for the messages), adds ``x-quantity``, ``x-minimum``
-and ``x-maximum`` (bounds written in units), and refuses at load a schema that
-cannot work (``lint``: a pattern that is not ECMA-262, a ``$ref`` cycle);
-``fastschema`` is the compiled check; ``ecma.search`` is the one regular
-expression function (the ``regress`` engine), used by both.
+``validator`` builds a model's or policy's validator (jsonschema-rs's
+valid/invalid check first, jsonschema -- the reference -- for the messages),
+adds ``x-quantity``, ``x-minimum`` and ``x-maximum`` (bounds written in units)
+to both, and refuses at load a schema that cannot work (``lint``: a pattern
+that is not ECMA-262, a ``$ref`` cycle); ``ecma.search`` is jsonschema's
+regular expression function (the ``regress`` engine); jsonschema-rs reads
+patterns as ECMA-262 itself (tests/schema/test_ecma.py holds the two alike).
 
 It knows schemas, not repositories: references are fetched through the
 ``retrieve`` callable the caller (``repo.repository.Repository.build_validator``)

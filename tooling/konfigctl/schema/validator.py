@@ -17,6 +17,7 @@ import dataclasses
 import difflib
 import functools
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 from .. import quantity
@@ -204,10 +205,23 @@ def _unevaluated_properties(validator: Any, uP: Any, instance: Any, schema: Any)
             yield ValidationError("Unevaluated properties are not valid under the given schema "
                                   "(%s %s unevaluated and invalid)" % extras_msg(unevaluated))
 
+def duplicate_key(field: Any, instance: Any) -> int | None:
+    """The index of the first item of ``instance`` whose ``field`` an earlier item has (x-merge-key)."""
+    if not isinstance(instance, list) or not isinstance(field, str):
+        return None
+    seen = set()
+    for i, item in enumerate(instance):
+        if isinstance(item, dict):
+            k = item.get(field)
+            if isinstance(k, (str, int, float, bool)):
+                if k in seen:  # as the merge's index finds them
+                    return i
+                seen.add(k)
+    return None
+
+
 def _x_merge_key(validator: Any, field: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema import ValidationError
-
-    from .fastschema import duplicate_key
 
     i = duplicate_key(field, instance)
     if i is not None:
@@ -219,7 +233,11 @@ _VALIDATOR_CLS: Any = None
 
 
 def validator_class() -> Any:
-    """jsonschema's Draft 2020-12 validator with konfig's keywords and ECMA-262 patterns."""
+    """jsonschema's Draft 2020-12 validator with konfig's keywords and ECMA-262 patterns.
+
+    The reference: every verdict of the compiled check (``compiled``) must be
+    this class's, and every message comes from it.
+    """
     global _VALIDATOR_CLS
     if _VALIDATOR_CLS is None:
         from jsonschema import Draft202012Validator, validators
@@ -240,24 +258,193 @@ def validator_class() -> Any:
     return _VALIDATOR_CLS
 
 
+# -- the compiled check: jsonschema-rs ------------------------------------------------
+# jsonschema-rs (Rust) answers "valid or not" 10-100x faster than jsonschema; konfig's
+# keywords are Python classes it calls back. Whatever it cannot take (a pattern its
+# engine refuses, a value that is not JSON: an integer key) leaves the answer to
+# jsonschema, which is also asked for the messages whenever the answer is "invalid":
+# so a verdict can only differ where jsonschema-rs says "valid" and jsonschema would
+# not, which tests/schema/test_compiled.py looks for.
+
+class _Invalid(Exception):
+    """Raised by konfig's keywords inside jsonschema-rs (the message is jsonschema's to give)."""
+
+
+class _XQuantity:
+    """``x-quantity``, with the parent's ``x-minimum`` / ``x-maximum`` in the same callback:
+    one crossing from Rust and one parse per value, the verdicts remembered per value
+    (stacks repeat the same few spellings)."""
+
+    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+        lo, hi = parent.get("x-minimum", _NONE), parent.get("x-maximum", _NONE)
+        lo_ok = bound_check("min", lo) if lo is not _NONE else None
+        hi_ok = bound_check("max", hi) if hi is not _NONE else None
+        self.known: dict[tuple[type, Any], bool] = {}
+
+        def ok(instance: Any) -> bool:
+            return quantity_ok(instance) and (lo_ok is None or lo_ok(instance)) \
+                and (hi_ok is None or hi_ok(instance))
+
+        self.ok = ok
+
+    def validate(self, instance: Any) -> None:
+        try:
+            key = (instance.__class__, instance)
+            verdict = self.known.get(key)
+        except TypeError:  # a list or mapping: not a quantity
+            raise _Invalid() from None
+        if verdict is None:
+            verdict = self.known[key] = self.ok(instance)
+        if not verdict:
+            raise _Invalid()
+
+
+_NONE = object()
+
+
+class _XBound:
+    """``x-minimum`` / ``x-maximum`` without ``x-quantity`` beside it (with it, ``_XQuantity``
+    checks the bound)."""
+
+    kind = ""
+
+    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+        self.ok = None if "x-quantity" in parent else bound_check(self.kind, value)
+
+    def validate(self, instance: Any) -> None:
+        if self.ok is not None and not self.ok(instance):
+            raise _Invalid()
+
+
+class _XMinimum(_XBound):
+    kind = "min"
+
+
+class _XMaximum(_XBound):
+    kind = "max"
+
+
+class _XMergeKey:
+    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+        self.field = value
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, list) and duplicate_key(self.field, instance) is not None:
+            raise _Invalid()
+
+
+class _MultipleOf:
+    """jsonschema's ``multipleOf``, which jsonschema-rs computes differently for fractions
+    (it finds 0.3 a multiple of 0.1; jsonschema, dividing floats, does not): the reference's
+    verdict, not the better one. No schema here uses it, so no stack pays the callback."""
+
+    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+        self.by = value
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, bool) or not isinstance(instance, (int, float)):
+            return
+        dB = self.by
+        try:
+            if isinstance(dB, float):
+                quotient = instance / dB
+                try:
+                    failed = int(quotient) != quotient
+                except OverflowError:
+                    failed = (Fraction(instance) / Fraction(dB)).denominator != 1
+            else:
+                failed = bool(instance % dB)
+        except (ArithmeticError, ValueError, TypeError):
+            failed = True  # jsonschema's to report
+        if failed:
+            raise _Invalid()
+
+
+KEYWORDS_RS = {"x-quantity": _XQuantity, "x-minimum": _XMinimum, "x-maximum": _XMaximum,
+               "x-merge-key": _XMergeKey, "multipleOf": _MultipleOf}
+
+
+def _no_retrieval(uri: str) -> Any:
+    raise LookupError(f"{uri} is not a known schema")  # jsonschema-rs would fetch it over HTTP
+
+
+class Documents:
+    """Schema documents by URI that many validators resolve ``$ref`` s in (the Kubernetes
+    definitions): each library's registry built once, when first needed."""
+
+    def __init__(self, docs: dict[str, Any]) -> None:
+        self.docs = docs
+
+    @functools.cached_property
+    def rs(self) -> Any:
+        import jsonschema_rs
+
+        return jsonschema_rs.Registry(list(self.docs.items()), draft=jsonschema_rs.Draft202012,
+                                      retriever=_no_retrieval)
+
+    @functools.cached_property
+    def referencing(self) -> Any:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        return Registry().with_resources(
+            (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+            for uri, doc in self.docs.items()).crawl()
+
+
+def compiled(schema: Any, retrieve: Retrieve | None = None, preload: dict[str, Any] | None = None,
+             documents: Documents | None = None) -> Callable[[Any], bool] | None:
+    """The validity check of ``schema`` by jsonschema-rs, or None where it cannot take the
+    schema (then jsonschema alone decides). A value it cannot read (not JSON) is "invalid":
+    jsonschema decides those too."""
+    import jsonschema_rs
+
+    def fetch(uri: str) -> Any:
+        if retrieve is None:
+            _no_retrieval(uri)
+        return retrieve(uri)
+
+    if documents is not None:
+        registry = documents.rs
+    elif preload:
+        docs = dict(preload)
+        if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
+            docs[schema["$id"]] = schema  # other documents may refer back to it, as in jsonschema
+        registry = jsonschema_rs.Registry(list(docs.items()), draft=jsonschema_rs.Draft202012,
+                                          retriever=fetch)
+    else:
+        registry = None
+    try:
+        valid = jsonschema_rs.Draft202012Validator(
+            schema, registry=registry, retriever=fetch, keywords=KEYWORDS_RS, validate_formats=False,
+        ).is_valid
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError, TypeError):
+        return None  # a pattern its engine refuses, an unresolvable $ref: jsonschema's to say
+
+    def check(instance: Any) -> bool:
+        try:
+            return valid(instance)
+        except (ValueError, TypeError, OverflowError):  # not JSON (a non-string key): ask jsonschema
+            return False
+
+    return check
+
+
 def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None = None,
-          preload: dict[str, Any] | None = None, registry: Any = None) -> Any:
+          preload: dict[str, Any] | None = None, documents: Documents | None = None) -> Any:
     """A reusable validator for ``schema``; ``$ref`` resolved through ``retrieve``.
 
     ``preload`` (URI -> document) puts the documents ``schema`` refers to in the
-    registry up front, crawled once. Documents only found through ``retrieve``
-    are not kept between validations, so each ``iter_errors`` would fetch and
-    crawl them again (measured: half of ``validate --all``'s time).
+    registries up front. Documents only found through ``retrieve`` are not kept
+    between validations, so each ``iter_errors`` would fetch and crawl them
+    again (measured: half of ``validate --all``'s time).
 
-    The validator checks validity with ``fastschema`` first and runs
-    jsonschema only for the errors of invalid instances. A self-contained
-    schema (konfig's file formats) is compiled without importing jsonschema at
-    all; it is built when the first invalid instance needs its messages.
-    ``registry`` (a ``referencing.Registry``) replaces retrieve and preload,
-    for callers that share one across schemas (the Kubernetes definitions).
+    The validator asks jsonschema-rs (``compiled``) whether an instance is
+    valid and builds konfig's jsonschema validator -- for the messages -- only
+    when the first answer is "invalid". ``documents`` replaces retrieve and
+    preload, for callers that share documents across schemas (the Kubernetes
+    definitions). Never fetches anything over the network.
     """
-    from . import fastschema
-
     if base_uri and isinstance(schema, dict) and "$id" not in schema:
         # relative $refs ("../../schemas/x.yaml#/$defs/y") resolve against the file
         schema = {**schema, "$id": base_uri}
@@ -266,8 +453,8 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012
 
-        if registry is not None:
-            return validator_class()(schema, registry=registry), registry
+        if documents is not None:
+            return validator_class()(schema, registry=documents.referencing)
 
         def _retrieve(uri: str) -> Any:
             if retrieve is None:
@@ -282,28 +469,21 @@ def build(schema: dict[str, Any], base_uri: str = "", retrieve: Retrieve | None 
                 (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
                 for uri, doc in preload.items()
             ).crawl()
-        return validator_class()(schema, registry=own), own
+        return validator_class()(schema, registry=own)
 
-    if not preload and retrieve is None and registry is None:
-        try:
-            return CheckedValidator(lambda: make()[0], fastschema.compile_local(schema, quantity_ok, bound_check))
-        except fastschema.Unsupported:
-            pass
-    validator, reg = make()
-    root_uri = schema.get("$id", base_uri) if isinstance(schema, dict) else base_uri
-    try:
-        check = fastschema.compile_schema(schema, root_uri, reg, quantity_ok, bound_check)
-    except fastschema.Unsupported:
-        return validator
-    return CheckedValidator(validator, check)
+    check = compiled(schema, retrieve, preload, documents)
+    if check is None:
+        return make()
+    return CheckedValidator(make, check)
 
 
 class CheckedValidator:
-    """A jsonschema validator with a compiled validity check in front (``fastschema``).
+    """konfig's jsonschema validator with jsonschema-rs's validity check in front.
 
     ``iter_errors`` of a valid instance -- nearly every stack -- costs only the
-    compiled check; an invalid one gets jsonschema's errors as before. Anything
-    else is jsonschema's validator itself.
+    compiled check; an invalid one gets jsonschema's errors as before (and
+    jsonschema's verdict: none means valid). Anything else is jsonschema's
+    validator itself, built on first use.
     """
 
     def __init__(self, validator: Any, check: Callable[[Any], bool]) -> None:
@@ -317,7 +497,7 @@ class CheckedValidator:
         return self._jsonschema
 
     def is_valid(self, instance: Any) -> bool:
-        return self.check(instance)
+        return self.check(instance) or self.jsonschema.is_valid(instance)
 
     def iter_errors(self, instance: Any) -> Iterator[Any]:
         if self.check(instance):
@@ -337,51 +517,23 @@ class CheckedValidator:
 META_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 
 
-@functools.lru_cache(maxsize=1)
-def _meta_check() -> Callable[[Any], bool] | None:
-    """The 2020-12 meta-schema as a compiled check (``fastschema``), or None.
+def _meta_valid(schema: Any) -> bool:
+    """Whether jsonschema-rs finds ``schema`` valid against the 2020-12 meta-schema (its
+    ``$dynamicRef`` s resolved as the specification says; jsonschema needs ~40 ms a model
+    schema for the same, serial work at the start of every validate and test)."""
+    import jsonschema_rs
 
-    jsonschema spends ~40 ms checking one model schema against the meta-schema,
-    mostly resolving its ``$dynamicRef: "#meta"`` through the dynamic scope --
-    serial work at the start of every validate and test. Checking plain 2020-12
-    schemas, the outermost ``$dynamicAnchor: meta`` in scope is always the
-    meta-schema's root, so each ``$dynamicRef`` is a ``$ref`` to that root: the
-    documents are compiled with that substitution.
-    """
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    from . import fastschema
-
+    if isinstance(schema, dict) and schema.get("$schema", META_SCHEMA) != META_SCHEMA:
+        return False  # another dialect: jsonschema's check decides, as before
     try:
-        from jsonschema_specifications import REGISTRY
-    except ImportError:  # pragma: no cover - a dependency of jsonschema
-        return None
-
-    def static(node: Any) -> Any:
-        if isinstance(node, dict):
-            if node.get("$dynamicRef") == "#meta":
-                node = {**{k: v for k, v in node.items() if k != "$dynamicRef"}, "$ref": META_SCHEMA}
-            return {k: static(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [static(v) for v in node]
-        return node
-
-    prefix = META_SCHEMA.rsplit("/", 1)[0] + "/"
-    docs = {uri: static(REGISTRY.contents(uri)) for uri in REGISTRY if uri.startswith(prefix)}
-    registry = Registry().with_resources(
-        (uri, Resource.from_contents(doc, default_specification=DRAFT202012)) for uri, doc in docs.items()
-    ).crawl()
-    try:
-        return fastschema.compile_schema(docs[META_SCHEMA], META_SCHEMA, registry, quantity_ok, bound_check)
-    except (fastschema.Unsupported, KeyError):
-        return None
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except (ValueError, TypeError, jsonschema_rs.ReferencingError):
+        return False
 
 
 def check_schema(schema: Any) -> list[tuple[tuple[Any, ...], str]]:
     """Problems of a schema itself against the 2020-12 meta-schema (path, message)."""
-    meta = _meta_check()
-    if meta is not None and meta(schema):
+    if _meta_valid(schema):
         return []
     from jsonschema import Draft202012Validator
 

@@ -179,8 +179,10 @@ def github_workflow(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
         jobs["owners"] = _gh_job(conf, "Ownership", [
             {"name": "konfig owners check", "run": "konfig owners check\n"}])
     if jobs_on.get("fmt"):
+        # only the files the change touches (all of them when the tool or konfig.yaml changed)
         jobs["fmt"] = _gh_job(conf, "Format", [
-            {"name": "konfig fmt --check", "run": "konfig fmt --check\n"}])
+            {"name": "konfig fmt --check", "env": {"KONFIG_BASE": "${{ needs.detect.outputs.base }}"},
+             "run": 'konfig fmt --check --changed "$KONFIG_BASE"\n'}], needs="detect")
     if jobs_on.get("drift"):
         jobs["drift"] = _gh_job(conf, "Generated files are current", [
             {"name": "Pipelines", "run": "konfig pipeline emit --check\n"},

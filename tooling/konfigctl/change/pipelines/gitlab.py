@@ -162,7 +162,9 @@ def gitlab_pipeline(repo: "Repository", conf: dict[str, Any]) -> dict[str, Any]:
     if jobs_on.get("owners"):
         doc["konfig-owners"] = {"stage": "check", "needs": [], "script": ["konfig owners check"]}
     if jobs_on.get("fmt"):
-        doc["konfig-fmt"] = {"stage": "check", "needs": [], "script": ["konfig fmt --check"]}
+        # only the files the change touches (all of them when the tool or konfig.yaml changed)
+        doc["konfig-fmt"] = {"stage": "check", "needs": [], "script": [
+            GITLAB_BASE_SCRIPT, 'konfig fmt --check --changed "$KONFIG_BASE"']}
     if jobs_on.get("drift"):
         doc["konfig-drift"] = {"stage": "check", "needs": [], "script": [
             "konfig pipeline emit --check",
