@@ -218,6 +218,16 @@ def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
 def validate_stack(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
                    overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
     """Schema and policy problems of one stack (never raises for bad input)."""
+    from .. import engine
+
+    own = engine.of(stack)
+    if own.name != "yaml":  # its own checks (a KCL compile): the models' schemas do not apply
+        try:
+            stack.project.meta  # noqa: B018 - format of project.yaml
+            stack.meta  # noqa: B018
+            return own.problems(repo, stack, overrides) or []
+        except KonfigError as e:
+            return [input_problem(e, stack)]
     if policies is None:
         policies = usable_policies(repo)[0]
     try:

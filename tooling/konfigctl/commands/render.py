@@ -22,10 +22,11 @@ MARKER = ".konfig-rendered"
 
 def _render_one(repo: Repository, stack: Any) -> tuple[list[dict[str, Any]] | None, str, bool]:
     """(resources, error message, the stack's own files are broken) -- never raises."""
-    from ..render.renderer import RenderError, render_problem_message, render_stack
+    from .. import engine
+    from ..render.renderer import RenderError, render_problem_message
 
     try:
-        return render_stack(repo, stack), "", False
+        return engine.of(stack).render(repo, stack), "", False
     except RenderError as e:
         return None, render_problem_message(e), False
     except KonfigError as e:
@@ -43,11 +44,11 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
     if overrides and len(stacks) != 1:
         raise UsageError("-O overrides apply to one stack; name exactly one")
     if overrides:
-        from ..render.renderer import render_stack
-        from ..resolve.merge import resolve
+        from .. import engine
 
         (stack,) = stacks
-        resources = render_stack(repo, stack, resolve(repo, stack, overrides).config)
+        eng = engine.of(stack)
+        resources = eng.render(repo, stack, eng.resolve(repo, stack, overrides))
         rendered = [(stack, resources, "", False)]
     else:
         from ..check.parallel import map_stacks
@@ -85,6 +86,8 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
 
 
 def _model(stack: Any) -> str:
+    if stack.is_kcl:
+        return "kcl"
     try:
         return str(stack.model_name)
     except KonfigError:
@@ -119,7 +122,10 @@ def _write_tree(repo: Repository, out_dir: str, good: list[tuple[Any, list[dict[
     written: list[str] = []
     unchanged = 0
     keep: set[str] = set()  # files (relative to root) this run produced
+    from .. import engine
+
     for stack, resources in good:
+        resources = engine.of(stack).manifests(resources)  # a KCL stack's Kubernetes resources
         base = os.path.join(root, *stack.path.split("/"))
         counts: dict[tuple[str, str], int] = {}
         for res in resources:

@@ -118,10 +118,14 @@ def _yaml_out() -> Any:
     return y
 
 
-def dump(data: Any) -> str:
-    """Block-style YAML of plain data, key order kept, no aliases."""
+def dump(data: Any, indent: int | None = None) -> str:
+    """Block-style YAML of plain data, key order kept, no aliases (``indent``: spaces per
+    nested mapping level, as another tool wrote a file konfig rewrites; default 2)."""
     buf = io.StringIO()
-    _yaml_out().dump(data, buf)
+    y = _yaml_out()
+    if indent is not None:
+        y.indent(mapping=indent, sequence=indent, offset=indent - 2)
+    y.dump(data, buf)
     return buf.getvalue()
 
 
