@@ -314,7 +314,10 @@ def adopt(target: str, *, name: str | None = None, ci: str = "github") -> InitRe
         raise KonfigError(f"{target} has KCL stacks: --adopt records the kcl-lib version they are "
                           f"checked with, and kcl-lib is not installed ({kcl.INSTALL_HINT})")
     source = running_install()
-    text = adopt_settings(name or repo_name(target), found, ci, source.requirement, version)
+    requirement = source.requirement
+    if requirement and found["kcl_stacks"]:  # CI compiles the KCL stacks too: the kcl extra
+        requirement = re.sub(r"^(konfigctl)(?!\[)", r"\1[kcl]", requirement)
+    text = adopt_settings(name or repo_name(target), found, ci, requirement, version)
     notes: list[str] = []
     hint = install_hint(source)
     if hint:

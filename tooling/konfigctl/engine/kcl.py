@@ -27,6 +27,7 @@ the one the Konfig is checked with, and another installed one is bad input
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ INSTALL_HINT = "pip install 'konfigctl[kcl]'"
 
 # -- kcl-lib and its version ----------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
 def installed_version() -> str | None:
     """The installed kcl-lib's version, or None (read from its metadata: importing it costs)."""
     from importlib import metadata
