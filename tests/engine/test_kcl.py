@@ -254,3 +254,45 @@ def test_file_write_changes_no_file_of_the_work_tree(cli, mixed_git):
     assert g.git.status("--porcelain") == ""  # nothing changed, nothing added
     assert not (path / DEV / "evil").exists()
 
+
+
+# -- the rest of the commands: diff, explain, JUnit, names of that era ------------------------
+
+def test_diff_shows_a_kcl_stacks_config_and_manifest_changes(cli, mixed_git):
+    path, g = mixed_git
+    base = g.head.commit.hexsha
+    main = path / PROD / "main.k"
+    main.write_text(main.read_text().replace("replicas = 3", "replicas = 4"))
+    commit_all(g, "more replicas")
+    res = cli("diff", "--base", base, repo=path)
+    assert res.exit_code == 0, res.output
+    assert PROD in res.stdout and "-  replicas: 3" in res.stdout and "+  replicas: 4" in res.stdout
+    assert "Deployment/guestbook/guestbook" in res.stdout
+
+
+def test_explain_says_what_to_use_instead(cli, mixed):
+    res = cli("explain", DEV, repo=mixed)
+    assert res.exit_code == 2 and "konfig get STACK PATH" in res.output and "Traceback" not in res.output
+
+
+def test_junit_reports_kcl_stacks_like_any_other(cli, mixed, tmp_path):
+    report = tmp_path / "junit.xml"
+    main = mixed / DEV / "main.k"
+    main.write_text(main.read_text().replace("env = {", "replicas = 0\n    env = {"))
+    res = cli("test", ORG, "--junit", str(report), repo=mixed)
+    assert res.exit_code == 1
+    import xml.etree.ElementTree as ET
+
+    cases = ET.parse(report).getroot().iter("testcase")
+    failed = {c.get("classname") for c in cases if c.find("failure") is not None}
+    assert any(DEV.replace("/", ".") in (f or "") or DEV in (f or "") for f in failed), failed
+
+
+def test_a_stack_name_that_is_not_a_dns_label(cli, mixed):
+    src = mixed / ORG / "ledger/dev"
+    dst = mixed / ORG / "ledger/alicloud_oss"
+    shutil.copytree(src, dst)
+    (dst / "stack.yaml").write_text("name: alicloud_oss\n")
+    rows = json.loads(cli("list", "stacks", "--format", "json", repo=mixed).stdout)
+    assert any(r["name"] == "alicloud_oss" for r in rows)
+    assert cli("test", f"{ORG}/ledger/alicloud_oss", repo=mixed).exit_code == 0

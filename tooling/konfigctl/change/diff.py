@@ -189,11 +189,11 @@ def _stack_diff(a: "AffectedStack", base_repo: "Repository", head_repo: "Reposit
 def _side(repo: "Repository", stack: "Stack | None", render: bool) -> Side:
     if stack is None:
         return Side()
-    from ..resolve.merge import resolve
+    from .. import engine
 
     side = Side()
     try:
-        side.config = resolve(repo, stack).config
+        side.config = engine.of(stack).resolve(repo, stack)
     except KonfigError as e:
         side.error = str(e)
         return side
@@ -213,11 +213,15 @@ def render_resources(repo: "Repository", stack: "Stack",
                      config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The stack's rendered resources (``konfigctl.render.renderer.render_stack``), from ``config``
     when it is already resolved."""
+    from .. import engine
+
     try:
-        from ..render.renderer import render_stack
-    except ImportError:
+        eng = engine.of(stack)
+        got = eng.render(repo, stack, config)
+    except ImportError:  # no renderer module: the config diff still works
         raise RenderUnavailable() from None
-    got = render_stack(repo, stack, config)
+    if eng.name != "yaml":  # a KCL stack's Kubernetes manifests (its resources: the kusion form)
+        got = eng.manifests(got)
     got = getattr(got, "resources", got)
     return [r for r in (got or []) if isinstance(r, dict)]
 

@@ -19,6 +19,8 @@ class Engine:
 
     name = "?"
     golden_name = "golden.yaml"  # relative to the stack directory
+    # ``explain``: which layer set each value. None: it can; else why not, and what to use.
+    unexplained: str | None = None
 
     def golden_file(self, stack: "Stack") -> str:
         return paths.join(stack.path, self.golden_name)

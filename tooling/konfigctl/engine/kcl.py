@@ -385,6 +385,8 @@ class KclEngine(Engine):
     name = "kcl"
     golden_name = formats.KCL_GOLDEN_FILE
     resolved_documents = True
+    unexplained = ("a KCL stack has no layers to explain: its values are its code (`konfig get STACK "
+                   "PATH` reads what its main.k sets, `konfig resolve STACK` prints the compile output)")
 
     def resolve(self, repo: "Repository", stack: "Stack", overrides: list[str] | tuple[str, ...] = ()) -> Any:
         c = compiled(repo, stack, tuple(overrides))
