@@ -179,7 +179,7 @@ def test_affected_follows_imports_and_kcl_mod(cli, mixed_git):
     base = g.head.commit.hexsha
     (path / ORG / "kcl.mod").write_text((path / ORG / "kcl.mod").read_text() + "\n")
     commit_all(g, "kcl.mod")
-    assert _affected(cli, path, base) == kcl_stacks
+    assert _affected(cli, path, base) == kcl_stacks | {f"{ORG}/ledger/backup"}  # it imports no model
 
 
 def test_an_import_in_a_docstring_ties_nothing(cli, mixed_git):
@@ -296,3 +296,15 @@ def test_a_stack_name_that_is_not_a_dns_label(cli, mixed):
     rows = json.loads(cli("list", "stacks", "--format", "json", repo=mixed).stdout)
     assert any(r["name"] == "alicloud_oss" for r in rows)
     assert cli("test", f"{ORG}/ledger/alicloud_oss", repo=mixed).exit_code == 0
+
+
+def test_custom_resources_checked_by_the_projects_crd_unknown_kinds_warn_terraform_passes(cli, mixed):
+    backup = f"{ORG}/ledger/backup"
+    res = cli("test", backup, repo=mixed)
+    assert res.exit_code == 0, res.output
+    assert f"warning: {backup}: PagerRoute ledger: no schema for PagerRoute" in res.stderr
+    main = mixed / backup / "main.k"
+    main.write_text(main.read_text().replace('spec.schedule = "0 3 * * *"', "spec.schedule = 3"))
+    res = cli("test", backup, repo=mixed)
+    assert res.exit_code == 1
+    assert "kubernetes" in res.stdout and "LedgerBackup ledger-nightly: spec.schedule:" in res.stdout

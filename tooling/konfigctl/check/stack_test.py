@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 CHECKS = ("validate", "render", "kubernetes", "golden")
 UNREADABLE = "cannot read the golden file: "
+KIND_WARNING = "warning: "  # a check's detail that is a warning (a kind no schema covers), not a failure
 PASSED, FAILED, SKIPPED, UPDATED = "passed", "failed", "skipped", "updated"
 
 
@@ -235,27 +236,38 @@ def _check_compiled(repo: "Repository", stack: "Stack", eng: Any) -> StackResult
     t0 = time.perf_counter()
     checks.append(compare_golden(repo, stack, resources))
     checks[-1].seconds = time.perf_counter() - t0
-    return StackResult(stack.path, eng.name, checks, resources=resources, warnings=len(warned))
+    return StackResult(stack.path, eng.name, checks, resources=resources)
 
 
 def _kubernetes(repo: "Repository", stack: "Stack", eng: Any,
                 resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """(problems, warnings) of the manifests among ``resources``: a kind no schema covers is a
-    warning, unless the project's ``crd/`` defines it (then it is known)."""
+    """(problems, warnings) of the manifests among ``resources``: each against its kind's schema
+    -- the project's ``crd/`` first, then the built-in and ``<base>/crds/`` ones; a kind no
+    schema covers is a warning."""
+    from .. import keypath as kp
     from ..render import kubernetes as kube
+    from ..schema.validator import explain_error
 
     checker = kube.checker(repo)
-    project_kinds = eng.crd_kinds(repo, stack)
+    try:
+        project_kinds = eng.crd_kinds(repo, stack)
+    except KonfigError as e:  # a broken crd/ file of the project
+        return [str(e)], []
     found: list[str] = []
     warned: list[str] = []
     for m in eng.manifests(resources):
         key = (str(m.get("apiVersion")), str(m.get("kind")))
         if key in project_kinds:
+            validator = project_kinds[key]
+            for err in (validator.iter_errors(m) if validator is not None else []):
+                path, msg = explain_error(err)
+                where = kp.format(path)
+                found.append(f"{kube.describe(m)}: {where}: {msg}" if where else f"{kube.describe(m)}: {msg}")
             continue
         try:
             checker.validator(*key)
         except KonfigError as e:
-            warned.append(f"warning: {kube.describe(m)}: {e.message}")
+            warned.append(f"{KIND_WARNING}{kube.describe(m)}: {e.message}")
             continue
         found.extend(checker.check(m))
     return found, warned

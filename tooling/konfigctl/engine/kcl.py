@@ -275,6 +275,7 @@ class Compiled:
 
 _COMPILED: Slot[dict[tuple[str, tuple[str, ...]], Compiled]] = Slot("kcl compiles", dict)
 _CLOSURES: Slot[dict[str, dict[str, tuple[str, ...]]]] = Slot("kcl closures", dict)
+_PROJECT_CRDS: Slot[dict[str, dict[tuple[str, str], Any]]] = Slot("kcl project crds", dict)
 
 
 def compiled(repo: "Repository", stack: "Stack", overrides: tuple[str, ...] = ()) -> Compiled:
@@ -433,19 +434,29 @@ class KclEngine(Engine):
     def unknown_kind_is_warning(self, stack: "Stack", resource: dict[str, Any]) -> bool:
         return True
 
-    def crd_kinds(self, repo: "Repository", stack: "Stack") -> set[tuple[str, str]]:
-        """(apiVersion, kind) of the CRDs in the project's ``crd/``: kinds with a schema."""
+    def crd_kinds(self, repo: "Repository", stack: "Stack") -> dict[tuple[str, str], Any]:
+        """(apiVersion, kind) -> the validator of its ``openAPIV3Schema``, for the CRDs in the
+        project's ``crd/`` (built once per project and revision; None: the version has no schema)."""
+        from ..schema.validator import build
         from ..yamlio import load_all
 
-        out = set()
+        known = repo.memo.of(_PROJECT_CRDS)
+        out = known.get(stack.project.path)
+        if out is not None:
+            return out
+        out = {}
         for file in project_crds(repo, stack):
             for doc in load_all(repo.read(file), file):
-                if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
-                    spec = doc.get("spec") or {}
-                    group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
-                    for v in spec.get("versions") or []:
-                        if isinstance(v, dict):
-                            out.add((f"{group}/{v.get('name')}", str(kind)))
+                if not (isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition"):
+                    continue
+                spec = doc.get("spec") or {}
+                group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+                for v in spec.get("versions") or []:
+                    if isinstance(v, dict):
+                        schema = (v.get("schema") or {}).get("openAPIV3Schema")
+                        out[(f"{group}/{v.get('name')}", str(kind))] = (
+                            build(schema) if isinstance(schema, dict) else None)
+        known[stack.project.path] = out
         return out
 
     def inputs(self, repo: "Repository", stack: "Stack") -> list[str]:
