@@ -34,3 +34,11 @@ def test_set_refuses_a_change_that_does_not_compile_and_writes_nothing(cli, mixe
     res = cli("set", PROD, "guestbook.replicas=[", repo=path)
     assert res.exit_code in (1, 2), res.output
     assert g.git.status("--porcelain") == ""
+
+
+def test_the_api_resolves_and_reads_kcl_stacks(mixed):
+    from konfigctl import api
+
+    docs = api.resolve(PROD, repo=mixed)
+    assert any(d["id"] == "apps/v1:Deployment:guestbook:guestbook" for d in docs)
+    assert api.get(PROD, "guestbook.replicas", repo=mixed) == "3"
