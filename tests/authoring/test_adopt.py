@@ -67,7 +67,7 @@ def test_the_adopted_repository_is_governed_as_it_is(cli, kusion):
     assert settings["kcl"]["version"] == metadata.version("kcl-lib")
     res = cli("list", "stacks", "--format", "json", repo=kusion)
     assert {r["path"] for r in json.loads(res.stdout)} == {
-        f"appops/{p}/{s}" for p in ("guestbook", "ledger") for s in ("dev", "prod")}
+        f"appops/{p}/{s}" for p in ("guestbook", "ledger") for s in ("dev", "prod")} | {"appops/ledger/backup"}
     res = cli("test", "--all", repo=kusion)
     assert res.exit_code == 0, res.output
 
