@@ -143,9 +143,12 @@ def settings(repo: "Repository", stack: "Stack") -> Settings:
     for i, f in enumerate(listed):
         rel = paths.join(root, f[len(KCL_MOD):].lstrip("/")) if f.startswith(KCL_MOD) else paths.join(stack.path, f)
         try:
-            files.append(paths.normalize(rel))
+            rel = paths.normalize(rel)
         except KonfigError as e:
             raise KonfigError(e.message, file=file, keypath=f"kcl_cli_configs.file[{i}]") from None
+        if not repo.exists(rel):
+            raise KonfigError(f"no such file to compile: {rel}", file=file, keypath=f"kcl_cli_configs.file[{i}]")
+        files.append(rel)
     options = _options(data, file)
     test_file = paths.join(stack.path, formats.KCL_SETTINGS_FILE)
     if repo.exists(test_file):
