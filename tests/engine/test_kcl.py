@@ -308,3 +308,21 @@ def test_custom_resources_checked_by_the_projects_crd_unknown_kinds_warn_terrafo
     res = cli("test", backup, repo=mixed)
     assert res.exit_code == 1
     assert "kubernetes" in res.stdout and "LedgerBackup ledger-nightly: spec.schedule:" in res.stdout
+
+
+def test_file_read_reaches_no_file_beyond_the_stacks_own_and_cp_mv_change_nothing(cli, mixed_git):
+    path, g = mixed_git
+    secret = path / ORG / "ledger/prod/secret.txt"  # another project's file
+    secret.write_text("s3cr3t\n")
+    commit_all(g, "a file of another project")
+    main = path / DEV / "main.k"
+    main.write_text("import file\n" + main.read_text()
+                    + f'leak = file.read("{secret}")\n')
+    res = cli("resolve", DEV, repo=path)
+    assert "s3cr3t" not in res.output
+    main.write_text(main.read_text().replace(f'leak = file.read("{secret}")\n',
+                                             'a = file.cp("stack.yaml", "copied.yaml")\n'
+                                             'b = file.mv("kcl.yaml", "moved.yaml")\n'))
+    commit_all(g, "cp and mv")
+    cli("test", DEV, repo=path)
+    assert g.git.status("--porcelain") == ""
