@@ -326,3 +326,12 @@ def test_file_read_reaches_no_file_beyond_the_stacks_own_and_cp_mv_change_nothin
     commit_all(g, "cp and mv")
     cli("test", DEV, repo=path)
     assert g.git.status("--porcelain") == ""
+
+
+def test_an_override_is_a_kcl_option(cli, mixed):
+    res = cli("resolve", DEV, "-O", "cluster=eu-central", "--format", "json", repo=mixed)
+    assert res.exit_code == 0, res.output
+    deploy = next(d for d in json.loads(res.stdout) if d["attributes"]["kind"] == "Deployment")
+    env = deploy["attributes"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "CLUSTER", "value": "eu-central"} in env
+    assert cli("resolve", DEV, "-O", "no-equals-sign", repo=mixed).exit_code == 2
