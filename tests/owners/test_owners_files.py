@@ -23,13 +23,15 @@ def test_approvers_add_up_to_no_parent_owners_and_reviewers_only_suggest(cli, mi
     assert "platform" in org["owners"]
 
 
-def test_owners_check_accepts_projects_owned_by_owners_files_and_names_unknown_ones(cli, mixed):
+def test_owners_check_accepts_projects_owned_by_owners_files_and_their_users(cli, mixed):
     res = cli("owners", "check", repo=mixed)
     assert "kusion" not in res.output, res.output
-    (mixed / ORG / "guestbook/OWNERS").write_text("approvers:\n  - nobody-knows\n")
+    # Prow names GitHub users: one named only there is a user (teams.yaml need not list them)
+    (mixed / ORG / "guestbook/OWNERS").write_text("approvers:\n  - howieyuen\n")
     res = cli("owners", "check", repo=mixed)
-    assert res.exit_code == 1
-    assert f"{ORG}/guestbook/OWNERS:2:5: approvers[0]: unknown user @nobody-knows" in res.output
+    assert "kusion" not in res.output, res.output
+    own = _owners(cli, mixed, f"{ORG}/guestbook/prod/main.k")
+    assert "@howieyuen" in own["owners"]
 
 
 def test_a_broken_owners_file_is_one_line(cli, mixed):
@@ -37,6 +39,18 @@ def test_a_broken_owners_file_is_one_line(cli, mixed):
     res = cli("owners", f"{ORG}/kcl.mod", repo=mixed)
     assert res.exit_code == 2
     assert f"{ORG}/OWNERS:1:1: approvers: must be a list of names" in res.output
+
+
+def test_a_user_named_only_in_owners_approves(cli, mixed_git):
+    path, g = mixed_git
+    (path / ORG / "ledger/OWNERS").write_text("approvers:\n  - howieyuen\noptions:\n  no_parent_owners: true\n")
+    commit_all(g, "ledger OWNERS")
+    base = g.head.commit.hexsha
+    main = path / ORG / "ledger/dev/main.k"
+    main.write_text(main.read_text().replace('"sandbox"', '"sandbox-2"'))
+    commit_all(g, "ledger dev")
+    ok = cli("review", "--base", base, "--author", "@jon", "--approved-by", "@howieyuen", repo=path)
+    assert ok.exit_code == 0, ok.output
 
 
 def test_review_counts_owners_files_approvers(cli, mixed_git):
