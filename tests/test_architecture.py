@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("repo",),
     ("resolve",),
     ("render",),
+    ("engine",),
     ("output",),
     ("check",),
     ("change",),

@@ -141,6 +141,23 @@ def test_kcl_twin_fails_the_same_stacks(tmp_path):
     assert set(res["failed"]) == {s.path for s in g.stacks if s.broken}, res["failed"]
 
 
+def test_kcl_stacks_benchmark_konfig_fails_the_stacks_kcl_fails(tmp_path):
+    """benchmarks/kcl/stacks.py: the twin as a Konfig of KCL stacks; konfig tests every stack
+    and fails exactly the planted ones (needs the kcl extra: fails without it)."""
+    import json
+
+    from benchmarks.kcl import stacks as kcl_stacks
+
+    repo, made = kcl_stacks.build(tmp_path, 20, 11, violation_rate=0.4)
+    assert konfig(repo, "test", "--all", "--update").returncode in (0, 1)
+    proc = konfig(repo, "test", "--all", "--format", "json")
+    results = json.loads(proc.stdout)
+    rows = results["results"]
+    failed = {r["stack"][len("stacks/"):] for r in rows if not r["ok"]}
+    assert len(rows) == 20
+    assert failed == {s.path for s in made.stacks if s.broken}, proc.stdout[-2000:]
+
+
 def test_named_changes_apply_as_commits_and_change_what_they_say(tiny):
     root = tiny.root
     main = gen_mod.git(root, "rev-parse", "main").strip()

@@ -82,17 +82,24 @@ def _repo_and_stack(name: StackLike, repo: RepoLike) -> tuple["Repository", "Sta
 
 
 def resolve(name: StackLike, overrides: list[str] | tuple[str, ...] = (), repo: RepoLike = None) -> dict[str, Any]:
-    """A stack's resolved configuration (what ``konfig resolve`` prints)."""
-    from .resolve.merge import resolve as _resolve
+    """A stack's resolved configuration (what ``konfig resolve`` prints: for a KCL stack, the
+    list of its compile output's documents)."""
+    from . import engine
 
     r, s = _repo_and_stack(name, repo)
-    return _resolve(r, s, overrides).config
+    return engine.of(s).resolve(r, s, overrides)  # type: ignore[no-any-return]
 
 
 def get(name: StackLike, keypath: str, overrides: list[str] | tuple[str, ...] = (), repo: RepoLike = None) -> Any:
-    """One value of a stack's resolved configuration (``konfig get``)."""
+    """One value of a stack's resolved configuration (``konfig get``); for a KCL stack, the KCL
+    source its main.k sets at the override path ``keypath``."""
     from . import keypath as kp
 
+    r, s = _repo_and_stack(name, repo)
+    if s.is_kcl:
+        from .engine import kcl
+
+        return kcl.get_value(r, s, keypath)
     return kp.get(resolve(name, overrides, repo), kp.parse(keypath))
 
 

@@ -24,6 +24,12 @@ STACK_FILE = "stack.yaml"
 DEFAULTS_FILE = "defaults.yaml"
 GOLDEN_FILE = "golden.yaml"
 TEAMS_FILE = "teams.yaml"
+# KCL stacks (DESIGN.md "KCL stacks"): a stack directory holding kcl.yaml; its golden file
+KCL_FILE = "kcl.yaml"
+KCL_GOLDEN_FILE = "ci-test/stdout.golden.yaml"
+KCL_SETTINGS_FILE = "ci-test/settings.yaml"
+KCL_MOD_FILE = "kcl.mod"
+OWNERS_FILE = "OWNERS"
 
 FORMATS = ("konfig", "project", "stack", "policy", "teams")
 

@@ -8,5 +8,5 @@ the canonical layout; ``docs`` the model reference and published schemas;
 
 May import (tests/test_architecture.py checks it): ``errors``, ``quantity``, ``escaping``,
 ``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``,
-``render``, ``check``, ``change``, ``owners``.
+``render``, ``engine``, ``check``, ``change``, ``owners``.
 """

@@ -49,6 +49,8 @@ def is_konfig_yaml(repo: "Repository", rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
     if not name.endswith((".yaml", ".yml")) or name in GENERATED:
         return False
+    if rel.endswith("/" + formats.KCL_GOLDEN_FILE):  # a KCL stack's, in kusion compile's layout
+        return False
     if rel == formats.KONFIG_FILE:
         return True
     return any(paths.is_within(rel, d) for d in [repo.base, *repo.roots])

@@ -251,3 +251,119 @@ def _generated(repo: "Repository", ci: str) -> list[str]:
                 "systems read their files only at the top of one (give it a repository of its own, "
                 "then run `konfig pipeline emit`)"]
     return []
+
+
+# -- konfig init --adopt DIR: an existing repository -------------------------------------------
+
+def detect(target: str) -> dict[str, object]:
+    """What ``--adopt`` finds in an existing repository: roots (the top directories holding
+    projects), the base directory, whether there are KCL stacks (and their kcl-lib)."""
+    from .. import formats
+
+    roots: set[str] = set()
+    kcl_stacks = 0
+    for dirpath, dirnames, filenames in os.walk(target):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = os.path.relpath(dirpath, target).replace(os.sep, "/")
+        if formats.PROJECT_FILE in filenames and rel != ".":
+            roots.add(rel.split("/", 1)[0])
+        if formats.KCL_FILE in filenames and formats.STACK_FILE in filenames:
+            kcl_stacks += 1
+    if not roots:
+        raise UsageError(f"{target}: no project.yaml found: nothing to adopt",
+                         hint="konfig init DIR creates a new Konfig instead")
+    base = "base" if os.path.isdir(os.path.join(target, "base")) else "konfig/base"
+    roots.discard(base.split("/", 1)[0])  # the platform's directory (examples in it are not projects)
+    if not roots:
+        raise UsageError(f"{target}: no project.yaml outside {base}: nothing to adopt")
+    return {"roots": sorted(roots), "base": base, "kcl_stacks": kcl_stacks}
+
+
+def adopt_settings(name: str, found: dict[str, object], ci: str, install: str | None,
+                   kcl_version: str | None) -> str:
+    roots = "".join(f"  - {json.dumps(r)}\n" for r in found["roots"])  # type: ignore[attr-defined]
+    out = ("# yaml-language-server: $schema=docs/schemas/konfig.schema.json\n"
+           "# Written by `konfig init --adopt`: the settings konfig governs this repository with.\n"
+           "# Nothing else was changed; review the detected roots and add ownership and review rules.\n"
+           "version: 1\n"
+           f"name: {json.dumps(name)}\n"
+           f"base: {json.dumps(found['base'])}\n"
+           "# the directories holding projects (a directory with project.yaml), as found\n"
+           f"roots:\n{roots}"
+           "cache_dir: .konfig-cache\n"
+           "ownership: []  # OWNERS files and project.yaml owners are read; add path rules here\n")
+    if kcl_version:
+        out += ("# KCL stacks are compiled with this kcl-lib version and no other\n"
+                f"kcl:\n  version: {json.dumps(kcl_version)}\n")
+    out += f"pipelines:\n  targets: [{ci}]\n  default_branch: main\n" + install_lines(install)
+    return out
+
+
+def adopt(target: str, *, name: str | None = None, ci: str = "github") -> InitResult:
+    """Make an existing repository a Konfig: write ``konfig.yaml`` and the CI files that do not
+    exist yet, nothing else (an existing workflow or CODEOWNERS is left as it is: a note says
+    so). Every file written is new; ``KonfigError`` before anything is written otherwise."""
+    from .. import formats
+    from ..change import pipelines
+    from ..change.pipelines import install_hint, running_install
+    from ..engine import kcl
+    from ..files import paths
+    from ..files.transaction import atomic_write
+    from ..owners.codeowners import emit, target_settings
+    from ..repo.repository import Repository
+
+    if ci not in CI_TARGETS:
+        raise UsageError(f"unknown CI platform {ci!r} (use github or gitlab)")
+    target = os.path.abspath(target)
+    if not os.path.isdir(target):
+        raise UsageError(f"{target} is not a directory: --adopt takes an existing repository")
+    if os.path.exists(os.path.join(target, formats.KONFIG_FILE)):
+        raise UsageError(f"{target} has a {formats.KONFIG_FILE} already: it is a Konfig")
+    found = detect(target)
+    version = kcl.installed_version() if found["kcl_stacks"] else None
+    if found["kcl_stacks"] and version is None:
+        raise KonfigError(f"{target} has KCL stacks: --adopt records the kcl-lib version they are "
+                          f"checked with, and kcl-lib is not installed ({kcl.INSTALL_HINT})")
+    source = running_install()
+    requirement = source.requirement
+    if requirement and found["kcl_stacks"]:  # CI compiles the KCL stacks too: the kcl extra
+        requirement = re.sub(r"^(konfigctl)(?!\[)", r"\1[kcl]", requirement)
+    text = adopt_settings(name or repo_name(target), found, ci, requirement, version)
+    notes: list[str] = []
+    hint = install_hint(source)
+    if hint:
+        notes.append(hint)
+    # everything is decided in memory first: the settings file, then the generated files
+    repo = Repository(target).with_changes({formats.KONFIG_FILE: text.encode()})
+    repo.settings  # noqa: B018 - what it wrote must load
+    planned: dict[str, str] = {formats.KONFIG_FILE: text}
+    codeowners = target_settings(repo, ci)["path"]
+    try:
+        codeowners_text = emit(repo, ci)
+    except KonfigError as e:
+        codeowners_text = None
+        notes.append(f"no {codeowners} written: {e}")
+    if codeowners_text is not None:
+        if os.path.lexists(os.path.join(target, *codeowners.split("/"))):
+            notes.append(f"{codeowners} exists: left as it is (`konfig owners codeowners --target {ci}` "
+                         "shows what konfig would write)")
+        else:
+            planned[codeowners] = codeowners_text
+    try:
+        emitted = pipelines.render(repo, [ci])
+    except KonfigError as e:
+        emitted = []
+        notes.append(f"no pipelines written: {e}")
+    for f in emitted:
+        if f.stale or not f.text:
+            continue
+        if os.path.lexists(os.path.join(target, *f.path.split("/"))):
+            notes.append(f"{f.path} exists: left as it is (`konfig pipeline emit --target {ci}` would "
+                         "rewrite it)")
+        else:
+            planned[f.path] = f.text
+    for rel, content in planned.items():
+        atomic_write(paths.confine(target, rel), content)
+    return InitResult(root=target, files=sorted(planned), stacks=[], git=False, notes=notes,
+                      install=source.requirement)
+

@@ -184,6 +184,9 @@ def plan_stack(repo: "Repository", path: str, *, env: str | None = None, variabl
                          hint="create the project first: konfig new project PATH --model M --owner TEAM")
     if rel == project.path:
         raise UsageError(f"{rel} is the project directory; a stack lives in a directory of its own inside it")
+    if project.is_kcl and model is None:
+        raise UsageError(f"{project.path} is a project of KCL stacks: konfig new makes YAML stacks from a "
+                         "model's template", hint="copy one of its stack directories (kcl.yaml, main.k, ci-test/)")
     for seg in rel[len(project.path) + 1:].split("/"):
         _check_name(seg, "stack")
     for stack in repo.stacks():

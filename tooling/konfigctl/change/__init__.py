@@ -8,6 +8,6 @@ each affected stack's resolved config and rendered resources on both sides;
 every pull request.
 
 May import (tests/test_architecture.py checks it): ``errors``, ``escaping``, ``files``,
-``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``, ``render``,
+``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``, ``render``, ``engine``,
 ``output``, ``check``.
 """

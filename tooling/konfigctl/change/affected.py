@@ -17,7 +17,7 @@ from ..errors import KonfigError
 from ..files import paths
 from ..repo.order import in_order
 from .changeset import ChangeSet
-from .graph import ADDED, CHANGED, DELETED, GLOBAL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
+from .graph import ADDED, CHANGED, DELETED, GLOBAL, KCL, PLACE_RULES, REQUIRES, RULES, STACK, Graph, Reason
 
 if TYPE_CHECKING:
     from ..repo.repository import Repository
@@ -145,6 +145,14 @@ def _fill(result: Affected) -> None:
         if both:
             for stack, reason in _requires_changed(result, graph, path, how):
                 note(found.setdefault(stack.path, (stack, []))[1], reason)
+        if was_here and (path.endswith(".k") or path.rsplit("/", 1)[-1] == formats.KCL_MOD_FILE):
+            # what imported it at the merge-base (a deleted or renamed module, an import dropped)
+            for old, reason in _at_base(result, path, how, (KCL,)):
+                now = head_repo.stack_at(old.path)
+                if now is not None:
+                    note(found.setdefault(now.path, (now, []))[1], reason)
+                else:
+                    note(gone.setdefault(old.path, []), reason)
         if not is_here:
             for old, reason in _placed_at_base(result, path, how):
                 now = head_repo.stack_at(old.path)
@@ -166,6 +174,13 @@ def _fill(result: Affected) -> None:
             new = paths.join(s.path, formats.STACK_FILE) in added_files
         result.stacks.append(AffectedStack(s.path, ADDED if new else CHANGED, found[s.path][1], s))
     result.deleted = _deleted(result, gone, touched)
+
+
+def _at_base(result: Affected, path: str, how: str, rules: tuple[str, ...]) -> list[tuple["Stack", Reason]]:
+    try:
+        return Graph.of(result.change.merge_base_repo).dependents(path, how, rules=rules)
+    except KonfigError:  # no readable Konfig at the base
+        return []
 
 
 def _placed_at_base(result: Affected, path: str, how: str) -> list[tuple["Stack", Reason]]:
@@ -197,7 +212,7 @@ def _requires_changed(result: Affected, graph: Graph, path: str,
     before: Stack | None = None
     try:
         if raw is not None:
-            before = Stack(graph.repo, stack.path, stack.project)
+            before = Stack(graph.repo, stack.path, stack.project, stack.engine)
             before.__dict__["meta"] = formats.check("stack", load(raw, path))  # stack.yaml as it was
     except KonfigError:
         before = None

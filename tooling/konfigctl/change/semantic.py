@@ -274,12 +274,12 @@ def _same_inputs(before: "Stack", after: "Stack") -> bool:
 
 
 def _resolve(side: Side) -> None:
-    from ..resolve.merge import resolve
+    from .. import engine
 
     if side.stack is None:
         return
     try:
-        side.config = resolve(side.stack.repo, side.stack).config
+        side.config = engine.of(side.stack).resolve(side.stack.repo, side.stack)
     except KonfigError as e:
         side.error = str(e)
 
@@ -376,13 +376,19 @@ def _render(side: Side) -> None:
 
 def render_resources(repo: "Repository", stack: "Stack",
                      config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The stack's rendered resources (``render.renderer.render_stack``), from ``config``
-    when it is already resolved."""
+    """The stack's rendered resources (its engine's render: ``render.renderer.render_stack`` for
+    a YAML stack), from ``config`` when it is already resolved; a KCL stack's Kubernetes
+    manifests (its kusion resources unwrapped)."""
+    from .. import engine
+
     try:
-        from ..render.renderer import render_stack
+        from ..render.renderer import render_stack  # noqa: F401 - whether this konfig can render
     except ImportError:
         raise RenderUnavailable() from None
-    got = render_stack(repo, stack, config)
+    eng = engine.of(stack)
+    got = eng.render(repo, stack, config)
+    if eng.name != "yaml":
+        got = eng.manifests(got)
     got = getattr(got, "resources", got)
     return [r for r in (got or []) if isinstance(r, dict)]
 

@@ -9,5 +9,5 @@ keeps results keyed by the content of every file a stack is made of;
 past its limit); ``junit`` writes the report.
 
 May import (tests/test_architecture.py checks it): ``errors``, ``files``, ``yamlio``,
-``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``, ``render``.
+``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``, ``render``, ``engine``.
 """

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from .. import formats
 from ..errors import KonfigError
 from ..files import paths
-from ..render import golden
 from ..render import libraries as renderlib
 from ..repo.memo import Slot
 from ..resolve import layers as layers_mod
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
 
 CHECKS = ("validate", "render", "kubernetes", "golden")
 UNREADABLE = "cannot read the golden file: "
+KIND_WARNING = "warning: "  # a check's detail that is a warning (a kind no schema covers), not a failure
 PASSED, FAILED, SKIPPED, UPDATED = "passed", "failed", "skipped", "updated"
 
 
@@ -120,6 +120,10 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     from ..render.renderer import RenderError, RenderTimeout, render_problem_message, render_stack
     from .validation import INPUT, usable_policies, validated
 
+    from .. import engine
+
+    if stack.engine != "yaml":
+        return _check_compiled(repo, stack, engine.of(stack))
     model = _model_of(stack)
     checks: list[CheckResult] = []
     t0 = time.perf_counter()
@@ -180,6 +184,90 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
     return StackResult(stack.path, model, checks, resources=resources, warnings=warnings)
 
 
+def _check_compiled(repo: "Repository", stack: "Stack", eng: Any) -> StackResult:
+    """The four checks of a stack whose engine compiles it (KCL): the compile is ``validate``
+    and ``render`` at once; ``kubernetes`` checks its Kubernetes manifests where a schema is
+    known (a kind without one is a warning); ``golden`` compares in the engine's form."""
+    from ..render.renderer import RenderError
+    from .validation import INPUT, validate_stack
+
+    t0 = time.perf_counter()
+    problems = validate_stack(repo, stack)
+    broken = [p for p in problems if p.check == INPUT]
+    errors = [p for p in problems if p.is_error]
+    v = CheckResult("validate", FAILED if errors else PASSED, details=[p.format() for p in errors],
+                    problems=[p.to_json() for p in problems], input_error=bool(broken))
+    if errors:
+        v.message = summarize(v.details) if not broken else "the stack's files are broken: " + broken[0].format()
+    v.seconds = time.perf_counter() - t0
+    checks = [v]
+    if errors:
+        why = "the stack does not compile"
+        return StackResult(stack.path, eng.name, checks + [CheckResult(n, SKIPPED, message=why)
+                                                           for n in CHECKS[1:]])
+    t0 = time.perf_counter()
+    resources = None
+    try:
+        resources = eng.render(repo, stack)
+        r = CheckResult("render", PASSED, message=f"{len(resources)} resources")
+    except RenderError as e:
+        r = CheckResult("render", FAILED, message=str(e))
+    except KonfigError as e:
+        r = CheckResult("render", FAILED, message=str(e), input_error=True)
+    r.seconds = time.perf_counter() - t0
+    checks.append(r)
+    if resources is None:
+        return StackResult(stack.path, eng.name, checks + [CheckResult(n, SKIPPED, message="nothing rendered")
+                                                           for n in CHECKS[2:]])
+    t0 = time.perf_counter()
+    found, warned = _kubernetes(repo, stack, eng, resources)
+    k = CheckResult("kubernetes", FAILED if found else PASSED, details=found + warned)
+    if found:
+        k.message = summarize(found)
+    elif warned:
+        k.message = summarize(warned)
+    k.seconds = time.perf_counter() - t0
+    checks.append(k)
+    t0 = time.perf_counter()
+    checks.append(compare_golden(repo, stack, resources))
+    checks[-1].seconds = time.perf_counter() - t0
+    return StackResult(stack.path, eng.name, checks, resources=resources)
+
+
+def _kubernetes(repo: "Repository", stack: "Stack", eng: Any,
+                resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of the manifests among ``resources``: each against its kind's schema
+    -- the project's ``crd/`` first, then the built-in and ``<base>/crds/`` ones; a kind no
+    schema covers is a warning."""
+    from .. import keypath as kp
+    from ..render import kubernetes as kube
+    from ..schema.validator import explain_error
+
+    checker = kube.checker(repo)
+    try:
+        project_kinds = eng.crd_kinds(repo, stack)
+    except KonfigError as e:  # a broken crd/ file of the project
+        return [str(e)], []
+    found: list[str] = []
+    warned: list[str] = []
+    for m in eng.manifests(resources):
+        key = (str(m.get("apiVersion")), str(m.get("kind")))
+        if key in project_kinds:
+            validator = project_kinds[key]
+            for err in (validator.iter_errors(m) if validator is not None else []):
+                path, msg = explain_error(err)
+                where = kp.format(path)
+                found.append(f"{kube.describe(m)}: {where}: {msg}" if where else f"{kube.describe(m)}: {msg}")
+            continue
+        try:
+            checker.validator(*key)
+        except KonfigError as e:
+            warned.append(f"{KIND_WARNING}{kube.describe(m)}: {e.message}")
+            continue
+        found.extend(checker.check(m))
+    return found, warned
+
+
 def summarize(details: list[str]) -> str:
     """The one-line message of a check with these findings: the first, and how many more."""
     more = len(details) - 1
@@ -187,22 +275,25 @@ def summarize(details: list[str]) -> str:
 
 
 def compare_golden(repo: "Repository", stack: "Stack", resources: list[dict[str, Any]]) -> CheckResult:
+    from .. import engine
+
+    eng = engine.of(stack)
     file = stack.golden_file
     if not repo.exists(file):
-        return CheckResult("golden", FAILED, message=f"no {formats.GOLDEN_FILE} yet "
+        return CheckResult("golden", FAILED, message=f"no {eng.golden_name} yet "
                            "(create it with `konfig test --update`)")
     try:
         data = repo.read(file)
     except KonfigError as e:  # a directory, a symlink out of the repository, no access
         return CheckResult("golden", FAILED, message=f"{UNREADABLE}{e}", input_error=True)
     try:
-        expected = golden.parse(data, file)
+        expected = eng.golden_parse(data, file)
     except KonfigError as e:  # a merge conflict in it: --update writes it anew
-        return CheckResult("golden", FAILED, message=f"{formats.GOLDEN_FILE} cannot be parsed: {e}")
-    if golden.same(expected, resources):
+        return CheckResult("golden", FAILED, message=f"{eng.golden_name} cannot be parsed: {e}")
+    if eng.golden_same(expected, resources):
         return CheckResult("golden", PASSED)
     return CheckResult("golden", FAILED, message=f"rendered output differs from {file}",
-                       diff=golden.diff(expected, resources, file))
+                       diff=eng.golden_diff(expected, resources, file))
 
 
 # -- running many stacks ------------------------------------------------------------
@@ -219,7 +310,8 @@ def _warm(repo: "Repository", stacks: list[Any]) -> None:
     models = set()
     for s in stacks:
         try:
-            models.add(s.model_name)
+            if not s.is_kcl:
+                models.add(s.model_name)
         except KonfigError:
             pass
     for m in sorted(models):
@@ -309,7 +401,9 @@ def _new_golden(stack: Any, r: StackResult) -> str | None:
         return None  # never overwrite a golden file that could not be read (a directory, no access)
     if any(c.failed for c in r.checks if c.name != "golden"):
         return None  # a stack that fails keeps its golden file: `konfig test` shows why
-    return golden.text(stack.path, r.resources)
+    from .. import engine
+
+    return engine.of(stack).golden_text(stack, r.resources)
 
 
 def _update_golden(repo: "Repository", stack: Any, r: StackResult) -> str | None:
@@ -366,6 +460,12 @@ def _model_digest(repo: "Repository", name: str) -> str:
 def input_key(repo: "Repository", stack: "Stack") -> str | None:
     """A hash of everything ``check_stack`` reads, except the golden file (None: do not cache)."""
     try:
+        if stack.is_kcl:  # its import closure and its own files, compiled by the pinned kcl-lib
+            from ..engine import kcl
+
+            parts = [_shared_digest(repo), f"kcl-lib {kcl.require(repo, stack)}", stack.path]
+            parts += [file_and_digest(repo, f) for f in kcl.ENGINE.inputs(repo, stack)]
+            return cache_mod.hash_parts(parts)
         model = stack.model_name
         parts = [_shared_digest(repo), _model_digest(repo, model), stack.path,
                  file_and_digest(repo, stack.project.file), file_and_digest(repo, stack.file)]

@@ -218,13 +218,24 @@ def check_config(repo: "Repository", stack: "Stack", config: dict[str, Any],
 def validate_stack(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
                    overrides: list[str] | tuple[str, ...] = ()) -> list[Problem]:
     """Schema and policy problems of one stack (never raises for bad input)."""
+    from .. import engine
+
+    own = engine.of(stack)
+    if own.name != "yaml":  # its own checks (a KCL compile): the models' schemas do not apply
+        try:
+            stack.project.meta  # noqa: B018 - format of project.yaml
+            stack.meta  # noqa: B018
+            return own.problems(repo, stack, overrides) or []
+        except KonfigError as e:
+            return [input_problem(e, stack)]
     return validated(repo, stack, policies, overrides)[0]
 
 
 def validated(repo: "Repository", stack: "Stack", policies: list["Policy"] | None = None,
               overrides: list[str] | tuple[str, ...] = ()) -> tuple[list[Problem], Resolution | None]:
     """``validate_stack``'s problems and the resolution they were found on (None when the stack
-    does not resolve): ``test`` renders that config instead of resolving the stack again."""
+    does not resolve): ``test`` renders that config instead of resolving the stack again.
+    A YAML stack's (``check_stack`` runs a compiled stack's own checks)."""
     if policies is None:
         policies = usable_policies(repo)[0]
     try:

@@ -7,5 +7,5 @@ Tests call these functions directly with an ``Output`` on a buffer.
 
 May import (tests/test_architecture.py checks it): ``errors``, ``quantity``, ``escaping``,
 ``files``, ``yamlio``, ``keypath``, ``schema``, ``formats``, ``repo``, ``resolve``,
-``render``, ``output``, ``check``, ``change``, ``owners``, ``authoring``, ``imports``, ``targets``.
+``render``, ``engine``, ``output``, ``check``, ``change``, ``owners``, ``authoring``, ``imports``, ``targets``.
 """

@@ -65,6 +65,11 @@ def explanation(repo: Repository, name: str, key: str | None, overrides: list[st
                 cwd: str | None = None) -> dict[str, Any]:
     """The data behind ``explain`` (also what ``--format json`` prints)."""
     stack = repo.find_stack(name, cwd)
+    from .. import engine
+
+    why = engine.of(stack).unexplained
+    if why:
+        raise UsageError(why)
     res = resolve(repo, stack, overrides, history=True)
     assert res.origins is not None and res.history is not None
     spec = stack.model.merge_spec

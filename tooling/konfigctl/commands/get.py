@@ -33,6 +33,8 @@ def get(repo: Repository, name: str, key: str, overrides: list[str], fmt: str, o
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt} is not available for get (use {', '.join(FORMATS)})")
     stack = repo.find_stack(name, cwd)
+    if stack.is_kcl:
+        return _get_kcl(repo, stack, key, fmt, out, explain)
     path = kp.parse(key)
     if not explain:
         value = kp.get(resolve(repo, stack, overrides).config, path)
@@ -65,4 +67,20 @@ def get(repo: Repository, name: str, key: str, overrides: list[str], fmt: str, o
             label = "overrode" if i == 0 else ""
             out.echo(f"{indent}{label:<9} {_show(o['value'])}  from {_loc(o)}"
                      + out.style(f"  ({o['layer']})", "dim"))
+    return EXIT_OK
+
+
+def _get_kcl(repo: Repository, stack: Any, key: str, fmt: str, out: Output, explain: bool) -> int:
+    """A KCL stack: the KCL source its main.k sets at the override path ``key``."""
+    from ..engine import kcl
+
+    if explain:
+        raise UsageError("--explain is for YAML stacks: a KCL stack's value is what its main.k says")
+    value = kcl.get_value(repo, stack, key)
+    if fmt == "json":
+        out.json({"stack": stack.path, "file": kcl.main_file(stack), "keypath": key, "kcl": value})
+    elif fmt == "yaml":
+        out.yaml({"stack": stack.path, "file": kcl.main_file(stack), "keypath": key, "kcl": value})
+    else:
+        out.echo(value)
     return EXIT_OK

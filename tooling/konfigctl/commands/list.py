@@ -15,7 +15,8 @@ def _stack_row(stack: Any) -> dict[str, Any]:
         "name": stack.name,
         "project": stack.project.path,
         "org": stack.project.org,
-        "model": stack.model_name,
+        "model": stack.model_name or None,
+        "engine": stack.engine,
         "env": stack.env,
         "labels": stack.labels,
         "depends_on": stack.depends_on,
@@ -27,7 +28,8 @@ def _project_row(project: Any) -> dict[str, Any]:
         "path": project.path,
         "name": project.name,
         "org": project.org,
-        "model": project.model_name,
+        "model": project.model_name or None,
+        "engine": "kcl" if project.is_kcl else "yaml",
         "owners": project.owners,
         "labels": project.labels,
         "description": project.description,
@@ -116,11 +118,11 @@ def _text(rows: list[dict[str, Any]], what: str, long: bool, out: Output) -> Non
             out.echo(r[key])
         return
     if what == "stacks":
-        cols = [(r["path"], r["env"] or "-", r["model"],
+        cols = [(r["path"], r["env"] or "-", r["model"] or r["engine"],
                  ",".join(f"{k}={v}" for k, v in sorted(r["labels"].items()))) for r in rows]
         header = ("STACK", "ENV", "MODEL", "LABELS")
     elif what == "projects":
-        cols = [(r["path"], r["model"], ",".join(r["owners"]), str(len(r["stacks"]))) for r in rows]
+        cols = [(r["path"], r["model"] or r["engine"], ",".join(r["owners"]), str(len(r["stacks"]))) for r in rows]
         header = ("PROJECT", "MODEL", "OWNERS", "STACKS")
     elif what == "models":
         cols = [(r["name"], str(len(r["projects"])), r["description"]) for r in rows]

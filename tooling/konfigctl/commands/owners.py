@@ -101,6 +101,8 @@ def show(repo: Repository, raw_paths: list[str], fmt: str, out: Output, cwd: str
         out.echo(f"  owners: {who}")
         for j, s in enumerate(r.sources):
             out.echo(f"  {'from:  ' if j == 0 else '       '} {text_line(s.format())}")
+        if r.reviewers:  # suggested by OWNERS files; they do not approve
+            out.echo(f"  reviewers: {', '.join(teams.describe(o) for o in r.reviewers)}")
         if not exists:
             out.echo("  note:  no such file or directory (yet): these are the owners it would have")
     return EXIT_OK if all(r.owners for r in results) else EXIT_FAILED

@@ -20,10 +20,11 @@ from ..targets import Targets, select
 
 def _render_one(repo: Repository, stack: Any) -> tuple[list[dict[str, Any]] | None, str, bool]:
     """(resources, error message, the stack's own files are broken) -- never raises."""
-    from ..render.renderer import RenderError, render_problem_message, render_stack
+    from .. import engine
+    from ..render.renderer import RenderError, render_problem_message
 
     try:
-        return render_stack(repo, stack), "", False
+        return engine.of(stack).render(repo, stack), "", False
     except RenderError as e:
         return None, render_problem_message(e), False
     except KonfigError as e:
@@ -41,11 +42,11 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
     if overrides and len(stacks) != 1:
         raise UsageError("-O overrides apply to one stack; name exactly one")
     if overrides:
-        from ..render.renderer import render_stack
-        from ..resolve.merge import resolve
+        from .. import engine
 
         (stack,) = stacks
-        resources = render_stack(repo, stack, resolve(repo, stack, overrides).config)
+        eng = engine.of(stack)
+        resources = eng.render(repo, stack, eng.resolve(repo, stack, overrides))
         rendered = [(stack, resources, "", False)]
     else:
         from ..check.parallel import map_stacks
@@ -83,6 +84,8 @@ def render(repo: Repository, targets: Targets, out: Output, *, fmt: str = "yaml"
 
 
 def _model(stack: Any) -> str:
+    if stack.is_kcl:
+        return "kcl"
     try:
         return str(stack.model_name)
     except KonfigError:
@@ -91,9 +94,11 @@ def _model(stack: Any) -> str:
 
 def _write_tree(out_dir: str, good: list[tuple[Any, list[dict[str, Any]]]], failed: set[str],
                 prune: bool, whole_repo: bool, fmt: str, out: Output) -> int:
+    from .. import engine
     from ..render.manifests import write_tree
 
-    done = write_tree(out_dir, good, failed, prune, whole_repo)
+    # a compiled (KCL) stack's output is its kusion resources: the tree holds their manifests
+    done = write_tree(out_dir, [(s, engine.of(s).manifests(r)) for s, r in good], failed, prune, whole_repo)
     if fmt == "json":
         out.json({"out": out_dir, "stacks": len(good), "written": done.written, "unchanged": done.unchanged,
                   "removed": done.removed, "failed": sorted(failed)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from ..check import stack_test as testing
+from ..check.stack_test import KIND_WARNING
 from ..check.validation import input_problem, usable_policies
 from ..check.validation import warnings as repo_warnings
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UsageError
@@ -63,6 +64,12 @@ def test(repo: Repository, targets: Targets, out: Output, *, fmt: str = "text", 
                     out.echo("    " + line)
             for line in c.diff.splitlines():
                 out.echo("    " + _colour_diff(out, line))
+    for r in results:  # a KCL stack's manifest of a kind no schema covers: shown, not failed
+        for c in r.checks:
+            if not c.failed:
+                for line in c.details:
+                    if line.startswith(KIND_WARNING):
+                        out.warn(f"{r.stack}: {line[len(KIND_WARNING):]}")
     for f in written:
         out.echo(f"updated {f}")
     checks = sum(len(r.checks) for r in results)

@@ -74,7 +74,9 @@ class Item:
 
     @classmethod
     def of_entry(cls, e: Entry) -> "Item":
-        return cls("glob", e.pattern) if e.source.kind == "path" else cls("dir", e.pattern.rstrip("/"))
+        if e.source.kind == "path" or e.pattern == "**":  # (** : an OWNERS file at the root)
+            return cls("glob", e.pattern)
+        return cls("dir", e.pattern.rstrip("/"))
 
     def covers(self, path: str) -> bool:
         """Whether konfig counts ``path`` (a file or directory) as covered."""
@@ -335,6 +337,7 @@ class _Emitter:
             "path": "# konfig.yaml ownership: paths outside projects (last match wins)",
             "project": "# projects: project.yaml owners",
             "stack": "# stacks with their own owners: stack.yaml owners",
+            "owners-file": "# OWNERS files: their approvers, with those of the OWNERS above (Prow)",
         }
         for e in self.entries:
             if e.source.kind != kind:

@@ -11,6 +11,13 @@ GitHub's "last match wins" gives the emitted CODEOWNERS):
    the last rule that matches a file wins (GitHub CODEOWNERS semantics), so
    write them from general to specific.
 
+Prow-style ``OWNERS`` files (Kusion-era Konfigs have them) add to that, as
+Prow reads them: a path's approvers are those of its nearest ``OWNERS`` and of
+every ``OWNERS`` above it, up to one with ``options: {no_parent_owners:
+true}``; their ``reviewers`` are suggested reviewers, never approvers. A name
+in them is a team of ``teams.yaml`` if there is one of that name, else a user
+(Prow names GitHub users without ``@``), known by being named there.
+
 Globs are the repository's (``paths.match``) with CODEOWNERS' directory rule:
 a pattern whose last segment is a plain name (``docs``, ``konfig/base``) also
 owns everything below a directory of that name; ``docs/*`` owns only the
@@ -108,6 +115,7 @@ class Ownership:
     sources: tuple[OwnerSource, ...]
     project: str | None = None
     stack: str | None = None
+    reviewers: tuple[str, ...] = ()  # suggested by OWNERS files; they do not approve
 
     def to_json(self, teams: Teams | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -117,6 +125,8 @@ class Ownership:
             "stack": self.stack,
             "sources": [s.to_json() for s in self.sources],
         }
+        if self.reviewers:
+            out["reviewers"] = list(self.reviewers)
         if teams is not None:
             out["users"] = sorted(teams.expand_all(self.owners))
         return out
@@ -163,6 +173,45 @@ def _may_name_owners(repo: "Repository", file: str) -> bool:
     return b"owners" in raw or b"\\" in raw
 
 
+@dataclasses.dataclass(frozen=True)
+class OwnersFile:
+    """One Prow-style ``OWNERS`` file."""
+
+    file: str
+    approvers: tuple[str, ...]
+    reviewers: tuple[str, ...]
+    no_parent_owners: bool
+
+    @property
+    def directory(self) -> str:
+        return paths.parent(self.file)
+
+    def source(self) -> OwnerSource:
+        stop = " (no_parent_owners: the OWNERS above do not apply)" if self.no_parent_owners else ""
+        return OwnerSource("owners-file", self.file, None, f"approvers in {self.file}{stop}", self.approvers)
+
+
+def read_owners_file(repo: "Repository", file: str, teams: Teams) -> OwnersFile:
+    """An ``OWNERS`` file; ``KonfigError`` at its line when it is not one."""
+    from ..errors import KonfigError
+
+    data = repo.document(file).data or {}
+    if not isinstance(data, dict):
+        raise KonfigError("an OWNERS file is a mapping (approvers, reviewers, options)", file=file)
+
+    def names(key: str) -> tuple[str, ...]:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            line, col = repo.position(file, (key,))
+            raise KonfigError("must be a list of names", file=file, line=line, col=col, keypath=key)
+        return unique(v.strip() if v.startswith("@") or teams.is_team(v.strip()) else "@" + v.strip()
+                      for v in value)
+
+    options = data.get("options") or {}
+    stop = bool(options.get("no_parent_owners")) if isinstance(options, dict) else False
+    return OwnersFile(file, names("approvers"), names("reviewers"), stop)
+
+
 class OwnershipMap:
     """Ownership of every path of one revision of a Konfig."""
 
@@ -176,6 +225,48 @@ class OwnershipMap:
                                   str(r.get("description", "")), line))
         self.rules: list[PathRule] = rules
         self._entries: list[Entry] | None = None
+        self._owners_files: dict[str, OwnersFile] | None = None
+        self._owners_dirs: dict[str, OwnersFile | None] = {}
+
+    def owners_files(self) -> dict[str, OwnersFile]:
+        """Directory -> its ``OWNERS`` file, for every one in the repository (one walk)."""
+        if self._owners_files is None:
+            self._owners_files = {}
+            for rel in self.repo.source.files():
+                if rel.rsplit("/", 1)[-1] == formats.OWNERS_FILE:
+                    self._owners_at(paths.parent(rel))
+            self._owners_files = {d: o for d, o in self._owners_dirs.items() if o is not None}
+        return self._owners_files
+
+    def _owners_at(self, directory: str) -> OwnersFile | None:
+        if directory not in self._owners_dirs:
+            file = paths.join(directory, formats.OWNERS_FILE)
+            self._owners_dirs[directory] = (read_owners_file(self.repo, file, self.teams)
+                                            if self.repo.exists(file) and not self.repo.source.isdir(file)
+                                            else None)
+        return self._owners_dirs[directory]
+
+    def owners_chain(self, path: str) -> list[OwnersFile]:
+        """The ``OWNERS`` files that apply to ``path``, nearest first (Prow's rule)."""
+        dirs = paths.ancestors(path) if self.repo.source.isdir(path) else paths.ancestors(path)[:-1]
+        out = []
+        for d in reversed(dirs):
+            o = self._owners_at(d)
+            if o is not None:
+                out.append(o)
+                if o.no_parent_owners:
+                    break
+        return out
+
+    def _with_owners_files(self, own: Ownership) -> Ownership:
+        chain = self.owners_chain(own.path)
+        if not chain:
+            return own
+        approvers = [a for o in chain for a in o.approvers]
+        reviewers = [r for o in chain for r in o.reviewers]
+        return dataclasses.replace(own, owners=unique(list(own.owners) + approvers),
+                                   sources=own.sources + tuple(o.source() for o in chain),
+                                   reviewers=unique(reviewers))
 
     def rule_for(self, path: str) -> PathRule | None:
         """The path rule that decides ``path``: the last one that matches."""
@@ -205,8 +296,10 @@ class OwnershipMap:
         return unique(stack.owners), (src,)
 
     def of(self, path: str) -> Ownership:
-        """The owners of a file or directory (repo-relative)."""
-        path = paths.normalize(path)
+        """The owners of a file or directory (repo-relative), ``OWNERS`` approvers included."""
+        return self._with_owners_files(self._own(paths.normalize(path)))
+
+    def _own(self, path: str) -> Ownership:
         project = self.repo.project_of(path)
         if project is not None:
             stack = self.repo.stack_of(path)
@@ -227,6 +320,27 @@ class OwnershipMap:
         return list(self._entries)
 
     def _build_entries(self) -> list[Entry]:
+        entries = self._layer_entries()
+        known = self.owners_files()
+        if not known:
+            return entries
+        # An OWNERS file's approvers add to every line below its directory; its directory gets
+        # a line of its own (after the path rules, which apply there too, then the path rules
+        # inside it again, so that the last match still decides as ``of`` does).
+        rules = [e for e in entries if e.source.kind == "path"]
+        rest = [e for e in entries if e.source.kind != "path"]
+        dirs = [d for d in sorted(known, key=lambda d: (d.count("/"), d))
+                if self.repo.project_of(d) is None]
+        out = list(rules)
+        for d in dirs:
+            own = self.of(d)
+            out.append(Entry((d + "/") if d else "**", own.owners, known[d].source()))
+            out += [e for e in rules if d and paths.is_within(e.prefix, d) and e.prefix != d]
+        out += rest
+        return [dataclasses.replace(e, owners=self._with_owners_files(
+                    Ownership(e.prefix, e.owners, ())).owners) for e in out]
+
+    def _layer_entries(self) -> list[Entry]:
         out = [Entry(r.pattern, r.owners, r.source(), r.description) for r in self.rules]
         for project in sorted(self.repo.projects(), key=lambda p: p.path):
             src = self.project_source(project)
@@ -298,6 +412,12 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
               "write users as @name)", file, path)
 
     konfig = formats.KONFIG_FILE
+    try:
+        # Prow's OWNERS name GitHub users: each name that is not a team is a user by being there
+        # (teams.yaml need not list them); only their readability is checked here
+        omap.owners_files()
+    except _Err as e:
+        out.append(Problem.from_error(e, check="owners"))
     for r in omap.rules:
         for j, o in enumerate(r.owners):
             check_owner(o, konfig, ("ownership", r.index, "owners", j))
@@ -319,7 +439,7 @@ def check(repo: "Repository", files: list[str] | None = None) -> list["Problem"]
         except _Err as e:
             out.append(Problem.from_error(e, check="owners"))
             continue
-        if not owners:
+        if not owners and not omap.owners_chain(project.path):
             p(f"project {project.name} has no owners", project.file, ("owners",))
         for j, o in enumerate(owners):
             check_owner(o, project.file, ("owners", j))

@@ -26,9 +26,16 @@ class Project:
     def file(self) -> str:
         return paths.join(self.path, formats.PROJECT_FILE)
 
+    @property
+    def is_kcl(self) -> bool:
+        """A project of KCL stacks only: its project.yaml names no model (Kusion-era Konfigs)."""
+        return bool(self.stacks) and all(s.is_kcl for s in self.stacks)
+
     @cached_property
     def meta(self) -> dict[str, Any]:
         """``project.yaml`` checked against its format (``KonfigError`` if it is not)."""
+        if self.is_kcl:
+            return self.repo.check_format("kcl-project", self.file, "project")
         return formats.checked_name(self.repo.check_format("project", self.file), self.path, "project",
                                     self.file)
 
@@ -42,6 +49,8 @@ class Project:
 
     @property
     def model_name(self) -> str:
+        if self.is_kcl:
+            return ""  # KCL projects have no model
         return str(self.meta["model"])
 
     @property

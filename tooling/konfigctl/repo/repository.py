@@ -110,7 +110,7 @@ class Repository:
             mine_stacks: dict[str, Stack] = {}
             for path, stack in stacks.items():
                 owner = mine[stack.project.path]
-                mine_stacks[path] = Stack(new, path, owner)
+                mine_stacks[path] = Stack(new, path, owner, stack.engine)
                 owner.stacks.append(mine_stacks[path])
             new.__dict__["_discovery"] = (mine, mine_stacks, set(defaults), list(problems))
         return new
@@ -254,7 +254,8 @@ class Repository:
                             file=paths.join(rel, formats.STACK_FILE),
                         ))
                     else:
-                        stack = Stack(self, rel, project)
+                        stack = Stack(self, rel, project,
+                                      "kcl" if formats.KCL_FILE in fileset else "yaml")
                         stacks[rel] = stack
                         project.stacks.append(stack)
         return projects, stacks, defaults, problems

@@ -34,10 +34,14 @@ class StackInfo:
 
 
 class Stack:
-    def __init__(self, repo: "RepoView", path: str, project: "Project") -> None:
+    """A stack; ``engine`` says how it is written: ``yaml`` (layers) or ``kcl`` (a directory
+    holding ``kcl.yaml``, found by discovery from the file names alone)."""
+
+    def __init__(self, repo: "RepoView", path: str, project: "Project", engine: str = "yaml") -> None:
         self.repo = repo
         self.path = path
         self.project = project
+        self.engine = engine
 
     def __repr__(self) -> str:
         return f"Stack({self.path!r})"
@@ -48,11 +52,19 @@ class Stack:
 
     @property
     def golden_file(self) -> str:
+        if self.engine == "kcl":
+            return paths.join(self.path, formats.KCL_GOLDEN_FILE)
         return paths.join(self.path, formats.GOLDEN_FILE)
+
+    @property
+    def is_kcl(self) -> bool:
+        return self.engine == "kcl"
 
     @cached_property
     def meta(self) -> dict[str, Any]:
         """``stack.yaml`` checked against its format (``KonfigError`` if it is not)."""
+        if self.is_kcl:  # as Kusion-era Konfigs write it: names need not be DNS labels
+            return self.repo.check_format("kcl-stack", self.file, "stack")
         meta = formats.checked_name(self.repo.check_format("stack", self.file), self.path, "stack", self.file)
         env = meta.get("env")
         envs = self.repo.settings["envs"]
@@ -100,6 +112,8 @@ class Stack:
         Most stack.yaml files name no model: their bytes tell, so selecting by
         model (policies, ``--selector model=``) costs no parse for them.
         """
+        if self.is_kcl:
+            return ""  # KCL stacks have no model: their code is what they are
         if "meta" not in self.__dict__:
             raw = self.repo.read(self.file)
             if b"model" not in raw and b"\\" not in raw:

@@ -118,22 +118,26 @@ def _yaml_out(pure: bool = True) -> Any:
     return y
 
 
-def dump(data: Any, *, fast: bool = False) -> str:
+def dump(data: Any, *, fast: bool = False, indent: int | None = None) -> str:
     """Block-style YAML of plain data, key order kept, no aliases.
 
     ``fast``: through ruamel's C emitter (``ruamel.yaml.clib``), about 3x
     faster, for text only people read (``diff``'s unified diffs of thousands of
     stacks); it folds long strings differently, so files konfig writes and
-    compares (golden files) keep the pure emitter.
+    compares (golden files) keep the pure emitter. ``indent``: spaces per
+    nested mapping level, as another tool wrote a file konfig rewrites (default 2).
     """
     buf = io.StringIO()
-    if fast:
+    if fast and indent is None:
         global _FAST
         if _FAST is None:
             _FAST = _yaml_out(pure=False)
         _FAST.dump(data, buf)
     else:
-        _yaml_out().dump(data, buf)
+        y = _yaml_out()
+        if indent is not None:
+            y.indent(mapping=indent, sequence=indent, offset=indent - 2)
+        y.dump(data, buf)
     return buf.getvalue()
 
 

@@ -14,6 +14,7 @@ from .rules import (
     DELETED,
     ENV,
     GLOBAL,
+    KCL,
     LIBRARY,
     MODEL,
     MODEL_ENV,
@@ -29,7 +30,7 @@ from .rules import (
 )
 
 __all__ = [
-    "ADDED", "CHANGED", "DEFAULTS", "DELETED", "ENV", "GLOBAL", "LIBRARY", "MODEL", "MODEL_ENV",
+    "ADDED", "CHANGED", "DEFAULTS", "DELETED", "ENV", "GLOBAL", "KCL", "LIBRARY", "MODEL", "MODEL_ENV",
     "PLACE_RULES", "POLICY", "PROJECT", "REQUIRES", "RULES", "SCHEMA", "STACK",
     "Graph", "Input", "Reason",
 ]

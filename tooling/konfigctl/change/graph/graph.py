@@ -58,6 +58,7 @@ class Graph:
         self._own_models: dict[str, str] | None = None
         self._schema_users: list[tuple[str, str, dict[str, tuple[str, ...]]]] | None = None
         self._library_users: dict[str, dict[str, tuple[str, ...]]] | None = None
+        self._kcl: list[tuple["Stack", str, dict[str, tuple[str, ...]]]] | None = None
         self._requirements: list[tuple[str, Any]] | None = None
         self._global_list: list[str] | None = None
 
@@ -309,6 +310,21 @@ class Graph:
         return chains
 
     # -- the two directions, over the rule table -------------------------------------
+
+    def kcl_closures(self) -> list[tuple["Stack", str, dict[str, tuple[str, ...]]]]:
+        """(KCL stack, its module root, the files its compile imports -> the chain) for every KCL
+        stack whose kcl.yaml reads (one that does not keeps only its own directory's files)."""
+        if self._kcl is None:
+            from ...engine import kcl
+
+            self._kcl = []
+            for s in self.repo.stacks():
+                if s.is_kcl:
+                    try:
+                        self._kcl.append((s, kcl.settings(self.repo, s).mod_root, kcl.closure(self.repo, s)))
+                    except KonfigError:
+                        pass
+        return self._kcl
 
     def dependents(self, path: str, change: str = CHANGED, *,
                    rules: Iterable[str] = RULES,

@@ -16,6 +16,9 @@ DESIGN.md "Affected stacks"; a file affects:
 * ``requires``  -- for a stack's ``stack.yaml``, when the stack matches a policy's ``requires``:
   the stacks that policy selects and that share its ``same`` attributes (adding or
   removing a project's SLO stack changes whether its services pass);
+* ``kcl``       -- every KCL stack whose compile files import the ``.k`` file, directly or
+  transitively (``engine.imports``: column-0 ``import`` statements), and every KCL stack of
+  the module, for its ``kcl.mod``;
 * ``global``    -- every stack, for ``konfig.yaml`` and files matching its ``global`` globs.
 
 A stack of another model than its project's (``model:`` in its stack.yaml) is
@@ -59,8 +62,9 @@ LIBRARY = "library"
 POLICY = "policy"
 REQUIRES = "requires"
 GLOBAL = "global"
+KCL = "kcl"
 
-RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, LIBRARY, POLICY, REQUIRES, GLOBAL)
+RULES = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, LIBRARY, POLICY, REQUIRES, KCL, GLOBAL)
 PLACE_RULES = (STACK, PROJECT, DEFAULTS)  # go by where the file is: discovery only
 
 CHANGED = "changed"
@@ -362,6 +366,28 @@ def _library_inputs(g: "Graph", f: Facts) -> Files:
                 yield file, f"model {f.model}"
 
 
+# -- kcl: imports and kcl.mod -------------------------------------------------------------
+
+def _kcl_dependents(g: "Graph", c: Changed) -> Found:
+    if c.name == formats.KCL_MOD_FILE:
+        reason = c.reason(KCL, "kcl.mod")
+        yield from ((s, reason) for s, root, _c in g.kcl_closures() if root == paths.parent(c.path))
+    elif c.path.endswith(".k"):
+        for s, _root, closure in g.kcl_closures():
+            chain = closure.get(c.path)
+            if chain is not None:
+                yield s, c.reason(KCL, "kcl import", via=chain)
+
+
+def _kcl_inputs(g: "Graph", f: Facts) -> Files:
+    for s, root, closure in g.kcl_closures():
+        if s.path == f.stack.path:
+            yield paths.join(root, formats.KCL_MOD_FILE), "kcl.mod"
+            for file in closure:
+                if g.repo.exists(file):
+                    yield file, "kcl import"
+
+
 # -- global ---------------------------------------------------------------------------------
 
 def _global_dependents(g: "Graph", c: Changed) -> Found:
@@ -386,14 +412,15 @@ TABLE = {r.name: r for r in (
     Rule(LIBRARY, _library_dependents, _library_inputs),
     Rule(POLICY, _policy_dependents, _policy_inputs),
     Rule(REQUIRES, _requires_dependents, _requires_inputs),
+    Rule(KCL, _kcl_dependents, _kcl_inputs),
     Rule(GLOBAL, _global_dependents, _global_inputs),
 )}
 assert tuple(TABLE) == RULES
 
 # The order answers come in (``--why`` lists a stack's reasons in it). ``global``
 # is asked first and alone: every stack already, no finer reason adds anything.
-BY_FILE = (STACK, PROJECT, DEFAULTS, REQUIRES, MODEL_ENV, MODEL, ENV, POLICY, SCHEMA, LIBRARY)
-BY_STACK = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, LIBRARY, POLICY, REQUIRES, GLOBAL)
+BY_FILE = (STACK, PROJECT, DEFAULTS, REQUIRES, MODEL_ENV, MODEL, ENV, POLICY, SCHEMA, LIBRARY, KCL)
+BY_STACK = (STACK, PROJECT, DEFAULTS, MODEL, MODEL_ENV, ENV, SCHEMA, LIBRARY, POLICY, REQUIRES, KCL, GLOBAL)
 
 
 def matches(sel: "Selector", stack: "Stack") -> bool:
