@@ -146,9 +146,24 @@ def _chain_digest(repo: "Repository", root: str, directory: str) -> str:
 _CHAINS: Slot[dict[str, str]] = Slot("defaults chain digests", dict)
 
 
+def compiled_inputs(repo: "Repository", stack: "Stack") -> list[str]:
+    """A compiled (KCL) stack's own key parts: the pinned compiler and every file it compiles
+    from (its import closure, ``kcl.yaml``, ``ci-test/settings.yaml``, ``kcl.mod``), by
+    content. Raises ``KonfigError`` when it cannot be compiled here (no kcl-lib, another
+    version): such a result is never cached."""
+    from ..engine import kcl
+
+    return [f"kcl-lib {kcl.require(repo, stack)}"] + [
+        file_and_digest(repo, f) for f in kcl.ENGINE.inputs(repo, stack)]
+
+
 def validation_key(repo: "Repository", stack: "Stack", overrides: tuple[str, ...] = ()) -> str | None:
     """The key of ``stack``'s validation problems (None: do not cache: a file cannot be read)."""
     try:
+        if stack.is_kcl:
+            return cache_mod.hash_parts(["validate", base_digest(repo), stack.path,
+                                         file_and_digest(repo, stack.project.file),
+                                         *compiled_inputs(repo, stack), "-O", *overrides])
         project = stack.project
         parts = ["validate", base_digest(repo), stack.path, file_and_digest(repo, stack.file),
                  file_and_digest(repo, project.file), _chain_digest(repo, project.root, stack.path)]
@@ -180,4 +195,10 @@ def run_key(repo: "Repository", stacks: list["Stack"], whole_repo: bool,
         files += [s.golden_file for s in stacks]
     for rel in files:
         parts += [rel, d.file(rel)]
+    for s in stacks:  # a KCL stack reads .k files anywhere in its module: none is listed above
+        if s.is_kcl:
+            try:
+                parts += ["compiled", s.path, *compiled_inputs(repo, s)]
+            except KonfigError as e:
+                parts += ["not compiled", s.path, str(e)]
     return cache_mod.hash_parts(parts)
