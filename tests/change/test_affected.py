@@ -113,6 +113,13 @@ def test_global_globs_affect_every_stack(kgit, path):
     assert paths(affected_after(*kgit, path)) == k.ALL
 
 
+def test_a_crd_schema_affects_every_stack(kgit):
+    """Every rendered custom resource is checked against ``<base>/crds/``, as the results cache knows."""
+    r = affected_after(*kgit, ("konfig/base/crds/widgets.yaml", "# a CRD schema\ntype: object\n"))
+    assert paths(r) == k.ALL
+    assert {x.text() for a in r.stacks for x in a.reasons} == {"global: konfig/base/crds/widgets.yaml added"}
+
+
 @pytest.mark.parametrize("path", ["konfig/base/templates/project/project.yaml", "docs/index.md",
                                   "konfig/appops/acme/README.md"])
 def test_files_no_stack_is_made_of_affect_nothing(kgit, path):

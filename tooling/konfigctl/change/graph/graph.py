@@ -88,8 +88,10 @@ class Graph:
         return out
 
     def is_global(self, path: str) -> bool:
-        """``konfig.yaml`` always (it defines discovery itself), and its ``global`` globs."""
-        if path == formats.KONFIG_FILE:
+        """``konfig.yaml`` always (it defines discovery itself), the CRD schemas in
+        ``<base>/crds/`` (every rendered custom resource is checked against them, as the
+        results cache knows), and ``konfig.yaml``'s ``global`` globs."""
+        if path == formats.KONFIG_FILE or paths.is_within(path, paths.join(self.repo.base, "crds")):
             return True
         return paths.match_any(self.repo.settings["global"], path)
 

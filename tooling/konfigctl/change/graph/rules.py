@@ -19,7 +19,8 @@ DESIGN.md "Affected stacks"; a file affects:
 * ``kcl``       -- every KCL stack whose compile files import the ``.k`` file, directly or
   transitively (``engine.imports``: column-0 ``import`` statements), and every KCL stack of
   the module, for its ``kcl.mod``;
-* ``global``    -- every stack, for ``konfig.yaml`` and files matching its ``global`` globs.
+* ``global``    -- every stack, for ``konfig.yaml``, the CRD schemas in ``<base>/crds/`` and files
+  matching ``konfig.yaml``'s ``global`` globs.
 
 A stack of another model than its project's (``model:`` in its stack.yaml) is
 a stack of that model for the model rules, and no ``defaults.yaml`` is a
