@@ -74,7 +74,7 @@ def test_changed_checks_only_what_the_change_touches(cli, mini, write):
     g = git_init(mini)
     g.git.checkout("-b", "change")
     res = cli("fmt", "--check", "--changed", "main", repo=mini)
-    assert res.exit_code == 0 and "0 files already formatted" in res.stderr
+    assert res.exit_code == 0 and "0 files already formatted (the files changed since main)" in res.stderr
     write(mini, STACK, MESSY)  # uncommitted: a developer before pushing
     res = cli("fmt", "--check", "--changed", "main", repo=mini)
     assert res.exit_code == 1 and res.stdout == STACK + "\n"

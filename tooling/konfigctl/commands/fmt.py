@@ -51,10 +51,12 @@ def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False,
         raise UsageError(f"--format {output_format} is not available for fmt (use text or json)")
     if changed is not None and names:
         raise UsageError("--changed picks the files itself: give it no PATH")
-    if changed is not None:
-        files = changed_files(repo, changed)
+    since = changed  # the name below is the files fmt changes (or would)
+    if since is not None:
+        files = changed_files(repo, since)
     else:
         files = konfig_files(repo, targets(repo, names, cwd) if names else None)
+    scope = f" (the files changed since {since})" if since is not None else ""
     found, errors = check_files(repo, files, jobs)
     problems = [Problem.from_error(e, check="fmt") for e in errors]
     changed: list[str] = []
@@ -86,9 +88,9 @@ def fmt(repo: Repository, names: list[str], out: Output, *, check: bool = False,
         for rel in changed:
             out.echo(rel if not write else f"formatted {rel}")
     if not changed and not problems:
-        out.info(out.style("✓ ", "green", err=True) + f"{plural(len(files), 'file')} already formatted")
+        out.info(out.style("✓ ", "green", err=True) + f"{plural(len(files), 'file')} already formatted{scope}")
     elif not changed:  # no ✓ beside a file that could not be read
-        out.info(f"{plural(len(files) - len(problems), 'file')} already formatted, "
+        out.info(f"{plural(len(files) - len(problems), 'file')} already formatted{scope}, "
                  f"{plural(len(problems), 'file')} not readable")
     elif write:
         out.info(f"formatted {plural(len(changed), 'file')} of {len(files)}")
