@@ -172,16 +172,22 @@ def check_stack(repo: "Repository", stack: "Stack") -> StackResult:
         found = kube.checker(repo).check_all(resources)
     except KonfigError as e:  # a broken custom resource schema in base
         found = [str(e)]
-    k = CheckResult("kubernetes", FAILED if found else PASSED, details=found)
-    if found:
-        k.message = summarize(found)
+    _last_checks(repo, stack, resources, checks, found, [], t0)
+    return StackResult(stack.path, model, checks, resources=resources, warnings=warnings)
+
+
+def _last_checks(repo: "Repository", stack: "Stack", resources: list[dict[str, Any]],
+                 checks: list[CheckResult], found: list[str], warned: list[str], t0: float) -> None:
+    """Append ``kubernetes`` (its problems ``found`` since ``t0``; ``warned`` shown, not failing)
+    and ``golden``: the two checks every engine ends with."""
+    k = CheckResult("kubernetes", FAILED if found else PASSED, details=found + warned)
+    if found or warned:
+        k.message = summarize(found or warned)
     k.seconds = time.perf_counter() - t0
     checks.append(k)
-
     t0 = time.perf_counter()
     checks.append(compare_golden(repo, stack, resources))
     checks[-1].seconds = time.perf_counter() - t0
-    return StackResult(stack.path, model, checks, resources=resources, warnings=warnings)
 
 
 def _check_compiled(repo: "Repository", stack: "Stack", eng: Any) -> StackResult:
@@ -221,16 +227,7 @@ def _check_compiled(repo: "Repository", stack: "Stack", eng: Any) -> StackResult
                                                            for n in CHECKS[2:]])
     t0 = time.perf_counter()
     found, warned = _kubernetes(repo, stack, eng, resources)
-    k = CheckResult("kubernetes", FAILED if found else PASSED, details=found + warned)
-    if found:
-        k.message = summarize(found)
-    elif warned:
-        k.message = summarize(warned)
-    k.seconds = time.perf_counter() - t0
-    checks.append(k)
-    t0 = time.perf_counter()
-    checks.append(compare_golden(repo, stack, resources))
-    checks[-1].seconds = time.perf_counter() - t0
+    _last_checks(repo, stack, resources, checks, found, warned, t0)
     return StackResult(stack.path, eng.name, checks, resources=resources)
 
 
