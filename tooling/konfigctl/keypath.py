@@ -46,6 +46,18 @@ def _quote_if_needed(key: str, selector: bool = False) -> str:
     return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _read_quoted(s: str, i: int) -> tuple[str, int | None]:
+    """The quoted name starting at ``s[i]`` (its quote character), backslash escaping the
+    next character, and the index after the closing quote (None: it is never closed)."""
+    q, j, buf = s[i], i + 1, []
+    while j < len(s) and s[j] != q:
+        if s[j] == "\\" and j + 1 < len(s):
+            j += 1
+        buf.append(s[j])
+        j += 1
+    return "".join(buf), (j + 1 if j < len(s) else None)
+
+
 def parse(text: str) -> KeyPath:
     """Parse a key path; a ``UsageError`` names the offending column."""
     s = text.strip()
@@ -60,17 +72,10 @@ def parse(text: str) -> KeyPath:
         return UsageError(f"bad key path {text!r}: {msg} at column {i + 1}")
 
     def quoted(i: int) -> tuple[str, int]:
-        q = s[i]
-        j = i + 1
-        buf = []
-        while j < n and s[j] != q:
-            if s[j] == "\\" and j + 1 < n:
-                j += 1
-            buf.append(s[j])
-            j += 1
-        if j >= n:
+        name, end = _read_quoted(s, i)
+        if end is None:
             raise UsageError(f"bad key path {text!r}: unterminated quote at column {i + 1}")
-        return "".join(buf), j + 1
+        return name, end
 
     while i < n:
         c = s[i]
@@ -384,16 +389,11 @@ def _glob_parts(text: str) -> list[Any]:
         elif c in "\"'":
             if not need_name:
                 raise fail(f"a quoted name at character {i + 1} must follow a dot")
-            j = i + 1
-            buf = []
-            while j < n and text[j] != c:
-                if text[j] == "\\" and j + 1 < n:
-                    j += 1
-                buf.append(text[j])
-                j += 1
-            if j >= n:
+            name, end = _read_quoted(text, i)
+            if end is None:
                 raise fail(f"the quote at character {i + 1} is never closed")
-            out.append(re.compile(re.escape("".join(buf)) + r"\Z"))
+            j = end - 1
+            out.append(re.compile(re.escape(name) + r"\Z"))
             need_name = False
             i = j + 1
         else:
